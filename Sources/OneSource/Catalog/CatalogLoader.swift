@@ -1,0 +1,266 @@
+import Foundation
+
+/// Reads the catalog's JSON files and collects every problem with its file and JSON path.
+struct CatalogLoader {
+    let directory: String
+
+    /// Collects problems while decoding; a class so nested helpers can append.
+    final class Problems {
+        var list: [CatalogProblem] = []
+        func add(_ file: String, _ path: String, _ message: String) {
+            list.append(CatalogProblem(file: file, path: path, message: message))
+        }
+    }
+
+    /// A JSON object being decoded, with where it is.
+    struct Node {
+        let file: String
+        let path: String
+        let object: [String: Any]
+        let problems: Problems
+
+        func string(_ key: String, required: Bool = true) -> String? {
+            guard let value = object[key] else {
+                if required { problems.add(file, path, "missing required property \"\(key)\"") }
+                return nil
+            }
+            guard let text = value as? String, !text.trimmingCharacters(in: .whitespaces).isEmpty else {
+                problems.add(file, "\(path).\(key)", "must be a non-empty string")
+                return nil
+            }
+            return text
+        }
+
+        func bool(_ key: String, default value: Bool) -> Bool {
+            guard let raw = object[key] else { return value }
+            guard let flag = raw as? Bool, isJSONBool(raw) else {
+                problems.add(file, "\(path).\(key)", "must be true or false")
+                return value
+            }
+            return flag
+        }
+
+        func objects(_ key: String, required: Bool = true) -> [Node] {
+            guard let value = object[key] else {
+                if required { problems.add(file, path, "missing required property \"\(key)\"") }
+                return []
+            }
+            guard let array = value as? [Any] else {
+                problems.add(file, "\(path).\(key)", "must be an array")
+                return []
+            }
+            var nodes: [Node] = []
+            for (index, item) in array.enumerated() {
+                guard let object = item as? [String: Any] else {
+                    problems.add(file, "\(path).\(key)[\(index)]", "must be an object")
+                    continue
+                }
+                nodes.append(Node(file: file, path: "\(path).\(key)[\(index)]", object: object, problems: problems))
+            }
+            return nodes
+        }
+
+        func child(_ key: String) -> Node? {
+            guard let value = object[key] else {
+                problems.add(file, path, "missing required property \"\(key)\"")
+                return nil
+            }
+            guard let object = value as? [String: Any] else {
+                problems.add(file, "\(path).\(key)", "must be an object")
+                return nil
+            }
+            return Node(file: file, path: "\(path).\(key)", object: object, problems: problems)
+        }
+
+        /// Flags properties the catalog does not know, so a typo never passes silently.
+        func allowOnly(_ keys: Set<String>) {
+            for key in object.keys.sorted() where !keys.contains(key) {
+                problems.add(file, "\(path).\(key)", "unknown property (allowed: \(keys.sorted().joined(separator: ", ")))")
+            }
+        }
+
+        func oneOf<T: RawRepresentable>(_ key: String, _ type: T.Type, required: Bool = true) -> T?
+        where T.RawValue == String, T: CaseIterable {
+            guard let text = string(key, required: required) else { return nil }
+            guard let value = T(rawValue: text) else {
+                let allowed = T.allCases.map(\.rawValue).joined(separator: ", ")
+                problems.add(file, "\(path).\(key)", "unknown value \"\(text)\" (allowed: \(allowed))")
+                return nil
+            }
+            return value
+        }
+    }
+
+    func load() -> (Catalog?, [CatalogProblem]) {
+        let problems = Problems()
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            problems.add(directory, "$", "catalog directory not found")
+            return (nil, problems.list)
+        }
+        let agencies = loadAgencies(problems)
+        let grades = loadGrades(problems)
+        let codeTables = loadCodeTables(problems)
+        let elements = loadElements(problems)
+        let datasets = loadDatasets(problems)
+        let catalog = Catalog(directory: directory, agencies: agencies.map(\.0), grades: grades.map(\.0),
+                              elements: elements.map(\.0), codeTables: codeTables.map(\.0), datasets: datasets.map(\.0))
+        CatalogChecks(catalog: catalog, agencyNodes: agencies.map(\.1), gradeNodes: grades.map(\.1),
+                      elementNodes: elements.map(\.1), codeTableNodes: codeTables.map(\.1),
+                      datasetNodes: datasets.map(\.1), problems: problems).run()
+        return (catalog, problems.list.sorted())
+    }
+
+    private func root(_ name: String, _ problems: Problems) -> Node? {
+        let path = (directory as NSString).appendingPathComponent(name)
+        guard let data = FileManager.default.contents(atPath: path) else {
+            problems.add(name, "$", "file not found in \(directory)")
+            return nil
+        }
+        do {
+            let value = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
+            guard let object = value as? [String: Any] else {
+                problems.add(name, "$", "must be a JSON object")
+                return nil
+            }
+            return Node(file: name, path: "$", object: object, problems: problems)
+        } catch {
+            problems.add(name, "$", "not valid JSON: \(error.localizedDescription)")
+            return nil
+        }
+    }
+
+    private func loadAgencies(_ problems: Problems) -> [(Agency, Node)] {
+        guard let root = root("agencies.json", problems) else { return [] }
+        root.allowOnly(["agencies"])
+        return root.objects("agencies").compactMap { node in
+            node.allowOnly(["code", "name"])
+            guard let code = node.string("code"), let name = node.string("name") else { return nil }
+            return (Agency(code: code, name: name), node)
+        }
+    }
+
+    private func loadGrades(_ problems: Problems) -> [(Grade, Node)] {
+        guard let root = root("grades.json", problems) else { return [] }
+        root.allowOnly(["grades"])
+        return root.objects("grades").compactMap { node in
+            node.allowOnly(["code", "name", "openable"])
+            guard let code = node.string("code"), let name = node.string("name") else { return nil }
+            return (Grade(code: code, name: name, openable: node.bool("openable", default: false)), node)
+        }
+    }
+
+    private func loadCodeTables(_ problems: Problems) -> [(CodeTable, Node)] {
+        guard let root = root("codetables.json", problems) else { return [] }
+        root.allowOnly(["codeTables"])
+        return root.objects("codeTables").compactMap { node in
+            node.allowOnly(["id", "name", "standard", "codes"])
+            guard let id = node.string("id"), let name = node.string("name") else { return nil }
+            let codes: [(String, String)] = node.objects("codes").compactMap { entry in
+                entry.allowOnly(["code", "meaning"])
+                guard let code = entry.string("code"), let meaning = entry.string("meaning") else { return nil }
+                return (code, meaning)
+            }
+            return (CodeTable(id: id, name: name, standard: node.string("standard", required: false), codes: codes), node)
+        }
+    }
+
+    private func loadElements(_ problems: Problems) -> [(DataElement, Node)] {
+        guard let root = root("elements.json", problems) else { return [] }
+        root.allowOnly(["elements"])
+        return root.objects("elements").compactMap { node in
+            node.allowOnly(["id", "name", "standard", "codeTable", "authority", "grade", "personal"])
+            let authority: String
+            switch node.object["authority"] {
+            case nil:
+                problems.add(node.file, node.path, "element has no authoritative agency (\"authority\"): one number, one source")
+                authority = ""
+            case let single as String:
+                authority = single
+            case let several as [Any] where several.count == 1:
+                authority = several[0] as? String ?? ""
+            case let several as [Any]:
+                problems.add(node.file, "\(node.path).authority",
+                             several.isEmpty ? "element has no authoritative agency"
+                                             : "element names \(several.count) authoritative agencies; exactly one may be the source")
+                authority = ""
+            default:
+                problems.add(node.file, "\(node.path).authority", "must be an agency code")
+                authority = ""
+            }
+            guard let id = node.string("id"), let name = node.string("name"), let standard = node.string("standard"),
+                  let grade = node.string("grade") else { return nil }
+            let element = DataElement(id: id, name: name, standard: standard,
+                                      codeTable: node.string("codeTable", required: false), authority: authority,
+                                      grade: grade, personal: node.string("personal", required: false))
+            return (element, node)
+        }
+    }
+
+    private func loadDatasets(_ problems: Problems) -> [(Dataset, Node)] {
+        let folder = (directory as NSString).appendingPathComponent("datasets")
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else {
+            problems.add("datasets/", "$", "folder of dataset files not found in \(directory)")
+            return []
+        }
+        var result: [(Dataset, Node)] = []
+        for name in names.sorted() where name.hasSuffix(".json") {
+            guard let node = root("datasets/\(name)", problems) else { continue }
+            if let dataset = decodeDataset(node) { result.append((dataset, node)) }
+        }
+        return result
+    }
+
+    private func disclosure(_ node: Node, _ key: String) -> Dataset.Disclosure? {
+        guard let child = node.child(key) else { return nil }
+        child.allowOnly(["type", "reason", "basis"])
+        guard let type = child.oneOf("type", Dataset.DisclosureType.self) else { return nil }
+        return Dataset.Disclosure(type: type, reason: child.string("reason", required: false),
+                                  basis: child.string("basis", required: false))
+    }
+
+    private func decodeDataset(_ node: Node) -> Dataset? {
+        node.allowOnly(["id", "name", "agency", "entity", "file", "format", "encoding", "delimiter", "recordPath",
+                        "key", "fields", "share", "open", "grade", "frequency"])
+        let fields: [Dataset.Field] = node.objects("fields").compactMap { field in
+            field.allowOnly(["source", "element", "required"])
+            guard let source = field.string("source"), let element = field.string("element") else { return nil }
+            return Dataset.Field(source: source, element: element, required: field.bool("required", default: false))
+        }
+        var key: [String] = []
+        switch node.object["key"] {
+        case nil:
+            node.problems.add(node.file, node.path, "dataset has no record key (\"key\")")
+        case let list as [Any]:
+            key = list.compactMap { $0 as? String }
+            if key.isEmpty || key.count != list.count {
+                node.problems.add(node.file, "\(node.path).key", "record key must be a non-empty array of element ids")
+            }
+        default:
+            node.problems.add(node.file, "\(node.path).key", "record key must be a non-empty array of element ids")
+        }
+        var delimiter: UInt8 = 0x2C
+        if let text = node.string("delimiter", required: false) {
+            let bytes = Array(text == "\\t" ? "\t".utf8 : text.utf8)
+            if bytes.count == 1 { delimiter = bytes[0] } else {
+                node.problems.add(node.file, "\(node.path).delimiter", "must be one ASCII character")
+            }
+        }
+        let share = disclosure(node, "share")
+        let open = disclosure(node, "open")
+        guard let id = node.string("id"), let name = node.string("name"), let agency = node.string("agency"),
+              let entity = node.oneOf("entity", Dataset.Entity.self), let file = node.string("file"),
+              let format = node.oneOf("format", Dataset.Format.self), let grade = node.string("grade"),
+              let frequency = node.oneOf("frequency", Dataset.Frequency.self), let share, let open else { return nil }
+        return Dataset(id: id, name: name, agency: agency, entity: entity, file: file, format: format,
+                       encoding: node.string("encoding", required: false) ?? "utf-8", delimiter: delimiter,
+                       recordPath: node.string("recordPath", required: false), key: key, fields: fields,
+                       share: share, open: open, grade: grade, frequency: frequency)
+    }
+}
+
+/// `JSONSerialization` gives booleans as `NSNumber`; only a real JSON `true`/`false` counts as one.
+private func isJSONBool(_ value: Any) -> Bool {
+    guard let number = value as? NSNumber else { return false }
+    return String(cString: number.objCType) == "c"
+}

@@ -1,0 +1,64 @@
+/// One agency's export as the catalog describes it.
+public struct Dataset: Sendable, Equatable {
+    /// What a dataset's records are about.
+    public enum Entity: String, Sendable, CaseIterable {
+        case person, legalEntity = "legal_entity", licence, credit, geography
+    }
+
+    /// File formats the ingest stage reads.
+    public enum Format: String, Sendable, CaseIterable {
+        case csv, json, ndjson, xml
+    }
+
+    /// How often the agency must deliver (timeliness is measured against it).
+    public enum Frequency: String, Sendable, CaseIterable {
+        case daily, weekly, monthly, quarterly, yearly
+    }
+
+    /// Share or open type (measures art. 14, 16).
+    public enum DisclosureType: String, Sendable, CaseIterable {
+        case unconditional, conditional, none
+    }
+
+    /// A share or open attribute; conditional and none must say why and on what legal basis.
+    public struct Disclosure: Sendable, Equatable {
+        public let type: DisclosureType
+        public let reason: String?
+        public let basis: String?
+    }
+
+    /// One source column / JSON key / XML path mapped to an element.
+    public struct Field: Sendable, Equatable {
+        public let source: String
+        public let element: String
+        public let required: Bool
+    }
+
+    public let id: String
+    public let name: String
+    public let agency: String
+    public let entity: Entity
+    /// Path of the export relative to the pipeline's data root; `*` and `?` match within one folder level.
+    public let file: String
+    public let format: Format
+    /// `utf-8` or `gb18030` (any name iconv knows).
+    public let encoding: String
+    public let delimiter: UInt8
+    /// XML only: the record element (`企业`, or `企业列表/企业`).
+    public let recordPath: String?
+    public let key: [String]
+    public let fields: [Field]
+    public let share: Disclosure
+    public let open: Disclosure
+    public let grade: String
+    public let frequency: Frequency
+
+    /// The name of this dataset's staging table in the store.
+    public var stagingTable: String { "stg_\(id)" }
+
+    /// Whether the file must be decoded to UTF-8 first.
+    public var needsTranscoding: Bool {
+        let normalized = encoding.lowercased().replacingOccurrences(of: "-", with: "")
+        return normalized != "utf8"
+    }
+}

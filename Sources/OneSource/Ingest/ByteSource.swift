@@ -1,0 +1,142 @@
+import Foundation
+
+/// Something that yields the bytes of an input, chunk by chunk.
+public protocol ByteSource: AnyObject {
+    /// Reads up to `count` bytes into `destination`; returns how many, 0 at the end.
+    func read(into destination: UnsafeMutablePointer<UInt8>, count: Int) throws -> Int
+}
+
+/// An input file read with plain `read(2)` calls, hashed (SHA-256) and counted as it goes.
+public final class FileInput: ByteSource {
+    private let descriptor: Int32
+    /// The path as given.
+    public let path: String
+    /// The file size when opened.
+    public let size: Int64
+    /// Bytes read so far (for progress).
+    public private(set) var bytesRead: Int64 = 0
+    private var hasher = SHA256()
+    private var digest: String?
+
+    /// Opens a file for reading.
+    /// - Throws: `IngestError.cannotOpen` naming the path and the system's reason.
+    public init(path: String) throws {
+        self.path = path
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            throw IngestError.cannotOpen(path: path, reason: String(cString: strerror(errno)))
+        }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else {
+            let reason = String(cString: strerror(errno))
+            close(fd)
+            throw IngestError.cannotOpen(path: path, reason: reason)
+        }
+        if (info.st_mode & S_IFMT) == S_IFDIR {
+            close(fd)
+            throw IngestError.cannotOpen(path: path, reason: "is a directory")
+        }
+        descriptor = fd
+        size = Int64(info.st_size)
+    }
+
+    deinit { close(descriptor) }
+
+    public func read(into destination: UnsafeMutablePointer<UInt8>, count: Int) throws -> Int {
+        while true {
+            let n = Glibc.read(descriptor, destination, count)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw IngestError.cannotRead(path: path, reason: String(cString: strerror(errno)))
+            }
+            if n > 0 {
+                hasher.update(UnsafeBufferPointer(start: destination, count: n))
+                bytesRead += Int64(n)
+            }
+            return n
+        }
+    }
+
+    /// The SHA-256 of the bytes read; reads the rest of the file first if the reader stopped early.
+    public func sha256() throws -> String {
+        if let digest { return digest }
+        let scratch = UnsafeMutablePointer<UInt8>.allocate(capacity: 1 << 16)
+        defer { scratch.deallocate() }
+        while try read(into: scratch, count: 1 << 16) > 0 {}
+        let value = hasher.finalizeHex()
+        digest = value
+        return value
+    }
+}
+
+/// A growable window over a byte source: readers parse from `start` to `end` and call `refill()`
+/// when a record runs past `end`. Refilling moves the unconsumed bytes to the front, so positions
+/// are only stable between refills; readers restart the current record after one.
+public final class InputBuffer {
+    private(set) var base: UnsafeMutablePointer<UInt8>
+    private(set) var capacity: Int
+    /// First byte not yet consumed.
+    var start = 0
+    /// One past the last valid byte.
+    var end = 0
+    /// True once the source reported its end.
+    private(set) var atEnd = false
+    private let source: ByteSource
+    private let chunkSize: Int
+
+    init(source: ByteSource, chunkSize: Int = 1 << 20) {
+        self.source = source
+        self.chunkSize = chunkSize
+        capacity = chunkSize * 2
+        base = .allocate(capacity: capacity)
+    }
+
+    deinit { base.deallocate() }
+
+    /// Number of bytes buffered beyond `start`.
+    var available: Int { end - start }
+
+    /// Moves unconsumed bytes to the front and reads more; returns false at the end of input.
+    @discardableResult
+    func refill() throws -> Bool {
+        if atEnd { return false }
+        if start > 0 {
+            if end > start { memmove(base, base + start, end - start) }
+            end -= start
+            start = 0
+        }
+        if capacity - end < chunkSize {
+            let newCapacity = max(capacity * 2, end + chunkSize)
+            let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
+            grown.update(from: base, count: end)
+            base.deallocate()
+            base = grown
+            capacity = newCapacity
+        }
+        let n = try source.read(into: base + end, count: capacity - end)
+        if n == 0 {
+            atEnd = true
+            return false
+        }
+        end += n
+        return true
+    }
+
+    /// Shrinks the buffer back after an unusually long record, so memory stays bounded.
+    func shrinkIfLarge() {
+        guard capacity > chunkSize * 8, end - start < chunkSize else { return }
+        let count = end - start
+        let smaller = UnsafeMutablePointer<UInt8>.allocate(capacity: chunkSize * 2)
+        smaller.update(from: base + start, count: count)
+        base.deallocate()
+        base = smaller
+        capacity = chunkSize * 2
+        start = 0
+        end = count
+    }
+}
+
+@available(*, unavailable)
+extension InputBuffer: Sendable {}
+@available(*, unavailable)
+extension FileInput: Sendable {}

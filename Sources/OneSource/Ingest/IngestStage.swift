@@ -1,0 +1,127 @@
+import Foundation
+
+/// The ingest stage: finds each dataset's export under the data root, streams it through the reader
+/// of its format into the dataset's staging table, and records every file and rejected row.
+public struct IngestStage: Stage {
+    public let name = "ingest"
+
+    public init() {}
+
+    public func run(_ context: StageContext) throws -> StageOutcome {
+        let database = context.database
+        let tables = context.catalog.datasets.map(StagingTable.init)
+        // Table changes happen before the data transaction so a failed ingest still leaves the schema usable.
+        for table in tables { try table.ensure(in: database) }
+        return try database.transaction {
+            try clearOutput(of: context.runID, tables: tables, in: database)
+            var total = StageOutcome(recordsIn: 0, recordsOut: 0, rejected: 0, hasDefects: false)
+            for table in tables {
+                let dataset = table.dataset
+                let files = try FilePattern.matches(dataset.file, under: context.pipeline.dataRoot)
+                if files.isEmpty {
+                    try recordMissing(dataset, context: context)
+                    context.log.info("\(dataset.id): no file matches \(dataset.file) under \(context.pipeline.dataRoot)")
+                    total.hasDefects = true
+                    continue
+                }
+                for file in files {
+                    let result = try ingest(file: file, table: table, context: context)
+                    total.recordsIn += result.rowsRead
+                    total.recordsOut += result.records
+                    total.rejected += result.rejected
+                    if result.rejected > 0 || result.abortReason != nil { total.hasDefects = true }
+                }
+            }
+            total.message = "read \(total.recordsIn), staged \(total.recordsOut), rejected \(total.rejected)"
+            return total
+        }
+    }
+
+    /// Removes everything an earlier ingest of this run wrote, so a re-run replaces it.
+    private func clearOutput(of run: Int64, tables: [StagingTable], in database: Database) throws {
+        for table in tables { try table.clear(run: run, in: database) }
+        try database.run("DELETE FROM rejections WHERE run_id = ?", [.integer(run)])
+        try database.run("DELETE FROM run_files WHERE run_id = ?", [.integer(run)])
+    }
+
+    private func recordMissing(_ dataset: Dataset, context: StageContext) throws {
+        try context.database.run("""
+            INSERT INTO run_files (run_id, dataset_id, path, status, error) VALUES (?, ?, ?, 'missing', ?)
+            """, [.integer(context.runID), .text(dataset.id), .text(dataset.file),
+                  .text("no file matches \(dataset.file) under \(context.pipeline.dataRoot)")])
+    }
+
+    private func ingest(file: String, table: StagingTable, context: StageContext) throws -> ReadSummary {
+        let database = context.database
+        let dataset = table.dataset
+        let relative = FilePattern.relative(file, to: context.pipeline.dataRoot)
+        try database.run("INSERT INTO run_files (run_id, dataset_id, path, status) VALUES (?, ?, ?, 'ingested')",
+                         [.integer(context.runID), .text(dataset.id), .text(relative)])
+        let fileID = database.lastInsertRowID
+        let input: FileInput
+        do {
+            input = try FileInput(path: file)
+        } catch {
+            try fileFailed(fileID, "\(error)", database)
+            context.log.info("\(dataset.id): \(error)")
+            return ReadSummary(abortReason: "\(error)")
+        }
+        let sink = try StagingSink(database: database, table: table, runID: context.runID, fileID: fileID, datasetID: dataset.id)
+        var summary: ReadSummary
+        do {
+            let reader = try RecordReaders.make(for: dataset, input: input, displayPath: relative)
+            summary = try reader.read(into: sink)
+        } catch let error as IngestError {
+            // The file as a whole is unreadable (bad header, DOCTYPE, unknown encoding); nothing of it is staged.
+            try table.clearFile(fileID, in: database)
+            try database.run("DELETE FROM rejections WHERE file_id = ?", [.integer(fileID)])
+            summary = ReadSummary(abortReason: error.description)
+        }
+        let digest = try input.sha256()
+        var notes = summary.warnings
+        if let reason = summary.abortReason { notes.insert(reason, at: 0) }
+        try database.run("""
+            UPDATE run_files SET size_bytes = ?, sha256 = ?, status = ?, rows_read = ?, rows_staged = ?,
+                rows_rejected = ?, blank_lines = ?, error = ?
+            WHERE file_id = ?
+            """, [.integer(input.size), .text(digest), .text(summary.abortReason == nil ? "ingested" : "failed"),
+                  .int(summary.rowsRead), .int(summary.records), .int(summary.rejected), .int(summary.blankLines),
+                  notes.isEmpty ? .null : .text(notes.joined(separator: "; ")), .integer(fileID)])
+        context.log.info("\(relative): read \(summary.rowsRead), staged \(summary.records), rejected \(summary.rejected)"
+                         + (summary.abortReason.map { " — \($0)" } ?? ""))
+        return summary
+    }
+
+    private func fileFailed(_ fileID: Int64, _ message: String, _ database: Database) throws {
+        try database.run("UPDATE run_files SET status = 'failed', error = ? WHERE file_id = ?", [.text(message), .integer(fileID)])
+    }
+}
+
+extension StagingTable {
+    /// Deletes the rows staged from one file.
+    func clearFile(_ fileID: Int64, in database: Database) throws {
+        try database.run("DELETE FROM \(StagingTable.quote(name)) WHERE file_id = ?", [.integer(fileID)])
+    }
+}
+
+/// Builds the reader a dataset's format needs.
+public enum RecordReaders {
+    public static func make(for dataset: Dataset, input: FileInput, displayPath: String) throws -> RecordReader {
+        let sources = dataset.fields.map(\.source)
+        let source: ByteSource = dataset.needsTranscoding && dataset.format != .xml
+            ? try TranscodingInput(input, from: dataset.encoding) : input
+        let transcoded = dataset.needsTranscoding
+        switch dataset.format {
+        case .csv:
+            return CSVReader(input: source, path: displayPath, columns: sources, delimiter: dataset.delimiter, transcoded: transcoded)
+        case .json:
+            return JSONReader(input: source, path: displayPath, keys: sources, layout: .array, transcoded: transcoded)
+        case .ndjson:
+            return JSONReader(input: source, path: displayPath, keys: sources, layout: .lines, transcoded: transcoded)
+        case .xml:
+            // libxml2 decodes by itself, from the declaration or from the catalog's encoding.
+            return XMLReader(input: input, path: displayPath, recordPath: dataset.recordPath ?? "",
+                             fieldPaths: sources, encoding: dataset.needsTranscoding ? dataset.encoding : nil)
+        }
+    }
+}

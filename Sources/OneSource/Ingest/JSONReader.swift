@@ -1,0 +1,473 @@
+import Foundation
+
+/// Streaming reader for a top-level JSON array of objects or for newline-delimited objects.
+///
+/// Objects are parsed one at a time from a bounded buffer; the file is never held whole. Numbers keep
+/// their literal text, so an 18-digit identity number written as a number keeps every digit. Nested
+/// objects are reached with dotted keys (`holder.code`). A malformed object is rejected with the line
+/// it starts on, and reading resumes at the next line that can start a new object.
+public final class JSONReader: RecordReader {
+    /// How the objects are laid out in the file.
+    public enum Layout: Sendable {
+        /// `[ {…}, {…} ]`
+        case array
+        /// One object per line (NDJSON / JSON Lines).
+        case lines
+    }
+
+    private struct NeedMore: Error {}
+    private struct Syntax: Error {
+        let reason: String
+        let position: Int
+        let field: String?
+    }
+
+    private let buffer: InputBuffer
+    private let path: String
+    private let keys: [String]
+    private let slotByKey: [String: Int]
+    private let prefixes: Set<String>
+    private let layout: Layout
+    private let transcoded: Bool
+    private let maxRecordBytes: Int
+    private var line = 1
+    private var fields: RecordFields
+    private var keyScratch: [UInt8] = []
+
+    public init(input: ByteSource, path: String, keys: [String], layout: Layout, transcoded: Bool = false,
+                maxRecordBytes: Int = 1 << 20, chunkSize: Int = 1 << 20) {
+        self.buffer = InputBuffer(source: input, chunkSize: chunkSize)
+        self.path = path
+        self.keys = keys
+        var slots: [String: Int] = [:]
+        var prefixes: Set<String> = []
+        for (slot, key) in keys.enumerated() {
+            slots[key] = slot
+            var parts = key.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+            parts.removeLast()
+            var prefix = ""
+            for part in parts {
+                prefix = prefix.isEmpty ? part : prefix + "." + part
+                prefixes.insert(prefix)
+            }
+        }
+        self.slotByKey = slots
+        self.prefixes = prefixes
+        self.layout = layout
+        self.transcoded = transcoded
+        self.maxRecordBytes = maxRecordBytes
+        self.fields = RecordFields(fieldNames: keys)
+    }
+
+    private enum State { case begin, arrayFirst, arrayNext, arrayResync, afterArray, lines, done }
+
+    public func read(into sink: RecordSink) throws -> ReadSummary {
+        var summary = ReadSummary()
+        var state: State = .begin
+        var index = 0
+        try buffer.refill()
+        if buffer.available >= 3, buffer.base[0] == 0xEF, buffer.base[1] == 0xBB, buffer.base[2] == 0xBF {
+            buffer.start = 3
+        }
+        while state != .done {
+            guard let c = try nextNonSpace() else {
+                if state == .arrayFirst || state == .arrayNext || state == .arrayResync {
+                    // Every object before it was read; the file is only truncated, so no row is lost.
+                    summary.warnings.append("line \(line): the file ends before the array is closed with ']'")
+                }
+                if state == .begin { throw IngestError.emptyFile(path: path) }
+                break
+            }
+            switch state {
+            case .begin:
+                if layout == .array {
+                    guard c == UInt8(ascii: "[") else { throw IngestError.notAnArray(path: path, line: line) }
+                    buffer.start += 1
+                    state = .arrayFirst
+                } else {
+                    state = .lines
+                }
+            case .arrayFirst, .arrayResync:
+                if c == UInt8(ascii: "]") { buffer.start += 1; state = .afterArray; continue }
+                if c == UInt8(ascii: ",") && state == .arrayResync { buffer.start += 1; continue }
+                index += 1
+                state = try element(index: index, sink: sink, summary: &summary) ? .arrayNext : .arrayResync
+            case .arrayNext:
+                if c == UInt8(ascii: "]") { buffer.start += 1; state = .afterArray; continue }
+                if c == UInt8(ascii: ",") {
+                    buffer.start += 1
+                    state = .arrayFirst
+                    continue
+                }
+                index += 1
+                try sink.reject(Rejection(line: line, recordIndex: index,
+                                          reason: "expected ',' or ']' after the previous object"))
+                summary.rejected += 1
+                try resync(errorPosition: buffer.start, recordStart: buffer.start)
+                state = .arrayResync
+            case .afterArray:
+                try sink.reject(Rejection(line: line, recordIndex: nil,
+                                          reason: "content after the closing ']' of the array", raw: excerpt(buffer.start, lineEnd(buffer.start))))
+                summary.rejected += 1
+                state = .done
+            case .lines:
+                index += 1
+                _ = try element(index: index, sink: sink, summary: &summary)
+            case .done:
+                break
+            }
+        }
+        return summary
+    }
+
+    /// Skips white space (refilling as needed) and returns the next byte without consuming it.
+    private func nextNonSpace() throws -> UInt8? {
+        while true {
+            while buffer.start < buffer.end {
+                let c = buffer.base[buffer.start]
+                if c == 0x20 || c == 0x09 || c == 0x0D { buffer.start += 1; continue }
+                if c == 0x0A { buffer.start += 1; line += 1; continue }
+                return c
+            }
+            if !(try buffer.refill()) { return nil }
+        }
+    }
+
+    /// Parses one element at `buffer.start`; returns false when it was malformed (after resyncing).
+    private func element(index: Int, sink: RecordSink, summary: inout ReadSummary) throws -> Bool {
+        while true {
+            let start = buffer.start
+            do {
+                var i = start
+                fields.reset()
+                let c = buffer.base[i]
+                if c != UInt8(ascii: "{") {
+                    try skipValue(&i)
+                    let newlines = countNewlines(start, i)
+                    try sink.reject(Rejection(line: line, recordIndex: index,
+                                              reason: "element is not an object", raw: excerpt(start, i)))
+                    summary.rejected += 1
+                    buffer.start = i
+                    line += newlines
+                    return true
+                }
+                try parseObject(&i, prefix: "")
+                fields.line = line
+                fields.index = index
+                if let bad = fields.seal(transcoded: transcoded) {
+                    try sink.reject(Rejection(line: line, recordIndex: index, field: keys[bad.slot],
+                                              reason: bad.reason, raw: excerpt(start, i)))
+                    summary.rejected += 1
+                } else {
+                    try sink.accept(fields)
+                    summary.records += 1
+                }
+                line += countNewlines(start, i)
+                buffer.start = i
+                buffer.shrinkIfLarge()
+                return true
+            } catch is NeedMore {
+                if buffer.end - buffer.start > maxRecordBytes {
+                    try sink.reject(Rejection(line: line, recordIndex: index,
+                                              reason: "object is longer than \(maxRecordBytes) bytes"))
+                    summary.rejected += 1
+                    try resync(errorPosition: buffer.end, recordStart: buffer.start)
+                    return false
+                }
+                guard try buffer.refill() else {
+                    try sink.reject(Rejection(line: line, recordIndex: index,
+                                              reason: "the file ends inside this object",
+                                              raw: excerpt(buffer.start, buffer.end)))
+                    summary.rejected += 1
+                    line += countNewlines(buffer.start, buffer.end)
+                    buffer.start = buffer.end
+                    return false
+                }
+            } catch let error as Syntax {
+                let errorLine = line + countNewlines(start, min(error.position, buffer.end))
+                let reason = errorLine == line ? error.reason : "\(error.reason) (at line \(errorLine))"
+                try sink.reject(Rejection(line: line, recordIndex: index, field: error.field, reason: reason,
+                                          raw: excerpt(start, min(buffer.end, lineEnd(start)))))
+                summary.rejected += 1
+                try resync(errorPosition: error.position, recordStart: start)
+                return false
+            }
+        }
+    }
+
+    /// Resumes at the start of the line holding the error when that is a later line than the record's
+    /// own, otherwise at the line after the record's start: a missing brace then costs one record only.
+    private func resync(errorPosition: Int, recordStart: Int) throws {
+        let position = min(errorPosition, buffer.end)
+        var lineStart = position
+        while lineStart > recordStart && buffer.base[lineStart - 1] != 0x0A { lineStart -= 1 }
+        if lineStart > recordStart {
+            line += countNewlines(recordStart, lineStart)
+            buffer.start = lineStart
+            return
+        }
+        // Skip to the end of the record's first line.
+        buffer.start = recordStart
+        while true {
+            if let found = memchr(buffer.base + buffer.start, 0x0A, buffer.end - buffer.start) {
+                buffer.start = (found.assumingMemoryBound(to: UInt8.self) - buffer.base) + 1
+                line += 1
+                return
+            }
+            buffer.start = buffer.end
+            if !(try buffer.refill()) { return }
+        }
+    }
+
+    private func lineEnd(_ from: Int) -> Int {
+        var p = from
+        while p < buffer.end && buffer.base[p] != 0x0A { p += 1 }
+        return p
+    }
+
+    private func countNewlines(_ from: Int, _ to: Int) -> Int {
+        var count = 0
+        var p = from
+        while p < to {
+            if buffer.base[p] == 0x0A { count += 1 }
+            p += 1
+        }
+        return count
+    }
+
+    private func excerpt(_ from: Int, _ to: Int) -> String {
+        Rejection.excerpt(UnsafeBufferPointer(start: buffer.base + from, count: max(0, to - from)))
+    }
+
+    // MARK: - Grammar
+
+    @inline(__always)
+    private func byte(_ i: Int) throws -> UInt8 {
+        if i >= buffer.end { throw NeedMore() }
+        return buffer.base[i]
+    }
+
+    private func skipSpace(_ i: inout Int) throws {
+        while true {
+            let c = try byte(i)
+            if c == 0x20 || c == 0x09 || c == 0x0A || c == 0x0D { i += 1 } else { return }
+        }
+    }
+
+    private func parseObject(_ i: inout Int, prefix: String) throws {
+        i += 1  // '{'
+        try skipSpace(&i)
+        if try byte(i) == UInt8(ascii: "}") { i += 1; return }
+        while true {
+            try skipSpace(&i)
+            guard try byte(i) == UInt8(ascii: "\"") else {
+                throw Syntax(reason: "expected a quoted key", position: i, field: nil)
+            }
+            keyScratch.removeAll(keepingCapacity: true)
+            try parseString(&i) { keyScratch.append($0) }
+            let name = String(decoding: keyScratch, as: UTF8.self)
+            let key = prefix.isEmpty ? name : prefix + "." + name
+            try skipSpace(&i)
+            guard try byte(i) == UInt8(ascii: ":") else {
+                throw Syntax(reason: "expected ':' after key \"\(key)\"", position: i, field: key)
+            }
+            i += 1
+            try skipSpace(&i)
+            if let slot = slotByKey[key] {
+                if fields.isSet(slot) {
+                    throw Syntax(reason: "key \"\(key)\" appears twice in the object", position: i, field: key)
+                }
+                try captureValue(&i, slot: slot, key: key)
+            } else if prefixes.contains(key), try byte(i) == UInt8(ascii: "{") {
+                try parseObject(&i, prefix: key)
+            } else {
+                try skipValue(&i)
+            }
+            try skipSpace(&i)
+            let c = try byte(i)
+            if c == UInt8(ascii: ",") { i += 1; continue }
+            if c == UInt8(ascii: "}") { i += 1; return }
+            throw Syntax(reason: "expected ',' or '}' after the value of \"\(key)\"", position: i, field: key)
+        }
+    }
+
+    private func captureValue(_ i: inout Int, slot: Int, key: String) throws {
+        let c = try byte(i)
+        switch c {
+        case UInt8(ascii: "\""):
+            let start = fields.beginArena()
+            try parseString(&i) { fields.appendToArena($0) }
+            fields.endArena(slot, from: start)
+        case UInt8(ascii: "n"):
+            try literal(&i, "null", key: key)
+        case UInt8(ascii: "{"), UInt8(ascii: "["):
+            let from = i
+            try skipValue(&i)
+            let start = fields.beginArena()
+            fields.appendToArena(UnsafeBufferPointer(start: buffer.base + from, count: i - from))
+            fields.endArena(slot, from: start)
+        default:
+            let from = i
+            if c == UInt8(ascii: "t") {
+                try literal(&i, "true", key: key)
+            } else if c == UInt8(ascii: "f") {
+                try literal(&i, "false", key: key)
+            } else {
+                try number(&i, key: key)
+            }
+            fields.setDirect(slot, UnsafeBufferPointer(start: buffer.base + from, count: i - from))
+        }
+    }
+
+    private func literal(_ i: inout Int, _ word: StaticString, key: String?) throws {
+        let bytes = UnsafeBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount)
+        for expected in bytes {
+            guard try byte(i) == expected else {
+                throw Syntax(reason: "invalid literal (expected \(word))", position: i, field: key)
+            }
+            i += 1
+        }
+    }
+
+    private func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
+
+    /// Validates a JSON number and leaves `i` after it.
+    private func number(_ i: inout Int, key: String?) throws {
+        let start = i
+        if try byte(i) == UInt8(ascii: "-") { i += 1 }
+        var c = try byte(i)
+        guard isDigit(c) else { throw Syntax(reason: "invalid value", position: start, field: key) }
+        if c == UInt8(ascii: "0") { i += 1 } else { while isDigit(try byte(i)) { i += 1 } }
+        c = try byte(i)
+        if c == UInt8(ascii: ".") {
+            i += 1
+            guard isDigit(try byte(i)) else { throw Syntax(reason: "invalid number", position: start, field: key) }
+            while isDigit(try byte(i)) { i += 1 }
+            c = try byte(i)
+        }
+        if c == UInt8(ascii: "e") || c == UInt8(ascii: "E") {
+            i += 1
+            c = try byte(i)
+            if c == UInt8(ascii: "+") || c == UInt8(ascii: "-") { i += 1 }
+            guard isDigit(try byte(i)) else { throw Syntax(reason: "invalid number", position: start, field: key) }
+            while isDigit(try byte(i)) { i += 1 }
+        }
+    }
+
+    /// Parses a string at `i` (on its opening quote), handing each decoded UTF-8 byte to `emit`.
+    private func parseString(_ i: inout Int, _ emit: (UInt8) -> Void) throws {
+        i += 1
+        while true {
+            let c = try byte(i)
+            if c == UInt8(ascii: "\"") { i += 1; return }
+            if c < 0x20 {
+                throw Syntax(reason: "control character 0x\(String(c, radix: 16)) inside a string (must be escaped)",
+                             position: i, field: nil)
+            }
+            if c != UInt8(ascii: "\\") { emit(c); i += 1; continue }
+            let e = try byte(i + 1)
+            i += 2
+            switch e {
+            case UInt8(ascii: "\""): emit(0x22)
+            case UInt8(ascii: "\\"): emit(0x5C)
+            case UInt8(ascii: "/"): emit(0x2F)
+            case UInt8(ascii: "b"): emit(0x08)
+            case UInt8(ascii: "f"): emit(0x0C)
+            case UInt8(ascii: "n"): emit(0x0A)
+            case UInt8(ascii: "r"): emit(0x0D)
+            case UInt8(ascii: "t"): emit(0x09)
+            case UInt8(ascii: "u"):
+                var scalar = try hex4(&i)
+                if (0xD800...0xDBFF).contains(scalar) {
+                    guard try byte(i) == UInt8(ascii: "\\"), try byte(i + 1) == UInt8(ascii: "u") else {
+                        throw Syntax(reason: "unpaired surrogate \\u escape", position: i, field: nil)
+                    }
+                    i += 2
+                    let low = try hex4(&i)
+                    guard (0xDC00...0xDFFF).contains(low) else {
+                        throw Syntax(reason: "unpaired surrogate \\u escape", position: i, field: nil)
+                    }
+                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                } else if (0xDC00...0xDFFF).contains(scalar) {
+                    throw Syntax(reason: "unpaired surrogate \\u escape", position: i, field: nil)
+                }
+                guard let unicode = Unicode.Scalar(scalar) else {
+                    throw Syntax(reason: "invalid \\u escape", position: i, field: nil)
+                }
+                for unit in UTF8.encode(unicode)! { emit(unit) }
+            default:
+                throw Syntax(reason: "invalid escape \\\(Character(Unicode.Scalar(e)))", position: i - 1, field: nil)
+            }
+        }
+    }
+
+    private func hex4(_ i: inout Int) throws -> UInt32 {
+        var value: UInt32 = 0
+        for _ in 0..<4 {
+            let c = try byte(i)
+            let digit: UInt32
+            switch c {
+            case 0x30...0x39: digit = UInt32(c - 0x30)
+            case 0x41...0x46: digit = UInt32(c - 0x41 + 10)
+            case 0x61...0x66: digit = UInt32(c - 0x61 + 10)
+            default: throw Syntax(reason: "invalid \\u escape", position: i, field: nil)
+            }
+            value = value << 4 | digit
+            i += 1
+        }
+        return value
+    }
+
+    /// Skips any value, validating its grammar.
+    private func skipValue(_ i: inout Int, depth: Int = 0) throws {
+        guard depth < 256 else { throw Syntax(reason: "nesting deeper than 256 levels", position: i, field: nil) }
+        let c = try byte(i)
+        switch c {
+        case UInt8(ascii: "\""):
+            try parseString(&i) { _ in }
+        case UInt8(ascii: "{"):
+            i += 1
+            try skipSpace(&i)
+            if try byte(i) == UInt8(ascii: "}") { i += 1; return }
+            while true {
+                try skipSpace(&i)
+                guard try byte(i) == UInt8(ascii: "\"") else {
+                    throw Syntax(reason: "expected a quoted key", position: i, field: nil)
+                }
+                try parseString(&i) { _ in }
+                try skipSpace(&i)
+                guard try byte(i) == UInt8(ascii: ":") else { throw Syntax(reason: "expected ':'", position: i, field: nil) }
+                i += 1
+                try skipSpace(&i)
+                try skipValue(&i, depth: depth + 1)
+                try skipSpace(&i)
+                let next = try byte(i)
+                i += 1
+                if next == UInt8(ascii: ",") { continue }
+                if next == UInt8(ascii: "}") { return }
+                throw Syntax(reason: "expected ',' or '}'", position: i - 1, field: nil)
+            }
+        case UInt8(ascii: "["):
+            i += 1
+            try skipSpace(&i)
+            if try byte(i) == UInt8(ascii: "]") { i += 1; return }
+            while true {
+                try skipSpace(&i)
+                try skipValue(&i, depth: depth + 1)
+                try skipSpace(&i)
+                let next = try byte(i)
+                i += 1
+                if next == UInt8(ascii: ",") { continue }
+                if next == UInt8(ascii: "]") { return }
+                throw Syntax(reason: "expected ',' or ']'", position: i - 1, field: nil)
+            }
+        case UInt8(ascii: "t"): try literal(&i, "true", key: nil)
+        case UInt8(ascii: "f"): try literal(&i, "false", key: nil)
+        case UInt8(ascii: "n"): try literal(&i, "null", key: nil)
+        default: try number(&i, key: nil)
+        }
+    }
+}
+
+@available(*, unavailable)
+extension JSONReader: Sendable {}

@@ -1,0 +1,131 @@
+/// The mapped values of one record, as UTF-8 bytes, borrowed from the reader for one callback.
+///
+/// Values are either slices of the reader's input buffer (no copy) or of a scratch arena
+/// (values that needed unescaping or decoding). `nil` means the field was absent or JSON null.
+public final class RecordFields {
+    private enum Slot {
+        case absent
+        case direct(UnsafeBufferPointer<UInt8>)
+        case arena(start: Int, count: Int)
+    }
+
+    /// Physical line where the record starts (0 when unknown).
+    public internal(set) var line = 0
+    /// 1-based record index within the file.
+    public internal(set) var index = 0
+    /// The mapped field names, in slot order (for messages).
+    public let fieldNames: [String]
+    private var slots: [Slot]
+    private var arena: [UInt8] = []
+    private var resolved: [UnsafeBufferPointer<UInt8>?]
+
+    init(fieldNames: [String]) {
+        self.fieldNames = fieldNames
+        slots = Array(repeating: .absent, count: fieldNames.count)
+        resolved = Array(repeating: nil, count: fieldNames.count)
+        arena.reserveCapacity(4096)
+    }
+
+    /// Number of mapped fields.
+    public var count: Int { slots.count }
+
+    func reset() {
+        for i in slots.indices { slots[i] = .absent }
+        arena.removeAll(keepingCapacity: true)
+    }
+
+    func isSet(_ slot: Int) -> Bool {
+        if case .absent = slots[slot] { return false }
+        return true
+    }
+
+    func setDirect(_ slot: Int, _ bytes: UnsafeBufferPointer<UInt8>) {
+        slots[slot] = .direct(bytes)
+    }
+
+    /// Starts a value in the arena; append its bytes with `appendToArena` and close it with `endArena`.
+    func beginArena() -> Int { arena.count }
+
+    func appendToArena(_ byte: UInt8) { arena.append(byte) }
+
+    func appendToArena(_ bytes: UnsafeBufferPointer<UInt8>) { arena.append(contentsOf: bytes) }
+
+    func endArena(_ slot: Int, from start: Int) {
+        slots[slot] = .arena(start: start, count: arena.count - start)
+    }
+
+    func setString(_ slot: Int, _ value: String) {
+        let start = arena.count
+        arena.append(contentsOf: value.utf8)
+        slots[slot] = .arena(start: start, count: arena.count - start)
+    }
+
+    /// Fixes arena pointers and checks every value's encoding; returns the first bad slot, if any.
+    func seal(transcoded: Bool) -> (slot: Int, reason: String)? {
+        arena.withUnsafeBufferPointer { arenaPointer in
+            for i in slots.indices {
+                switch slots[i] {
+                case .absent: resolved[i] = nil
+                case .direct(let bytes): resolved[i] = bytes
+                case .arena(let start, let count):
+                    resolved[i] = UnsafeBufferPointer(rebasing: arenaPointer[start..<(start + count)])
+                }
+            }
+        }
+        for i in resolved.indices {
+            guard let bytes = resolved[i] else { continue }
+            if let problem = UTF8Check.problem(in: bytes, transcoded: transcoded) {
+                return (i, problem)
+            }
+        }
+        return nil
+    }
+
+    /// The bytes of a slot, valid only during the sink callback.
+    public subscript(slot: Int) -> UnsafeBufferPointer<UInt8>? { resolved[slot] }
+
+    /// The value of a slot as a `String`, or nil when absent.
+    public func string(_ slot: Int) -> String? {
+        resolved[slot].map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// All values as strings (tests and small inputs).
+    public var strings: [String?] { (0..<count).map { string($0) } }
+}
+
+@available(*, unavailable)
+extension RecordFields: Sendable {}
+
+/// Strict UTF-8 validation, with an ASCII fast path.
+enum UTF8Check {
+    /// Nil when valid; otherwise the reason. A U+FFFD in a transcoded input marks a byte that iconv could not decode.
+    static func problem(in bytes: UnsafeBufferPointer<UInt8>, transcoded: Bool) -> String? {
+        var i = 0
+        let n = bytes.count
+        while i < n {
+            let b0 = bytes[i]
+            if b0 < 0x80 { i += 1; continue }
+            var need = 0
+            var minimum: UInt32 = 0
+            var scalar: UInt32 = 0
+            if b0 & 0xE0 == 0xC0 { need = 1; minimum = 0x80; scalar = UInt32(b0 & 0x1F) }
+            else if b0 & 0xF0 == 0xE0 { need = 2; minimum = 0x800; scalar = UInt32(b0 & 0x0F) }
+            else if b0 & 0xF8 == 0xF0 { need = 3; minimum = 0x10000; scalar = UInt32(b0 & 0x07) }
+            else { return "invalid UTF-8 byte 0x\(String(b0, radix: 16, uppercase: true)) at byte \(i + 1)" }
+            guard i + need < n else { return "truncated UTF-8 sequence at byte \(i + 1)" }
+            for k in 1...need {
+                let b = bytes[i + k]
+                guard b & 0xC0 == 0x80 else { return "invalid UTF-8 sequence at byte \(i + 1)" }
+                scalar = scalar << 6 | UInt32(b & 0x3F)
+            }
+            if scalar < minimum || scalar > 0x10FFFF || (0xD800...0xDFFF).contains(scalar) {
+                return "invalid UTF-8 sequence at byte \(i + 1)"
+            }
+            if transcoded && scalar == 0xFFFD {
+                return "byte sequence not valid in the declared encoding at character \(i + 1)"
+            }
+            i += need + 1
+        }
+        return nil
+    }
+}

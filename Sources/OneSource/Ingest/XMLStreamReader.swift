@@ -1,0 +1,119 @@
+internal import CLibXML2
+import Foundation
+
+/// The only file that touches libxml2: a pull reader (`xmlTextReader`) over a `ByteSource`.
+///
+/// The parser never touches the network, never loads an external DTD or entity and never substitutes
+/// entities; parse errors are collected through a structured handler instead of being printed.
+final class XMLStreamReader {
+    /// Node kinds the record reader cares about (values of libxml2's `xmlReaderTypes`).
+    enum NodeKind {
+        case element, endElement, text, documentType, entityReference, other
+    }
+
+    private final class Context {
+        let source: ByteSource
+        var readError: Error?
+        var parseErrors: [(line: Int, message: String)] = []
+        init(source: ByteSource) { self.source = source }
+    }
+
+    private let reader: OpaquePointer
+    private let context: Unmanaged<Context>
+    private let path: String
+
+    init(source: ByteSource, path: String, encoding: String?) throws {
+        self.path = path
+        let box = Unmanaged.passRetained(Context(source: source))
+        let readCallback: xmlInputReadCallback = { ctx, buffer, length in
+            guard let ctx, let buffer, length > 0 else { return 0 }
+            let context = Unmanaged<Context>.fromOpaque(ctx).takeUnretainedValue()
+            do {
+                let destination = UnsafeMutableRawPointer(buffer).assumingMemoryBound(to: UInt8.self)
+                return Int32(try context.source.read(into: destination, count: Int(length)))
+            } catch {
+                context.readError = error
+                return -1
+            }
+        }
+        let closeCallback: xmlInputCloseCallback = { _ in 0 }
+        let options = Int32(XML_PARSE_NONET.rawValue) | Int32(XML_PARSE_COMPACT.rawValue)
+            | Int32(XML_PARSE_NOCDATA.rawValue) | Int32(XML_PARSE_HUGE.rawValue)
+        guard let reader = xmlReaderForIO(readCallback, closeCallback, box.toOpaque(), path, encoding, options) else {
+            box.release()
+            throw IngestError.xml(path: path, line: 0, message: "libxml2 could not create a reader")
+        }
+        self.reader = reader
+        self.context = box
+        let handler: xmlStructuredErrorFunc = { userData, error in
+            guard let userData, let error else { return }
+            let context = Unmanaged<Context>.fromOpaque(userData).takeUnretainedValue()
+            let level = error.pointee.level
+            guard level == XML_ERR_ERROR || level == XML_ERR_FATAL else { return }
+            var message = error.pointee.message.map { String(cString: $0) } ?? "unknown error"
+            message = message.trimmingCharacters(in: .whitespacesAndNewlines)
+            context.parseErrors.append((Int(error.pointee.line), message))
+        }
+        xmlTextReaderSetStructuredErrorHandler(reader, handler, box.toOpaque())
+    }
+
+    deinit {
+        xmlFreeTextReader(reader)
+        context.release()
+    }
+
+    /// Moves to the next node; false at the end of the document.
+    /// - Throws: `IngestError.xml` with line and libxml2's message when the document is not well-formed.
+    func read() throws -> Bool {
+        let rc = xmlTextReaderRead(reader)
+        let box = context.takeUnretainedValue()
+        if let error = box.readError { throw error }
+        if let first = box.parseErrors.first {
+            throw IngestError.xml(path: path, line: first.line, message: first.message)
+        }
+        if rc < 0 { throw IngestError.xml(path: path, line: line, message: "the document is not well-formed") }
+        return rc == 1
+    }
+
+    var kind: NodeKind {
+        switch xmlTextReaderNodeType(reader) {
+        case Int32(XML_READER_TYPE_ELEMENT.rawValue): return .element
+        case Int32(XML_READER_TYPE_END_ELEMENT.rawValue): return .endElement
+        case Int32(XML_READER_TYPE_TEXT.rawValue), Int32(XML_READER_TYPE_CDATA.rawValue),
+             Int32(XML_READER_TYPE_SIGNIFICANT_WHITESPACE.rawValue):
+            return .text
+        case Int32(XML_READER_TYPE_DOCUMENT_TYPE.rawValue): return .documentType
+        case Int32(XML_READER_TYPE_ENTITY_REFERENCE.rawValue): return .entityReference
+        default: return .other
+        }
+    }
+
+    /// The qualified name of the current node.
+    var name: String {
+        xmlTextReaderConstName(reader).map { String(cString: $0) } ?? ""
+    }
+
+    /// The text value of the current node, if it has one.
+    var value: String? {
+        xmlTextReaderConstValue(reader).map { String(cString: $0) }
+    }
+
+    var isEmptyElement: Bool { xmlTextReaderIsEmptyElement(reader) == 1 }
+
+    /// Line of the current node in the input.
+    var line: Int { Int(xmlTextReaderGetParserLineNumber(reader)) }
+
+    /// The attributes of the current element, in document order.
+    func attributes() -> [(name: String, value: String)] {
+        var result: [(String, String)] = []
+        guard xmlTextReaderHasAttributes(reader) == 1 else { return result }
+        while xmlTextReaderMoveToNextAttribute(reader) == 1 {
+            result.append((name, value ?? ""))
+        }
+        xmlTextReaderMoveToElement(reader)
+        return result
+    }
+}
+
+@available(*, unavailable)
+extension XMLStreamReader: Sendable {}

@@ -1,0 +1,82 @@
+import Foundation
+
+/// A pipeline definition (`Pipelines/nightly.json`): which catalog, which data, which stages in order.
+public struct PipelineDefinition: Sendable, Equatable {
+    /// The name recorded with each run.
+    public let name: String
+    /// Absolute path of the definition file.
+    public let path: String
+    /// Absolute path of the catalog directory.
+    public let catalogDirectory: String
+    /// Absolute path of the folder the datasets' `file` patterns are relative to.
+    public let dataRoot: String
+    /// Stage names, in order.
+    public let stages: [String]
+    /// The definition's JSON text, stored with every run.
+    public let text: String
+
+    /// Loads a definition; relative paths in it are relative to the file's own folder.
+    /// - Throws: `PipelineError.invalidDefinition` naming the file and the property at fault.
+    public static func load(path: String) throws -> PipelineDefinition {
+        let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+        guard let data = FileManager.default.contents(atPath: absolute) else {
+            throw PipelineError.invalidDefinition(path: path, message: "file not found")
+        }
+        return try parse(data: data, path: absolute)
+    }
+
+    /// Parses a definition's text as if it were stored at `path`.
+    public static func parse(data: Data, path: String) throws -> PipelineDefinition {
+        let object: [String: Any]
+        do {
+            guard let parsed = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+                throw PipelineError.invalidDefinition(path: path, message: "$: must be a JSON object")
+            }
+            object = parsed
+        } catch let error as PipelineError {
+            throw error
+        } catch {
+            throw PipelineError.invalidDefinition(path: path, message: "$: not valid JSON: \(error.localizedDescription)")
+        }
+        let allowed: Set<String> = ["name", "catalog", "dataRoot", "stages", "description"]
+        for key in object.keys.sorted() where !allowed.contains(key) {
+            throw PipelineError.invalidDefinition(path: path, message: "$.\(key): unknown property")
+        }
+        func string(_ key: String) throws -> String {
+            guard let value = object[key] as? String, !value.isEmpty else {
+                throw PipelineError.invalidDefinition(path: path, message: "$.\(key): required, a non-empty string")
+            }
+            return value
+        }
+        guard let stages = object["stages"] as? [String], !stages.isEmpty else {
+            throw PipelineError.invalidDefinition(path: path, message: "$.stages: required, a non-empty array of stage names")
+        }
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
+        func resolve(_ relative: String) -> String {
+            URL(fileURLWithPath: relative, relativeTo: folder).standardizedFileURL.path
+        }
+        return PipelineDefinition(name: try string("name"), path: path,
+                                  catalogDirectory: resolve(try string("catalog")),
+                                  dataRoot: resolve(try string("dataRoot")), stages: stages,
+                                  text: String(decoding: data, as: UTF8.self))
+    }
+}
+
+/// Errors of pipelines and runs (as opposed to row-level defects, which are counted, not thrown).
+public enum PipelineError: Error, CustomStringConvertible {
+    case invalidDefinition(path: String, message: String)
+    case unknownStage(String, known: [String])
+    case stageNotInPipeline(stage: String, run: Int64, stages: [String])
+    case stageFailed(stage: String, underlying: String)
+
+    public var description: String {
+        switch self {
+        case .invalidDefinition(let path, let message): return "pipeline definition \(path): \(message)"
+        case .unknownStage(let name, let known):
+            return "unknown stage \"\(name)\" (known stages: \(known.joined(separator: ", ")))"
+        case .stageNotInPipeline(let stage, let run, let stages):
+            return "run \(run)'s pipeline has no stage \"\(stage)\" (it has: \(stages.joined(separator: ", ")))"
+        case .stageFailed(let stage, let underlying): return "stage \(stage) failed: \(underlying)"
+        }
+    }
+}

@@ -1,0 +1,129 @@
+import Foundation
+
+/// The run ledger in the store: runs, their stages, and (written by ingest) their input files.
+public struct RunLedger {
+    public let database: Database
+
+    public init(database: Database) { self.database = database }
+
+    /// A run as the ledger knows it.
+    public struct Run: Sendable, Equatable {
+        public let id: Int64
+        public let pipeline: String
+        public let pipelinePath: String
+        public let definition: String
+        public let startedAt: String
+        public let finishedAt: String?
+        public let status: String
+        public let user: String
+        public let host: String
+    }
+
+    /// One stage of a run.
+    public struct StageRecord: Sendable, Equatable {
+        public let stage: String
+        public let status: String
+        public let recordsIn: Int
+        public let recordsOut: Int
+        public let rejected: Int
+        public let message: String?
+    }
+
+    /// Opens a run for a pipeline, with every stage pending.
+    public func begin(_ pipeline: PipelineDefinition) throws -> Int64 {
+        try database.transaction {
+            try database.run("""
+                INSERT INTO runs (pipeline, pipeline_path, definition, started_at, status, user_name, host_name)
+                VALUES (?, ?, ?, ?, 'running', ?, ?)
+                """, [.text(pipeline.name), .text(pipeline.path), .text(pipeline.text), .text(Clock.now()),
+                      .text(Clock.userName()), .text(Clock.hostName())])
+            let id = database.lastInsertRowID
+            for (position, stage) in pipeline.stages.enumerated() {
+                try database.run("INSERT INTO run_stages (run_id, stage, position, status) VALUES (?, ?, ?, 'pending')",
+                                 [.integer(id), .text(stage), .int(position)])
+            }
+            return id
+        }
+    }
+
+    public func run(_ id: Int64) throws -> Run {
+        let statement = try database.prepare("""
+            SELECT run_id, pipeline, pipeline_path, definition, started_at, finished_at, status, user_name, host_name
+            FROM runs WHERE run_id = ?
+            """)
+        try statement.bind([.integer(id)])
+        guard try statement.step() else { throw StoreError.noSuchRun(id) }
+        return Run(id: statement.int64(0), pipeline: statement.text(1) ?? "", pipelinePath: statement.text(2) ?? "",
+                   definition: statement.text(3) ?? "", startedAt: statement.text(4) ?? "", finishedAt: statement.text(5),
+                   status: statement.text(6) ?? "", user: statement.text(7) ?? "", host: statement.text(8) ?? "")
+    }
+
+    /// The most recent runs first.
+    public func recentRuns(limit: Int = 20) throws -> [Run] {
+        let ids = try database.rows("SELECT run_id FROM runs ORDER BY run_id DESC LIMIT ?", [.int(limit)])
+        return try ids.compactMap { $0[0].integer }.map { try run($0) }
+    }
+
+    public func stages(of id: Int64) throws -> [StageRecord] {
+        try database.rows("""
+            SELECT stage, status, records_in, records_out, records_rejected, message
+            FROM run_stages WHERE run_id = ? ORDER BY position
+            """, [.integer(id)]).map {
+            StageRecord(stage: $0[0].text ?? "", status: $0[1].text ?? "", recordsIn: Int($0[2].integer ?? 0),
+                        recordsOut: Int($0[3].integer ?? 0), rejected: Int($0[4].integer ?? 0), message: $0[5].text)
+        }
+    }
+
+    public func stageStarted(_ id: Int64, _ stage: String) throws {
+        try database.run("""
+            UPDATE run_stages SET status = 'running', started_at = ?, finished_at = NULL, message = NULL
+            WHERE run_id = ? AND stage = ?
+            """, [.text(Clock.now()), .integer(id), .text(stage)])
+        try database.run("UPDATE runs SET status = 'running', finished_at = NULL WHERE run_id = ?", [.integer(id)])
+    }
+
+    public func stageFinished(_ id: Int64, _ stage: String, _ outcome: StageOutcome) throws {
+        try database.run("""
+            UPDATE run_stages SET status = ?, finished_at = ?, records_in = ?, records_out = ?, records_rejected = ?, message = ?
+            WHERE run_id = ? AND stage = ?
+            """, [.text(outcome.hasDefects ? "done_with_defects" : "done"), .text(Clock.now()), .int(outcome.recordsIn),
+                  .int(outcome.recordsOut), .int(outcome.rejected), .optional(outcome.message), .integer(id), .text(stage)])
+    }
+
+    public func stageFailed(_ id: Int64, _ stage: String, _ message: String) throws {
+        try database.run("UPDATE run_stages SET status = 'failed', finished_at = ?, message = ? WHERE run_id = ? AND stage = ?",
+                         [.text(Clock.now()), .text(message), .integer(id), .text(stage)])
+    }
+
+    /// Closes the run with a status derived from its stages.
+    public func finish(_ id: Int64) throws -> String {
+        let statuses = try stages(of: id).map(\.status)
+        let status: String
+        if statuses.contains("failed") { status = "failed" }
+        else if statuses.contains("pending") || statuses.contains("running") { status = "incomplete" }
+        else if statuses.contains("done_with_defects") { status = "done_with_defects" }
+        else { status = "done" }
+        try database.run("UPDATE runs SET status = ?, finished_at = ? WHERE run_id = ?",
+                         [.text(status), .text(Clock.now()), .integer(id)])
+        return status
+    }
+}
+
+/// Time and identity stamps for the ledger.
+enum Clock {
+    /// The current time, ISO 8601 in local time with its offset (the city works in UTC+8).
+    static func now() -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.timeZone = TimeZone.current
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.string(from: Date())
+    }
+
+    static func userName() -> String {
+        if let user = ProcessInfo.processInfo.environment["USER"], !user.isEmpty { return user }
+        if let entry = getpwuid(getuid()), let name = entry.pointee.pw_name { return String(cString: name) }
+        return "uid \(getuid())"
+    }
+
+    static func hostName() -> String { ProcessInfo.processInfo.hostName }
+}

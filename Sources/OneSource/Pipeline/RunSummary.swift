@@ -1,0 +1,92 @@
+/// What a run did, read back from the ledger: the text the CLI prints after a run.
+public struct RunSummary: Sendable {
+    public struct FileLine: Sendable, Equatable {
+        public let dataset: String
+        public let path: String
+        public let status: String
+        public let read: Int
+        public let staged: Int
+        public let rejected: Int
+        public let blankLines: Int
+        public let note: String?
+    }
+
+    public struct RejectionLine: Sendable, Equatable {
+        public let path: String
+        public let line: Int?
+        public let recordIndex: Int?
+        public let field: String?
+        public let reason: String
+    }
+
+    public let run: RunLedger.Run
+    public let stages: [RunLedger.StageRecord]
+    public let files: [FileLine]
+    public let rejections: [RejectionLine]
+    public let totalRejections: Int
+
+    public var totalRead: Int { files.reduce(0) { $0 + $1.read } }
+    public var totalStaged: Int { files.reduce(0) { $0 + $1.staged } }
+    public var totalRejected: Int { files.reduce(0) { $0 + $1.rejected } }
+    /// Read = staged + rejected, and the rejection table holds exactly the rejected rows.
+    public var reconciles: Bool { totalRead == totalStaged + totalRejected && totalRejections == totalRejected }
+
+    /// Reads the summary of `runID`, with at most `rejectionLimit` rejections listed.
+    public static func load(_ database: Database, run runID: Int64, rejectionLimit: Int = 20) throws -> RunSummary {
+        let ledger = RunLedger(database: database)
+        let run = try ledger.run(runID)
+        let files = try database.rows("""
+            SELECT dataset_id, path, status, rows_read, rows_staged, rows_rejected, blank_lines, error
+            FROM run_files WHERE run_id = ? ORDER BY dataset_id, path
+            """, [.integer(runID)]).map {
+            FileLine(dataset: $0[0].text ?? "", path: $0[1].text ?? "", status: $0[2].text ?? "",
+                     read: Int($0[3].integer ?? 0), staged: Int($0[4].integer ?? 0), rejected: Int($0[5].integer ?? 0),
+                     blankLines: Int($0[6].integer ?? 0), note: $0[7].text)
+        }
+        let rejections = try database.rows("""
+            SELECT f.path, r.line, r.record_index, r.field, r.reason
+            FROM rejections r JOIN run_files f USING (file_id)
+            WHERE r.run_id = ? ORDER BY f.dataset_id, f.path, r.record_index, r.line LIMIT ?
+            """, [.integer(runID), .int(rejectionLimit)]).map {
+            RejectionLine(path: $0[0].text ?? "", line: $0[1].integer.map(Int.init), recordIndex: $0[2].integer.map(Int.init),
+                          field: $0[3].text, reason: $0[4].text ?? "")
+        }
+        let count = try database.queryScalarInt("SELECT count(*) FROM rejections WHERE run_id = ?", [.integer(runID)]) ?? 0
+        return RunSummary(run: run, stages: try ledger.stages(of: runID), files: files, rejections: rejections,
+                          totalRejections: Int(count))
+    }
+
+    /// The summary as plain text for a terminal or a log file. It names files, lines and fields, never values.
+    public func render() -> String {
+        var out = "Run \(run.id) · pipeline \(run.pipeline) · \(run.status)\n"
+        out += "  started \(run.startedAt)" + (run.finishedAt.map { ", finished \($0)" } ?? "") + " by \(run.user)@\(run.host)\n"
+        out += "Stages:\n"
+        for stage in stages {
+            out += "  \(stage.stage.padding(toLength: 12, withPad: " ", startingAt: 0)) \(stage.status)"
+            if let message = stage.message { out += " — \(message)" }
+            out += "\n"
+        }
+        if !files.isEmpty {
+            out += "Files:\n"
+            let header = ["dataset", "file", "status", "read", "staged", "rejected"]
+            var rows = files.map { [$0.dataset, $0.path, $0.status, String($0.read), String($0.staged), String($0.rejected)] }
+            rows.append(["total", "", "", String(totalRead), String(totalStaged), String(totalRejected)])
+            out += TextTable.render(header: header, rows: rows, rightAligned: [3, 4, 5], indent: "  ")
+            for file in files {
+                if file.blankLines > 0 { out += "  \(file.path): \(file.blankLines) blank line(s) between rows, not counted as rows\n" }
+                if let note = file.note { out += "  \(file.path): \(note)\n" }
+            }
+            let check = reconciles ? "reconciles" : "DOES NOT RECONCILE"
+            out += "Rows: read \(totalRead) = staged \(totalStaged) + rejected \(totalRejected) (\(check))\n"
+        }
+        if !rejections.isEmpty {
+            out += "Rejected rows" + (totalRejections > rejections.count ? " (first \(rejections.count) of \(totalRejections))" : "") + ":\n"
+            for rejection in rejections {
+                var location = rejection.path
+                if let line = rejection.line { location += ":\(line)" } else if let index = rejection.recordIndex { location += " record \(index)" }
+                out += "  \(location): " + (rejection.field.map { "[\($0)] " } ?? "") + rejection.reason + "\n"
+            }
+        }
+        return out
+    }
+}

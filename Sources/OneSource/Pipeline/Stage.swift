@@ -1,0 +1,55 @@
+/// What a stage is given: the store, the catalog, the pipeline and the run it works for.
+public final class StageContext {
+    public let database: Database
+    public let catalog: Catalog
+    public let pipeline: PipelineDefinition
+    public let runID: Int64
+    public let log: RunLog
+
+    public init(database: Database, catalog: Catalog, pipeline: PipelineDefinition, runID: Int64, log: RunLog) {
+        self.database = database
+        self.catalog = catalog
+        self.pipeline = pipeline
+        self.runID = runID
+        self.log = log
+    }
+}
+
+@available(*, unavailable)
+extension StageContext: Sendable {}
+
+/// What a stage reports when it finishes.
+public struct StageOutcome: Sendable, Equatable {
+    public var recordsIn: Int
+    public var recordsOut: Int
+    public var rejected: Int
+    /// True when the stage ran to the end but found data defects (rejected rows, missing files).
+    public var hasDefects: Bool
+    public var message: String?
+
+    public init(recordsIn: Int, recordsOut: Int, rejected: Int, hasDefects: Bool, message: String? = nil) {
+        self.recordsIn = recordsIn
+        self.recordsOut = recordsOut
+        self.rejected = rejected
+        self.hasDefects = hasDefects
+        self.message = message
+    }
+}
+
+/// One step of a pipeline. A stage reads what earlier stages stored for the run and replaces its own
+/// output for the run in one transaction, so re-running it by hand is safe.
+public protocol Stage: Sendable {
+    var name: String { get }
+    func run(_ context: StageContext) throws -> StageOutcome
+}
+
+/// Where stages say what they are doing; the CLI prints it, tests collect it.
+public protocol RunLog: AnyObject {
+    func info(_ message: String)
+}
+
+/// A log that drops everything.
+public final class SilentLog: RunLog {
+    public init() {}
+    public func info(_ message: String) {}
+}

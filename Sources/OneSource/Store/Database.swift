@@ -1,0 +1,147 @@
+internal import CSQLite
+import Foundation
+
+/// One connection to a SQLite database file.
+///
+/// A connection is used from one thread at a time; it is deliberately not `Sendable`.
+/// The file is created readable and writable by its owner only (mode 0600), in WAL mode.
+public final class Database {
+    private let handle: OpaquePointer
+    /// The path of the database file.
+    public let path: String
+
+    /// Opens (creating if needed) the database at `path`.
+    /// - Throws: `SQLiteError` if the file cannot be opened or WAL mode cannot be set.
+    public init(path: String) throws {
+        self.path = path
+        if path != ":memory:" {
+            try Database.createPrivately(path)
+        }
+        var db: OpaquePointer?
+        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
+        let rc = sqlite3_open_v2(path, &db, flags, nil)
+        guard rc == SQLITE_OK, let db else {
+            let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open database"
+            if let db { sqlite3_close_v2(db) }
+            throw SQLiteError(code: rc, message: "\(message) (\(path))")
+        }
+        handle = db
+        sqlite3_extended_result_codes(db, 1)
+        sqlite3_busy_timeout(db, 5_000)
+        if path != ":memory:" {
+            let mode = try queryScalarText("PRAGMA journal_mode=WAL")
+            guard mode?.lowercased() == "wal" else {
+                throw SQLiteError(code: SQLITE_ERROR, message: "journal_mode answered \(mode ?? "nothing"), not wal",
+                                  sql: "PRAGMA journal_mode=WAL")
+            }
+            try execute("PRAGMA synchronous=NORMAL")
+        }
+        try execute("PRAGMA foreign_keys=ON")
+        try execute("PRAGMA temp_store=MEMORY")
+    }
+
+    deinit {
+        sqlite3_close_v2(handle)
+    }
+
+    /// Creates the file with mode 0600 before SQLite opens it, so it is never world-readable.
+    /// SQLite gives its -wal and -shm files the same permissions as the database file.
+    private static func createPrivately(_ path: String) throws {
+        let fd = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
+            let reason = String(cString: strerror(errno))
+            throw SQLiteError(code: SQLITE_CANTOPEN, message: "cannot create \(path): \(reason)")
+        }
+        close(fd)
+    }
+
+    /// Turns a SQLite result code into a thrown error carrying the message and SQL.
+    @discardableResult
+    func check(_ rc: Int32, sql: String? = nil) throws -> Int32 {
+        switch rc {
+        case SQLITE_OK, SQLITE_ROW, SQLITE_DONE:
+            return rc
+        default:
+            throw SQLiteError(code: rc, message: String(cString: sqlite3_errmsg(handle)), sql: sql)
+        }
+    }
+
+    /// Runs one or more SQL statements that return no rows.
+    public func execute(_ sql: String) throws {
+        var errorMessage: UnsafeMutablePointer<CChar>?
+        let rc = sqlite3_exec(handle, sql, nil, nil, &errorMessage)
+        if rc != SQLITE_OK {
+            let message = errorMessage.map { String(cString: $0) } ?? String(cString: sqlite3_errmsg(handle))
+            sqlite3_free(errorMessage)
+            throw SQLiteError(code: rc, message: message, sql: sql)
+        }
+    }
+
+    /// Prepares a statement for repeated execution.
+    public func prepare(_ sql: String) throws -> Statement {
+        var statement: OpaquePointer?
+        try check(sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil), sql: sql)
+        guard let statement else {
+            throw SQLiteError(code: SQLITE_MISUSE, message: "empty statement", sql: sql)
+        }
+        return Statement(database: self, handle: statement, sql: sql)
+    }
+
+    /// Runs `body` in a transaction begun with `BEGIN IMMEDIATE`; commits when it returns,
+    /// rolls back and rethrows the first error when it throws.
+    public func transaction<R>(_ body: () throws -> R) throws -> R {
+        try execute("BEGIN IMMEDIATE")
+        do {
+            let result = try body()
+            try execute("COMMIT")
+            return result
+        } catch {
+            try? execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    /// The rowid of the last inserted row on this connection.
+    public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+
+    /// The number of rows changed by the last statement.
+    public var changes: Int { Int(sqlite3_changes64(handle)) }
+
+    /// Convenience: the first column of the first row as text, or nil.
+    public func queryScalarText(_ sql: String, _ arguments: [SQLValue] = []) throws -> String? {
+        let statement = try prepare(sql)
+        try statement.bind(arguments)
+        return try statement.step() ? statement.text(0) : nil
+    }
+
+    /// Convenience: the first column of the first row as an integer, or nil.
+    public func queryScalarInt(_ sql: String, _ arguments: [SQLValue] = []) throws -> Int64? {
+        let statement = try prepare(sql)
+        try statement.bind(arguments)
+        return try statement.step() ? statement.optionalInt64(0) : nil
+    }
+
+    /// Runs a statement with arguments that returns no rows.
+    public func run(_ sql: String, _ arguments: [SQLValue] = []) throws {
+        let statement = try prepare(sql)
+        try statement.bind(arguments)
+        try statement.run()
+    }
+
+    /// All rows of a query, each as an array of values.
+    public func rows(_ sql: String, _ arguments: [SQLValue] = []) throws -> [[SQLValue]] {
+        let statement = try prepare(sql)
+        try statement.bind(arguments)
+        var result: [[SQLValue]] = []
+        while try statement.step() {
+            result.append((0..<statement.columnCount).map { statement.value($0) })
+        }
+        return result
+    }
+
+    /// Version of the linked SQLite library.
+    public static var libraryVersion: String { String(cString: sqlite3_libversion()) }
+}
+
+@available(*, unavailable)
+extension Database: Sendable {}

@@ -1,0 +1,97 @@
+/// The store's schema, as an ordered list of migrations; `PRAGMA user_version` records how many ran.
+public enum Schema {
+    /// Each entry moves the schema from version `index` to `index + 1`. Never edit a shipped entry:
+    /// append a new one.
+    static let migrations: [String] = [
+        // 1: run ledger, input files, rejections.
+        """
+        CREATE TABLE runs (
+            run_id      INTEGER PRIMARY KEY AUTOINCREMENT,
+            pipeline    TEXT NOT NULL,
+            pipeline_path TEXT NOT NULL,
+            definition  TEXT NOT NULL,
+            started_at  TEXT NOT NULL,
+            finished_at TEXT,
+            status      TEXT NOT NULL,
+            user_name   TEXT NOT NULL,
+            host_name   TEXT NOT NULL
+        );
+        CREATE TABLE run_stages (
+            run_id      INTEGER NOT NULL REFERENCES runs(run_id),
+            stage       TEXT NOT NULL,
+            position    INTEGER NOT NULL,
+            status      TEXT NOT NULL,
+            started_at  TEXT,
+            finished_at TEXT,
+            records_in  INTEGER NOT NULL DEFAULT 0,
+            records_out INTEGER NOT NULL DEFAULT 0,
+            records_rejected INTEGER NOT NULL DEFAULT 0,
+            message     TEXT,
+            PRIMARY KEY (run_id, stage)
+        );
+        CREATE TABLE run_files (
+            file_id     INTEGER PRIMARY KEY AUTOINCREMENT,
+            run_id      INTEGER NOT NULL REFERENCES runs(run_id),
+            dataset_id  TEXT NOT NULL,
+            path        TEXT NOT NULL,
+            size_bytes  INTEGER,
+            sha256      TEXT,
+            status      TEXT NOT NULL CHECK (status IN ('ingested', 'missing', 'failed')),
+            rows_read   INTEGER NOT NULL DEFAULT 0,
+            rows_staged INTEGER NOT NULL DEFAULT 0,
+            rows_rejected INTEGER NOT NULL DEFAULT 0,
+            blank_lines INTEGER NOT NULL DEFAULT 0,
+            error       TEXT
+        );
+        CREATE INDEX run_files_by_run ON run_files(run_id, dataset_id);
+        CREATE TABLE rejections (
+            run_id      INTEGER NOT NULL REFERENCES runs(run_id),
+            dataset_id  TEXT NOT NULL,
+            file_id     INTEGER NOT NULL REFERENCES run_files(file_id),
+            line        INTEGER,
+            record_index INTEGER,
+            field       TEXT,
+            reason      TEXT NOT NULL,
+            raw         TEXT
+        );
+        CREATE INDEX rejections_by_run ON rejections(run_id, dataset_id);
+        CREATE TABLE staging_tables (
+            dataset_id  TEXT PRIMARY KEY,
+            table_name  TEXT NOT NULL UNIQUE
+        );
+        """,
+    ]
+
+    /// The schema version this build writes.
+    public static var currentVersion: Int { migrations.count }
+
+    /// Brings the database up to `currentVersion`, one migration per transaction.
+    /// - Throws: `SQLiteError`, or `StoreError.newerSchema` when the file was written by a newer build.
+    public static func migrate(_ database: Database) throws {
+        let version = Int(try database.queryScalarInt("PRAGMA user_version") ?? 0)
+        if version > currentVersion {
+            throw StoreError.newerSchema(path: database.path, found: version, supported: currentVersion)
+        }
+        for index in version..<currentVersion {
+            try database.transaction {
+                try database.execute(migrations[index])
+                try database.execute("PRAGMA user_version = \(index + 1)")
+            }
+        }
+    }
+}
+
+/// Errors about the store as a whole, rather than one SQL statement.
+public enum StoreError: Error, CustomStringConvertible {
+    case newerSchema(path: String, found: Int, supported: Int)
+    case noSuchRun(Int64)
+
+    public var description: String {
+        switch self {
+        case .newerSchema(let path, let found, let supported):
+            return "store \(path) has schema version \(found); this build supports up to \(supported). Use a newer onesource."
+        case .noSuchRun(let id):
+            return "no run with id \(id) in the store"
+        }
+    }
+}

@@ -1,0 +1,88 @@
+/// Help texts: OVERVIEW, USAGE, OPTIONS and SUBCOMMANDS, printed by `-h`, `--help` and `help <command>`.
+enum Help {
+    static let storeOption = "  --store <path>          The SQLite store (default: var/onesource.sqlite).\n"
+    static let helpOption = "  -h, --help              Show help information.\n"
+
+    static let main = """
+        OVERVIEW: OneSource — one number, one source, one standard for the city's public data.
+
+        USAGE: onesource <subcommand> [options]
+
+        OPTIONS:
+        \(helpOption)
+        SUBCOMMANDS:
+          run                     Run a pipeline (ingest the agencies' exports into the store).
+          stage                   Re-run one stage of an existing run.
+          runs                    List runs with their counts.
+          summary                 Print the summary of one run.
+          catalog check           Check the catalog and list every problem.
+          help <subcommand>       Show help for a subcommand.
+
+        EXIT CODES: 0 success, 1 could not run, 2 invalid catalog or pipeline, 3 ran but found
+          defects (rejected rows, missing or unreadable files), 64 usage error.
+
+        """
+
+    static let run = """
+        OVERVIEW: Run a pipeline definition: a new run in the store, every stage in order.
+
+        USAGE: onesource run <pipeline.json> [--store <path>]
+
+        ARGUMENTS:
+          <pipeline.json>         A pipeline definition, e.g. Pipelines/nightly.json.
+
+        OPTIONS:
+        \(storeOption)\(helpOption)
+        Prints the run summary: files read, rows staged and rejected, and the first rejected rows.
+        Exits 0 when clean, 3 when rows were rejected or files were missing, 1 when it could not run.
+
+        """
+
+    static let stage = """
+        OVERVIEW: Re-run one stage of an existing run, replacing that stage's output for the run.
+
+        USAGE: onesource stage <name> --run <id> [--store <path>]
+
+        ARGUMENTS:
+          <name>                  The stage: ingest.
+
+        OPTIONS:
+          --run <id>              The run whose stage is re-run (see `onesource runs`).
+        \(storeOption)\(helpOption)
+        """
+
+    static let runs = """
+        OVERVIEW: List the most recent runs with their status and row counts.
+
+        USAGE: onesource runs [--limit <n>] [--store <path>]
+
+        OPTIONS:
+          --limit <n>             How many runs to list (default 20).
+        \(storeOption)\(helpOption)
+        """
+
+    static let summary = """
+        OVERVIEW: Print the summary of one run: stages, files, row accounting, rejected rows.
+
+        USAGE: onesource summary --run <id> [--rejections <n>] [--store <path>]
+
+        OPTIONS:
+          --run <id>              The run.
+          --rejections <n>        How many rejected rows to list (default 20).
+        \(storeOption)\(helpOption)
+        """
+
+    static let catalog = """
+        OVERVIEW: Work with the data catalog.
+
+        USAGE: onesource catalog check [--catalog <dir>]
+
+        OPTIONS:
+          --catalog <dir>         The catalog folder (default: Pipelines/catalog).
+        \(helpOption)
+        SUBCOMMANDS:
+          check                   Load the catalog and report every problem with its file and JSON path.
+                                  Exits 0 when clean, 2 when there are problems.
+
+        """
+}

@@ -1,0 +1,155 @@
+import Foundation
+import OneSource
+
+/// Prints stage progress to standard error, so standard output carries only the summary.
+final class ConsoleLog: RunLog {
+    func info(_ message: String) {
+        FileHandle.standardError.write(Data("onesource: \(message)\n".utf8))
+    }
+}
+
+func printError(_ message: String) {
+    FileHandle.standardError.write(Data("Error: \(message)\n".utf8))
+}
+
+func openStore(_ arguments: Arguments) throws -> Database {
+    try Store.open(path: arguments.value("--store") ?? Store.defaultPath)
+}
+
+func exitCode(forRunStatus status: String) -> ExitCode {
+    switch status {
+    case "done": return .success
+    case "done_with_defects": return .defects
+    default: return .failure
+    }
+}
+
+func runCommand(_ words: [String]) throws -> ExitCode {
+    let arguments = try Arguments(words, valued: ["--store"], flags: [])
+    if arguments.wantsHelp { print(Help.run, terminator: ""); return .success }
+    guard arguments.positionals.count == 1 else { throw UsageError("run takes exactly one pipeline definition") }
+    let pipeline = try PipelineDefinition.load(path: arguments.positionals[0])
+    let database = try openStore(arguments)
+    let runID = try Runner(database: database, log: ConsoleLog()).run(pipeline)
+    let summary = try RunSummary.load(database, run: runID)
+    print(summary.render(), terminator: "")
+    return exitCode(forRunStatus: summary.run.status)
+}
+
+func stageCommand(_ words: [String]) throws -> ExitCode {
+    let arguments = try Arguments(words, valued: ["--store", "--run"], flags: [])
+    if arguments.wantsHelp { print(Help.stage, terminator: ""); return .success }
+    guard arguments.positionals.count == 1 else { throw UsageError("stage takes exactly one stage name") }
+    let runID = try arguments.integer("--run")
+    let database = try openStore(arguments)
+    try Runner(database: database, log: ConsoleLog()).rerun(stage: arguments.positionals[0], run: runID)
+    let summary = try RunSummary.load(database, run: runID)
+    print(summary.render(), terminator: "")
+    return exitCode(forRunStatus: summary.run.status)
+}
+
+func runsCommand(_ words: [String]) throws -> ExitCode {
+    let arguments = try Arguments(words, valued: ["--store", "--limit"], flags: [])
+    if arguments.wantsHelp { print(Help.runs, terminator: ""); return .success }
+    guard arguments.positionals.isEmpty else { throw UsageError("runs takes no arguments") }
+    let limit = arguments.value("--limit") == nil ? 20 : Int(try arguments.integer("--limit"))
+    let database = try openStore(arguments)
+    var rows: [[String]] = []
+    for run in try RunLedger(database: database).recentRuns(limit: limit) {
+        let summary = try RunSummary.load(database, run: run.id, rejectionLimit: 0)
+        rows.append([String(run.id), run.pipeline, run.status, run.startedAt, String(summary.files.count),
+                     String(summary.totalRead), String(summary.totalStaged), String(summary.totalRejected)])
+    }
+    if rows.isEmpty {
+        print("no runs in \(database.path)")
+    } else {
+        print(TextTable.render(header: ["run", "pipeline", "status", "started", "files", "read", "staged", "rejected"],
+                               rows: rows, rightAligned: [0, 4, 5, 6, 7]), terminator: "")
+    }
+    return .success
+}
+
+func summaryCommand(_ words: [String]) throws -> ExitCode {
+    let arguments = try Arguments(words, valued: ["--store", "--run", "--rejections"], flags: [])
+    if arguments.wantsHelp { print(Help.summary, terminator: ""); return .success }
+    guard arguments.positionals.isEmpty else { throw UsageError("summary takes no arguments") }
+    let limit = arguments.value("--rejections") == nil ? 20 : Int(try arguments.integer("--rejections"))
+    let database = try openStore(arguments)
+    let summary = try RunSummary.load(database, run: try arguments.integer("--run"), rejectionLimit: limit)
+    print(summary.render(), terminator: "")
+    return .success
+}
+
+func catalogCommand(_ words: [String]) throws -> ExitCode {
+    let arguments = try Arguments(words, valued: ["--catalog"], flags: [])
+    if arguments.wantsHelp || arguments.positionals.isEmpty {
+        if arguments.wantsHelp { print(Help.catalog, terminator: ""); return .success }
+        throw UsageError("catalog needs a subcommand: check")
+    }
+    guard arguments.positionals == ["check"] else { throw UsageError("unknown catalog subcommand \(arguments.positionals[0])") }
+    let directory = arguments.value("--catalog") ?? "Pipelines/catalog"
+    do {
+        let catalog = try Catalog.load(directory: directory)
+        print("catalog \(directory): \(catalog.agencies.count) agencies, \(catalog.elements.count) elements, "
+              + "\(catalog.codeTables.count) code tables, \(catalog.datasets.count) datasets; no problems")
+        return .success
+    } catch let error as CatalogError {
+        for problem in error.problems { print(problem) }
+        print("\(error.problems.count) problem(s) in catalog \(directory)")
+        return .invalidConfiguration
+    }
+}
+
+/// The subcommands, with their help text and handler.
+enum Commands {
+    static let table: [String: (help: String, run: @Sendable ([String]) throws -> ExitCode)] = [
+    "run": (Help.run, runCommand),
+    "stage": (Help.stage, stageCommand),
+    "runs": (Help.runs, runsCommand),
+    "summary": (Help.summary, summaryCommand),
+    "catalog": (Help.catalog, catalogCommand),
+    ]
+}
+
+func main(_ words: [String]) -> ExitCode {
+    guard let first = words.first else {
+        FileHandle.standardError.write(Data(Help.main.utf8))
+        return .usage
+    }
+    if first == "-h" || first == "--help" { print(Help.main, terminator: ""); return .success }
+    if first == "help" {
+        guard words.count > 1 else { print(Help.main, terminator: ""); return .success }
+        guard let command = Commands.table[words[1]] else {
+            printError("unknown subcommand \(words[1])")
+            FileHandle.standardError.write(Data(Help.main.utf8))
+            return .usage
+        }
+        print(command.help, terminator: "")
+        return .success
+    }
+    guard let command = Commands.table[first] else {
+        printError("unknown subcommand \(first)")
+        FileHandle.standardError.write(Data(Help.main.utf8))
+        return .usage
+    }
+    do {
+        return try command.run(Array(words.dropFirst()))
+    } catch let error as UsageError {
+        printError(error.description)
+        FileHandle.standardError.write(Data(command.help.utf8))
+        return .usage
+    } catch let error as CatalogError {
+        printError(error.description)
+        return .invalidConfiguration
+    } catch let error as PipelineError {
+        printError(error.description)
+        if case .invalidDefinition = error { return .invalidConfiguration }
+        if case .unknownStage = error { return .invalidConfiguration }
+        return .failure
+    } catch {
+        printError("\(error)")
+        return .failure
+    }
+}
+
+exit(main(Array(CommandLine.arguments.dropFirst())).rawValue)
