@@ -15,7 +15,7 @@ let package = Package(
         .target(name: "OneSource", dependencies: ["CSQLite", "CLibXML2"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
         .executableTarget(name: "onesource", dependencies: ["OneSource"]),
-        .testTarget(name: "OneSourceTests", dependencies: ["OneSource"]),
+        .testTarget(name: "OneSourceTests", dependencies: ["OneSource", "onesource"]),
     ],
     swiftLanguageModes: [.v6]
 )

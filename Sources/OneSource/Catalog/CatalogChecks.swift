@@ -133,7 +133,8 @@ struct CatalogChecks {
         for dataset in catalog.datasets {
             for field in dataset.fields { delivered.insert("\(dataset.agency)|\(field.element)") }
         }
-        for (element, node) in zip(catalog.elements, elementNodes) where !element.authority.isEmpty {
+        let agencies = Set(catalog.agencies.map(\.code))
+        for (element, node) in zip(catalog.elements, elementNodes) where agencies.contains(element.authority) {
             if !delivered.contains("\(element.authority)|\(element.id)") {
                 problems.add(node.file, "\(node.path).authority",
                              "authoritative agency \"\(element.authority)\" delivers no dataset with element \"\(element.id)\"")

@@ -248,14 +248,18 @@ struct CatalogLoader {
         }
         let share = disclosure(node, "share")
         let open = disclosure(node, "open")
+        // Invalid enumerations fall back to a placeholder (the problem is already recorded) so that the
+        // cross-file checks still run and every problem is reported at once.
+        let entity = node.oneOf("entity", Dataset.Entity.self) ?? .person
+        let format = node.oneOf("format", Dataset.Format.self) ?? .csv
+        let frequency = node.oneOf("frequency", Dataset.Frequency.self) ?? .daily
+        let placeholder = Dataset.Disclosure(type: .unconditional, reason: nil, basis: nil)
         guard let id = node.string("id"), let name = node.string("name"), let agency = node.string("agency"),
-              let entity = node.oneOf("entity", Dataset.Entity.self), let file = node.string("file"),
-              let format = node.oneOf("format", Dataset.Format.self), let grade = node.string("grade"),
-              let frequency = node.oneOf("frequency", Dataset.Frequency.self), let share, let open else { return nil }
+              let file = node.string("file"), let grade = node.string("grade") else { return nil }
         return Dataset(id: id, name: name, agency: agency, entity: entity, file: file, format: format,
                        encoding: node.string("encoding", required: false) ?? "utf-8", delimiter: delimiter,
                        recordPath: node.string("recordPath", required: false), key: key, fields: fields,
-                       share: share, open: open, grade: grade, frequency: frequency)
+                       share: share ?? placeholder, open: open ?? placeholder, grade: grade, frequency: frequency)
     }
 }
 

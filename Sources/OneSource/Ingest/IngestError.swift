@@ -24,7 +24,7 @@ public enum IngestError: Error, CustomStringConvertible, Equatable {
             return "\(path):\(line): expected a JSON array of objects ('['), as the catalog declares format json"
         case .xml(let path, let line, let message): return "\(path):\(line): XML error: \(message)"
         case .forbiddenDoctype(let path, let line):
-            return "\(path):\(line): document has a DOCTYPE; DTDs and entity declarations are refused (no external entities, no entity expansion)"
+            return "\(path):\(line): document declares a DOCTYPE (seen by this line); DTDs and entity declarations are refused (no external entities, no entity expansion)"
         }
     }
 }

@@ -33,6 +33,8 @@ public final class JSONReader: RecordReader {
     private var line = 1
     private var fields: RecordFields
     private var keyScratch: [UInt8] = []
+    /// The first key met twice in the current object; the object is still parsed to its end.
+    private var duplicateKey: String?
 
     public init(input: ByteSource, path: String, keys: [String], layout: Layout, transcoded: Bool = false,
                 maxRecordBytes: Int = 1 << 20, chunkSize: Int = 1 << 20) {
@@ -140,6 +142,7 @@ public final class JSONReader: RecordReader {
             do {
                 var i = start
                 fields.reset()
+                duplicateKey = nil
                 let c = buffer.base[i]
                 if c != UInt8(ascii: "{") {
                     try skipValue(&i)
@@ -154,7 +157,11 @@ public final class JSONReader: RecordReader {
                 try parseObject(&i, prefix: "")
                 fields.line = line
                 fields.index = index
-                if let bad = fields.seal(transcoded: transcoded) {
+                if let key = duplicateKey {
+                    try sink.reject(Rejection(line: line, recordIndex: index, field: key,
+                                              reason: "key \"\(key)\" appears twice in the object", raw: excerpt(start, i)))
+                    summary.rejected += 1
+                } else if let bad = fields.seal(transcoded: transcoded) {
                     try sink.reject(Rejection(line: line, recordIndex: index, field: keys[bad.slot],
                                               reason: bad.reason, raw: excerpt(start, i)))
                     summary.rejected += 1
@@ -186,10 +193,17 @@ public final class JSONReader: RecordReader {
             } catch let error as Syntax {
                 let errorLine = line + countNewlines(start, min(error.position, buffer.end))
                 let reason = errorLine == line ? error.reason : "\(error.reason) (at line \(errorLine))"
+                // Make sure the record's first line is buffered whole, so the excerpt does not depend on chunking.
+                var position = error.position
+                while lineEnd(buffer.start) == buffer.end {
+                    let before = buffer.start
+                    guard try buffer.refill() else { break }
+                    position -= before - buffer.start
+                }
                 try sink.reject(Rejection(line: line, recordIndex: index, field: error.field, reason: reason,
-                                          raw: excerpt(start, min(buffer.end, lineEnd(start)))))
+                                          raw: excerpt(buffer.start, lineEnd(buffer.start))))
                 summary.rejected += 1
-                try resync(errorPosition: error.position, recordStart: start)
+                try resync(errorPosition: position, recordStart: buffer.start)
                 return false
             }
         }
@@ -275,9 +289,11 @@ public final class JSONReader: RecordReader {
             try skipSpace(&i)
             if let slot = slotByKey[key] {
                 if fields.isSet(slot) {
-                    throw Syntax(reason: "key \"\(key)\" appears twice in the object", position: i, field: key)
+                    duplicateKey = duplicateKey ?? key
+                    try skipValue(&i)
+                } else {
+                    try captureValue(&i, slot: slot, key: key)
                 }
-                try captureValue(&i, slot: slot, key: key)
             } else if prefixes.contains(key), try byte(i) == UInt8(ascii: "{") {
                 try parseObject(&i, prefix: key)
             } else {

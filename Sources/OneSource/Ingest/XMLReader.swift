@@ -59,56 +59,47 @@ public final class XMLReader: RecordReader {
             }
         }
 
-        do {
-            while try xml.read() {
-                switch xml.kind {
-                case .documentType:
-                    throw IngestError.forbiddenDoctype(path: path, line: xml.line)
-                case .entityReference:
-                    throw IngestError.xml(path: path, line: xml.line, message: "entity reference &\(xml.name); is not expanded")
-                case .element:
-                    stack.append(xml.name)
-                    let empty = xml.isEmptyElement
-                    if recordDepth == nil, stack.count >= recordPath.count, Array(stack.suffix(recordPath.count)) == recordPath {
-                        recordDepth = stack.count
-                        index += 1
-                        recordLine = xml.line
-                        for i in values.indices { values[i] = nil }
-                        repeated = nil
-                    }
-                    if recordDepth != nil {
-                        let relative = relativePath()
-                        if let slot = slotByPath[relative] {
-                            if values[slot] != nil { repeated = repeated ?? relative }
-                            values[slot] = ""
-                        }
-                        for attribute in xml.attributes() {
-                            let key = relative.isEmpty ? "@\(attribute.name)" : "\(relative)/@\(attribute.name)"
-                            if let slot = slotByPath[key] { set(slot, attribute.value, append: false) }
-                        }
-                    }
-                    if empty {
-                        if let depth = recordDepth, stack.count == depth { try finishRecord(); recordDepth = nil }
-                        stack.removeLast()
-                    }
-                case .endElement:
-                    if let depth = recordDepth, stack.count == depth { try finishRecord(); recordDepth = nil }
-                    if !stack.isEmpty { stack.removeLast() }
-                case .text:
-                    if recordDepth != nil, let slot = slotByPath[relativePath()], let text = xml.value {
-                        set(slot, text, append: true)
-                    }
-                case .other:
-                    break
+        while try xml.read() {
+            switch xml.kind {
+            case .documentType:
+                throw IngestError.forbiddenDoctype(path: path, line: xml.line)
+            case .entityReference:
+                throw IngestError.xml(path: path, line: xml.line, message: "entity reference &\(xml.name); is not expanded")
+            case .element:
+                stack.append(xml.name)
+                let empty = xml.isEmptyElement
+                if recordDepth == nil, stack.count >= recordPath.count, Array(stack.suffix(recordPath.count)) == recordPath {
+                    recordDepth = stack.count
+                    index += 1
+                    recordLine = xml.line
+                    for i in values.indices { values[i] = nil }
+                    repeated = nil
                 }
+                if recordDepth != nil {
+                    let relative = relativePath()
+                    if let slot = slotByPath[relative] {
+                        if values[slot] != nil { repeated = repeated ?? relative }
+                        values[slot] = ""
+                    }
+                    for attribute in xml.attributes() {
+                        let key = relative.isEmpty ? "@\(attribute.name)" : "\(relative)/@\(attribute.name)"
+                        if let slot = slotByPath[key] { set(slot, attribute.value, append: false) }
+                    }
+                }
+                if empty {
+                    if let depth = recordDepth, stack.count == depth { try finishRecord(); recordDepth = nil }
+                    stack.removeLast()
+                }
+            case .endElement:
+                if let depth = recordDepth, stack.count == depth { try finishRecord(); recordDepth = nil }
+                if !stack.isEmpty { stack.removeLast() }
+            case .text:
+                if recordDepth != nil, let slot = slotByPath[relativePath()], let text = xml.value {
+                    set(slot, text, append: true)
+                }
+            case .other:
+                break
             }
-        } catch let IngestError.xml(_, line, message) {
-            if recordDepth != nil {
-                try sink.reject(Rejection(line: recordLine, recordIndex: index,
-                                          reason: "record cut off by an XML error at line \(line): \(message)"))
-                summary.rejected += 1
-            }
-            summary.abortReason = "line \(line): XML is not well-formed (\(message)); nothing after it can be read"
         }
         return summary
     }

@@ -38,7 +38,7 @@ final class XMLStreamReader {
         }
         let closeCallback: xmlInputCloseCallback = { _ in 0 }
         let options = Int32(XML_PARSE_NONET.rawValue) | Int32(XML_PARSE_COMPACT.rawValue)
-            | Int32(XML_PARSE_NOCDATA.rawValue) | Int32(XML_PARSE_HUGE.rawValue)
+            | Int32(XML_PARSE_NOCDATA.rawValue) | Int32(XML_PARSE_HUGE.rawValue) | Int32(XML_PARSE_BIG_LINES.rawValue)
         guard let reader = xmlReaderForIO(readCallback, closeCallback, box.toOpaque(), path, encoding, options) else {
             box.release()
             throw IngestError.xml(path: path, line: 0, message: "libxml2 could not create a reader")
@@ -100,8 +100,14 @@ final class XMLStreamReader {
 
     var isEmptyElement: Bool { xmlTextReaderIsEmptyElement(reader) == 1 }
 
-    /// Line of the current node in the input.
-    var line: Int { Int(xmlTextReaderGetParserLineNumber(reader)) }
+    /// Line of the current node in the input (the parser itself may have read further ahead).
+    var line: Int {
+        if let node = xmlTextReaderCurrentNode(reader) {
+            let number = xmlGetLineNo(node)
+            if number > 0 { return Int(number) }
+        }
+        return Int(xmlTextReaderGetParserLineNumber(reader))
+    }
 
     /// The attributes of the current element, in document order.
     func attributes() -> [(name: String, value: String)] {

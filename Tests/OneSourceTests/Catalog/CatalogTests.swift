@@ -1,0 +1,87 @@
+import Foundation
+import Testing
+@testable import OneSource
+
+@Suite struct CatalogTests {
+    @Test func theShippedCatalogIsClean() throws {
+        let catalog = try Catalog.load(directory: Paths.packageRoot.appendingPathComponent("Pipelines/catalog").path)
+        #expect(catalog.agencies.count == 7)
+        #expect(catalog.datasets.map(\.id) == ["gongan_household", "minzheng_deaths", "renshe_insured", "shenpi_licences",
+                                               "shichang_entities", "xinyong_penalties", "ziran_addresses", "ziran_divisions"])
+        #expect(catalog.element("person.id_number")?.authority == "gongan")
+        #expect(catalog.codeTable("ethnicity")?.codes.count == 58)
+        #expect(catalog.dataset("renshe_insured")?.encoding == "gb18030")
+        #expect(catalog.dataset("gongan_household")?.share == Dataset.Disclosure(
+            type: .conditional, reason: "含公民身份号码、住址等个人敏感信息，仅向经审批的部门共享",
+            basis: "《中华人民共和国个人信息保护法》第二十八条、《泰州市公共数据管理办法》第十四条"))
+    }
+
+    func write(_ files: [String: String]) throws -> String {
+        let dir = try Paths.temporaryDirectory()
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("datasets"), withIntermediateDirectories: true)
+        for (name, text) in files { try text.write(to: dir.appendingPathComponent(name), atomically: true, encoding: .utf8) }
+        return dir.path
+    }
+
+    @Test func reportsEveryProblemWithFileAndPath() throws {
+        let directory = try write([
+            "agencies.json": #"{"agencies": [{"code": "a", "name": "甲局"}, {"code": "b", "name": "乙局"}, {"code": "a", "name": "重复"}]}"#,
+            "grades.json": #"{"grades": [{"code": "L1", "name": "一级", "openable": true}]}"#,
+            "codetables.json": #"{"codeTables": [{"id": "g", "name": "性别", "codes": [{"code": "1", "meaning": "男"}, {"code": "1", "meaning": "女"}]}]}"#,
+            "elements.json": """
+                {"elements": [
+                  {"id": "p.id", "name": "号码", "standard": "identity_number", "authority": "a", "grade": "L1"},
+                  {"id": "p.name", "name": "姓名", "standard": "person_name", "grade": "L1"},
+                  {"id": "p.sex", "name": "性别", "standard": "code", "codeTable": "g", "authority": ["a", "b"], "grade": "L1"},
+                  {"id": "p.id", "name": "重复", "standard": "nonsense", "authority": "zz", "grade": "L9"}
+                ]}
+                """,
+            "datasets/d1.json": """
+                {"id": "d1", "name": "一", "agency": "a", "entity": "person", "file": "x.csv", "format": "csv",
+                 "fields": [{"source": "号码", "element": "p.id"}, {"source": "号码", "element": "p.name"},
+                            {"source": "别", "element": "p.unknown"}],
+                 "share": {"type": "conditional"}, "open": {"type": "none", "reason": "敏感"},
+                 "grade": "L1", "frequency": "daily", "fileds": []}
+                """,
+            "datasets/d2.json": """
+                {"id": "D-2", "name": "二", "agency": "q", "entity": "robot", "file": "y.xml", "format": "xml", "key": ["p.sex"],
+                 "fields": [{"source": "a", "element": "p.id"}], "share": {"type": "unconditional"},
+                 "open": {"type": "unconditional"}, "grade": "L1", "frequency": "daily"}
+                """,
+        ])
+        let (_, problems) = CatalogLoader(directory: directory).load()
+        #expect(problems.map(\.description) == [
+            "agencies.json: $.agencies[2].code: duplicate agency code \"a\" (first declared at agencies.json $.agencies[0])",
+            "codetables.json: $.codeTables[0].codes[1].code: duplicate code \"1\" in table g",
+            "datasets/d1.json: $: dataset has no record key (\"key\")",
+            "datasets/d1.json: $.fields[1].source: column \"号码\" is mapped twice (also fields[0])",
+            "datasets/d1.json: $.fields[2].element: unknown element \"p.unknown\"",
+            "datasets/d1.json: $.fileds: unknown property (allowed: agency, delimiter, encoding, entity, fields, file, format, frequency, grade, id, key, name, open, recordPath, share)",
+            "datasets/d1.json: $.open.basis: open type none needs a legal basis (measures art. 14)",
+            "datasets/d1.json: $.share.basis: share type conditional needs a legal basis (measures art. 14)",
+            "datasets/d1.json: $.share.reason: share type conditional needs a reason (measures art. 14)",
+            "datasets/d2.json: $: an XML dataset needs \"recordPath\", the record element",
+            "datasets/d2.json: $.agency: unknown agency \"q\"",
+            "datasets/d2.json: $.entity: unknown value \"robot\" (allowed: person, legal_entity, licence, credit, geography)",
+            "datasets/d2.json: $.id: dataset id must be lower-case letters, digits and _ (it names a table)",
+            "datasets/d2.json: $.key[0]: record key \"p.sex\": element not mapped by this dataset's fields",
+            "elements.json: $.elements[1]: element has no authoritative agency (\"authority\"): one number, one source",
+            "elements.json: $.elements[2].authority: element names 2 authoritative agencies; exactly one may be the source",
+            "elements.json: $.elements[3].authority: unknown agency \"zz\"",
+            "elements.json: $.elements[3].grade: unknown grade \"L9\"",
+            "elements.json: $.elements[3].id: duplicate element id \"p.id\" (first declared at elements.json $.elements[0])",
+            "elements.json: $.elements[3].standard: unknown standard \"nonsense\" (known: address, code, credit_code, date, datetime, division_code, document_number, identity_number, integer, licence_id, money, person_name, phone, text)",
+        ])
+        #expect(throws: CatalogError.self) { try Catalog.load(directory: directory) }
+    }
+
+    @Test func reportsInvalidJSONAndMissingFiles() throws {
+        let directory = try write(["agencies.json": "{\"agencies\": [", "grades.json": "[]"])
+        let (_, problems) = CatalogLoader(directory: directory).load()
+        #expect(problems.map { "\($0.file) \($0.path)" } == [
+            "agencies.json $", "codetables.json $", "elements.json $", "grades.json $",
+        ])
+        #expect(problems[1].message.hasPrefix("file not found"))
+        #expect(problems[3].message == "must be a JSON object")
+    }
+}

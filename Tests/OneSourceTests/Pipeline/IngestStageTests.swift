@@ -1,0 +1,81 @@
+import Foundation
+import Testing
+@testable import OneSource
+
+@Suite struct IngestStageTests {
+    let pipelinePath = Paths.packageRoot.appendingPathComponent("Pipelines/nightly.json").path
+
+    func freshStore() throws -> Database {
+        try Store.open(path: try Paths.temporaryDirectory().appendingPathComponent("store.sqlite").path)
+    }
+
+    @Test func ingestsSampleDataWithEveryRowAccountedFor() throws {
+        let database = try freshStore()
+        let runID = try Runner(database: database, log: SilentLog()).run(try PipelineDefinition.load(path: pipelinePath))
+        let summary = try RunSummary.load(database, run: runID, rejectionLimit: 100)
+        #expect(summary.run.status == "done_with_defects")
+        #expect(summary.files.map { "\($0.path) \($0.status) \($0.read) \($0.staged) \($0.rejected)" } == [
+            "公安局/户籍人口.csv ingested 1204 1202 2",
+            "民政局/死亡登记.json ingested 40 40 0",
+            "人社局/社保参保.csv ingested 703 703 0",
+            "行政审批局/行政许可.csv ingested 381 381 0",
+            "市场监管局/市场主体.xml ingested 300 300 0",
+            "信用办/行政处罚.ndjson ingested 150 149 1",
+            "自然资源和规划局/标准地址.csv ingested 450 450 0",
+            "自然资源和规划局/行政区划.csv ingested 10 10 0",
+        ])
+        #expect(summary.reconciles)
+        #expect(summary.rejections.map { "\($0.path):\($0.line ?? 0) \($0.reason)" } == [
+            "公安局/户籍人口.csv:1203 quoted field is never closed before the end of the file",
+            "公安局/户籍人口.csv:1204 expected 8 fields, found 4",
+            "信用办/行政处罚.ndjson:81 invalid value",
+        ])
+        // Values as delivered: the 18-digit number keeps its digits, the two-line field keeps its line break.
+        let number = try database.queryScalarText("SELECT \"person.id_number\" FROM stg_minzheng_deaths WHERE line = 5")
+        #expect(number?.count == 18)
+        let content = try database.queryScalarText("SELECT \"licence.content\" FROM stg_shenpi_licences WHERE record_index = 301")
+        #expect(content == "预包装食品销售，散装食品销售\n（含冷藏冷冻食品，\"热食类\"除外）")
+        let gb = try database.queryScalarText("SELECT \"insurance.status\" FROM stg_renshe_insured WHERE record_index = 1")
+        #expect(gb == "正常参保")
+        let sha = try database.queryScalarText("SELECT sha256 FROM run_files WHERE path = '行政审批局/行政许可.csv'")
+        let bytes = try Data(contentsOf: Paths.packageRoot.appendingPathComponent("SampleData/行政审批局/行政许可.csv"))
+        #expect(sha == SHA256.hex(of: Array(bytes)))
+    }
+
+    @Test func reRunningIngestReplacesTheRunsOutput() throws {
+        let database = try freshStore()
+        let runner = Runner(database: database, log: SilentLog())
+        let runID = try runner.run(try PipelineDefinition.load(path: pipelinePath))
+        func counts() throws -> [Int64] {
+            try ["stg_gongan_household", "stg_renshe_insured", "stg_shichang_entities", "rejections", "run_files"].map {
+                try database.queryScalarInt("SELECT count(*) FROM \($0) WHERE run_id = ?", [.integer(runID)]) ?? -1
+            }
+        }
+        let before = try counts()
+        #expect(before == [1202, 703, 300, 3, 8])
+        try runner.rerun(stage: "ingest", run: runID)
+        try runner.rerun(stage: "ingest", run: runID)
+        #expect(try counts() == before)
+        #expect(try RunSummary.load(database, run: runID).reconciles)
+        #expect(throws: PipelineError.self) { try runner.rerun(stage: "compare", run: runID) }
+        #expect(throws: StoreError.self) { try runner.rerun(stage: "ingest", run: 999) }
+    }
+
+    @Test func recordsMissingDeliveriesAndUnreadableFiles() throws {
+        let root = try Paths.temporaryDirectory()
+        let data = root.appendingPathComponent("data")
+        try FileManager.default.createDirectory(at: data.appendingPathComponent("公安局"), withIntermediateDirectories: true)
+        try "身份证,姓名\n1,2\n".write(to: data.appendingPathComponent("公安局/户籍人口.csv"), atomically: true, encoding: .utf8)
+        let catalog = Paths.packageRoot.appendingPathComponent("Pipelines/catalog").path
+        let definition = #"{"name": "t", "catalog": "\#(catalog)", "dataRoot": "data", "stages": ["ingest"]}"#
+        let pipelineFile = root.appendingPathComponent("p.json")
+        try definition.write(to: pipelineFile, atomically: true, encoding: .utf8)
+        let database = try freshStore()
+        let runID = try Runner(database: database, log: SilentLog()).run(try PipelineDefinition.load(path: pipelineFile.path))
+        let summary = try RunSummary.load(database, run: runID)
+        #expect(summary.run.status == "done_with_defects")
+        #expect(summary.files.map(\.status) == ["failed", "missing", "missing", "missing", "missing", "missing", "missing", "missing"])
+        #expect(summary.files[0].note == "公安局/户籍人口.csv:1: header lacks the mapped column(s) 公民身份号码, 性别, 民族, 出生日期, 户籍地址, 户籍区划代码, 登记日期")
+        #expect(summary.files[1].note == "no file matches 民政局/死亡登记*.json under \(data.path)")
+    }
+}

@@ -1,0 +1,67 @@
+import Foundation
+import Testing
+@testable import OneSource
+
+@Suite struct DatabaseTests {
+    @Test func createsTheFileOwnerOnlyInWALMode() throws {
+        let dir = try Paths.temporaryDirectory()
+        let path = dir.appendingPathComponent("sub/store.sqlite").path
+        let database = try Store.open(path: path)
+        let attributes = try FileManager.default.attributesOfItem(atPath: path)
+        #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
+        let folder = try FileManager.default.attributesOfItem(atPath: dir.appendingPathComponent("sub").path)
+        #expect((folder[.posixPermissions] as? NSNumber)?.intValue == 0o700)
+        #expect(try database.queryScalarText("PRAGMA journal_mode") == "wal")
+        #expect(try database.queryScalarInt("PRAGMA user_version") == Int64(Schema.currentVersion))
+    }
+
+    @Test func migratesOnceAndRefusesANewerSchema() throws {
+        let path = try Paths.temporaryDirectory().appendingPathComponent("s.sqlite").path
+        _ = try Store.open(path: path)
+        let again = try Store.open(path: path)   // a second open runs no migration twice
+        #expect(try again.queryScalarInt("SELECT count(*) FROM sqlite_master WHERE name = 'runs'") == 1)
+        try again.execute("PRAGMA user_version = 99")
+        #expect(throws: StoreError.self) { try Store.open(path: path) }
+    }
+
+    @Test func bindsAndReadsTypedValues() throws {
+        let database = try Database(path: ":memory:")
+        try database.execute("CREATE TABLE t (a INTEGER, b REAL, c TEXT, d TEXT)")
+        try database.run("INSERT INTO t VALUES (?, ?, ?, ?)", [.integer(9_007_199_254_740_993), .real(1.5), .text("泰州"), .null])
+        let statement = try database.prepare("INSERT INTO t (c) VALUES (?)")
+        let bytes: [UInt8] = Array("海陵区".utf8)
+        try bytes.withUnsafeBufferPointer { try statement.bindText(utf8: $0, at: 1) }
+        try statement.run()
+        let rows = try database.rows("SELECT a, b, c, d FROM t ORDER BY rowid")
+        #expect(rows == [[.integer(9_007_199_254_740_993), .real(1.5), .text("泰州"), .null], [.null, .null, .text("海陵区"), .null]])
+    }
+
+    @Test func errorsCarryTheMessageAndTheSQL() throws {
+        let database = try Database(path: ":memory:")
+        try database.execute("CREATE TABLE t (id INTEGER PRIMARY KEY)")
+        try database.run("INSERT INTO t VALUES (1)")
+        do {
+            try database.run("INSERT INTO t VALUES (1)")
+            Issue.record("expected a constraint error")
+        } catch let error as SQLiteError {
+            #expect(error.code == 1555)   // SQLITE_CONSTRAINT_PRIMARYKEY
+            #expect(error.description == "SQLite error 1555: UNIQUE constraint failed: t.id - while executing `INSERT INTO t VALUES (1)`")
+        }
+        #expect(throws: SQLiteError.self) { try database.prepare("SELEC 1") }
+    }
+
+    @Test func transactionRollsBackOnAThrow() throws {
+        struct Boom: Error {}
+        let path = try Paths.temporaryDirectory().appendingPathComponent("t.sqlite").path
+        let database = try Database(path: path)
+        try database.execute("CREATE TABLE t (x)")
+        #expect(throws: Boom.self) {
+            try database.transaction {
+                try database.run("INSERT INTO t VALUES (1)")
+                throw Boom()
+            }
+        }
+        try database.transaction { try database.run("INSERT INTO t VALUES (2)") }
+        #expect(try database.rows("SELECT x FROM t") == [[.integer(2)]])
+    }
+}

@@ -1,0 +1,86 @@
+import Foundation
+@testable import OneSource
+
+/// A byte source over memory that hands out at most `step` bytes per read, to exercise chunk boundaries.
+final class MemoryInput: ByteSource {
+    private let bytes: [UInt8]
+    private var position = 0
+    private let step: Int
+
+    init(_ bytes: [UInt8], step: Int = .max) {
+        self.bytes = bytes
+        self.step = step
+    }
+
+    convenience init(_ text: String, step: Int = .max) {
+        self.init(Array(text.utf8), step: step)
+    }
+
+    func read(into destination: UnsafeMutablePointer<UInt8>, count: Int) throws -> Int {
+        let n = min(count, step, bytes.count - position)
+        for i in 0..<n { destination[i] = bytes[position + i] }
+        position += n
+        return n
+    }
+}
+
+/// Collects what a reader produced.
+final class CollectingSink: RecordSink {
+    struct Record: Equatable {
+        let line: Int
+        let index: Int
+        let values: [String?]
+    }
+    var records: [Record] = []
+    var rejections: [Rejection] = []
+
+    func accept(_ record: RecordFields) throws {
+        records.append(Record(line: record.line, index: record.index, values: record.strings))
+    }
+
+    func reject(_ rejection: Rejection) throws {
+        rejections.append(rejection)
+    }
+}
+
+enum Paths {
+    /// The package root, found from this file's location.
+    static let packageRoot: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    static func temporaryDirectory() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("onesource-tests-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    /// The built `onesource` binary, beside the test bundle.
+    static var binary: URL {
+        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("onesource")
+        if FileManager.default.isExecutableFile(atPath: beside.path) { return beside }
+        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for _ in 0..<4 {
+            let candidate = directory.appendingPathComponent("onesource")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            directory = directory.deletingLastPathComponent()
+        }
+        return packageRoot.appendingPathComponent(".build/debug/onesource")
+    }
+}
+
+/// Runs the built binary and captures its output and exit code.
+func runBinary(_ arguments: [String], in directory: URL = Paths.packageRoot) throws -> (status: Int32, stdout: String, stderr: String) {
+    let process = Process()
+    process.executableURL = Paths.binary
+    process.arguments = arguments
+    process.currentDirectoryURL = directory
+    let out = Pipe()
+    let err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    let errData = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+}
