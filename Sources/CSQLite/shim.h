@@ -3,7 +3,9 @@
 #include <sqlite3.h>
 
 /// Swift cannot call C variadic functions; these wrap the few that OneSource needs.
-static inline int onesource_sqlite3_config_single_thread(void) {
-    return sqlite3_config(SQLITE_CONFIG_MULTITHREAD);
+/// Turns off SQLite's memory statistics, whose global mutex is taken on every allocation.
+/// Must run before SQLite initialises; returns SQLITE_MISUSE if it is too late (harmless).
+static inline int onesource_sqlite3_disable_memstatus(void) {
+    return sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
 #endif

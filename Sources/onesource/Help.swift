@@ -16,6 +16,7 @@ enum Help {
           runs                    List runs with their counts.
           summary                 Print the summary of one run.
           catalog check           Check the catalog and list every problem.
+          inspect                 Read one export with its dataset's reader, without the store.
           help <subcommand>       Show help for a subcommand.
 
         EXIT CODES: 0 success, 1 could not run, 2 invalid catalog or pipeline, 3 ran but found
@@ -70,6 +71,24 @@ enum Help {
           --run <id>              The run.
           --rejections <n>        How many rejected rows to list (default 20).
         \(storeOption)\(helpOption)
+        """
+
+    static let inspect = """
+        OVERVIEW: Read one export file with its dataset's reader and report rows, rejections and speed.
+        Nothing is written to the store: use it to check a delivery before a run.
+
+        USAGE: onesource inspect <dataset> <file> [--catalog <dir>] [--rejections <n>]
+
+        ARGUMENTS:
+          <dataset>               A dataset id from the catalog, e.g. gongan_household.
+          <file>                  The export to read.
+
+        OPTIONS:
+          --catalog <dir>         The catalog folder (default: Pipelines/catalog).
+          --rejections <n>        How many rejected rows to list (default 20).
+        \(helpOption)
+        Exits 0 when every row reads, 3 when rows were rejected or the file cannot be read.
+
         """
 
     static let catalog = """

@@ -100,6 +100,35 @@ func catalogCommand(_ words: [String]) throws -> ExitCode {
     }
 }
 
+func inspectCommand(_ words: [String]) throws -> ExitCode {
+    let arguments = try Arguments(words, valued: ["--catalog", "--rejections"], flags: [])
+    if arguments.wantsHelp { print(Help.inspect, terminator: ""); return .success }
+    guard arguments.positionals.count == 2 else { throw UsageError("inspect takes a dataset id and a file") }
+    let catalog = try Catalog.load(directory: arguments.value("--catalog") ?? "Pipelines/catalog")
+    guard let dataset = catalog.dataset(arguments.positionals[0]) else {
+        throw UsageError("no dataset \(arguments.positionals[0]) in the catalog (datasets: \(catalog.datasets.map(\.id).joined(separator: ", ")))")
+    }
+    let limit = arguments.value("--rejections") == nil ? 20 : Int(try arguments.integer("--rejections"))
+    let started = Date()
+    let inspection: FileInspection
+    do {
+        inspection = try FileInspection.inspect(dataset, path: arguments.positionals[1], limit: limit)
+    } catch let error as IngestError {
+        printError(error.description)
+        return .defects
+    }
+    let seconds = Date().timeIntervalSince(started)
+    let summary = inspection.summary
+    print("\(inspection.path): \(dataset.id) (\(dataset.format.rawValue), \(dataset.encoding)), \(inspection.sizeBytes) bytes, sha256 \(inspection.sha256)")
+    print("read \(summary.rowsRead) = records \(summary.records) + rejected \(summary.rejected); blank lines \(summary.blankLines)")
+    let megabytes = Double(inspection.sizeBytes) / 1_048_576
+    print(String(format: "%.2f s, %.1f MB/s, %.0f records/s", seconds, megabytes / max(seconds, 1e-9),
+                 Double(summary.rowsRead) / max(seconds, 1e-9)))
+    for warning in summary.warnings { print("warning: \(warning)") }
+    for rejection in inspection.rejections { print("  \(rejection)") }
+    return summary.rejected > 0 ? .defects : .success
+}
+
 /// The subcommands, with their help text and handler.
 enum Commands {
     static let table: [String: (help: String, run: @Sendable ([String]) throws -> ExitCode)] = [
@@ -108,6 +137,7 @@ enum Commands {
     "runs": (Help.runs, runsCommand),
     "summary": (Help.summary, summaryCommand),
     "catalog": (Help.catalog, catalogCommand),
+    "inspect": (Help.inspect, inspectCommand),
     ]
 }
 

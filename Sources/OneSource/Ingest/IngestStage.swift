@@ -9,7 +9,7 @@ public struct IngestStage: Stage {
 
     public func run(_ context: StageContext) throws -> StageOutcome {
         let database = context.database
-        let tables = context.catalog.datasets.map(StagingTable.init)
+        let tables = try context.pipeline.selectedDatasets(in: context.catalog).map(StagingTable.init)
         // Table changes happen before the data transaction so a failed ingest still leaves the schema usable.
         for table in tables { try table.ensure(in: database) }
         return try database.transaction {
@@ -58,35 +58,51 @@ public struct IngestStage: Stage {
         try database.run("INSERT INTO run_files (run_id, dataset_id, path, status) VALUES (?, ?, ?, 'ingested')",
                          [.integer(context.runID), .text(dataset.id), .text(relative)])
         let fileID = database.lastInsertRowID
-        let input: FileInput
-        do {
-            input = try FileInput(path: file)
-        } catch {
-            try fileFailed(fileID, "\(error)", database)
-            context.log.info("\(dataset.id): \(error)")
-            return ReadSummary(abortReason: "\(error)")
-        }
-        let sink = try StagingSink(database: database, table: table, runID: context.runID, fileID: fileID, datasetID: dataset.id)
+        // Parsing runs on another thread and hands over batches; this thread owns the connection and writes.
+        let channel = BoundedChannel<IngestMessage>(capacity: 4)
+        BatchProducer.start(dataset: dataset, path: file, displayPath: relative, channel: channel)
+        let writer = try StagingWriter(database: database, table: table, runID: context.runID, fileID: fileID,
+                                       datasetID: dataset.id)
+        let rowsBefore = try table.lastRowID(in: database)
         var summary: ReadSummary
-        do {
-            let reader = try RecordReaders.make(for: dataset, input: input, displayPath: relative)
-            summary = try reader.read(into: sink)
-        } catch let error as IngestError {
-            // The file as a whole is unreadable (bad header, DOCTYPE, unknown encoding); nothing of it is staged.
-            try table.clearFile(fileID, in: database)
-            try database.run("DELETE FROM rejections WHERE file_id = ?", [.integer(fileID)])
-            summary = ReadSummary(abortReason: error.description)
+        var size: Int64?
+        var digest: String?
+        receiving: while true {
+            switch channel.receive() {
+            case .batch(let batch):
+                try writer.write(batch)
+            case .finished(let read, let fileSize, let sha):
+                summary = read
+                size = fileSize
+                digest = sha
+                break receiving
+            case .failed(let error, let fileSize, let sha):
+                // The file as a whole is unreadable (bad header, DOCTYPE, not well-formed, unknown encoding):
+                // nothing of it is staged, and the file is reported as failed.
+                if let range = try table.appendedRange(after: rowsBefore, in: database) {
+                    try database.run("DELETE FROM \(StagingTable.quote(table.name)) WHERE rowid BETWEEN ? AND ?",
+                                     [.integer(range.lowerBound), .integer(range.upperBound)])
+                }
+                try database.run("DELETE FROM rejections WHERE file_id = ?", [.integer(fileID)])
+                summary = ReadSummary(abortReason: error.description)
+                size = fileSize
+                digest = sha
+                break receiving
+            }
         }
-        let digest = try input.sha256()
         var notes = summary.warnings
         if let reason = summary.abortReason { notes.insert(reason, at: 0) }
+        let range = try table.appendedRange(after: rowsBefore, in: database)
         try database.run("""
             UPDATE run_files SET size_bytes = ?, sha256 = ?, status = ?, rows_read = ?, rows_staged = ?,
-                rows_rejected = ?, blank_lines = ?, error = ?
+                rows_rejected = ?, blank_lines = ?, error = ?, staging_first = ?, staging_last = ?
             WHERE file_id = ?
-            """, [.integer(input.size), .text(digest), .text(summary.abortReason == nil ? "ingested" : "failed"),
+            """, [size.map { .integer($0) } ?? .null, .optional(digest),
+                  .text(summary.abortReason == nil ? "ingested" : "failed"),
                   .int(summary.rowsRead), .int(summary.records), .int(summary.rejected), .int(summary.blankLines),
-                  notes.isEmpty ? .null : .text(notes.joined(separator: "; ")), .integer(fileID)])
+                  notes.isEmpty ? .null : .text(notes.joined(separator: "; ")),
+                  range.map { .integer($0.lowerBound) } ?? .null, range.map { .integer($0.upperBound) } ?? .null,
+                  .integer(fileID)])
         context.log.info("\(relative): read \(summary.rowsRead), staged \(summary.records), rejected \(summary.rejected)"
                          + (summary.abortReason.map { " — \($0)" } ?? ""))
         return summary
@@ -94,13 +110,6 @@ public struct IngestStage: Stage {
 
     private func fileFailed(_ fileID: Int64, _ message: String, _ database: Database) throws {
         try database.run("UPDATE run_files SET status = 'failed', error = ? WHERE file_id = ?", [.text(message), .integer(fileID)])
-    }
-}
-
-extension StagingTable {
-    /// Deletes the rows staged from one file.
-    func clearFile(_ fileID: Int64, in database: Database) throws {
-        try database.run("DELETE FROM \(StagingTable.quote(name)) WHERE file_id = ?", [.integer(fileID)])
     }
 }
 

@@ -12,6 +12,8 @@ public struct PipelineDefinition: Sendable, Equatable {
     public let dataRoot: String
     /// Stage names, in order.
     public let stages: [String]
+    /// The datasets this pipeline covers (nil: every dataset in the catalog).
+    public let datasets: [String]?
     /// The definition's JSON text, stored with every run.
     public let text: String
 
@@ -38,7 +40,7 @@ public struct PipelineDefinition: Sendable, Equatable {
         } catch {
             throw PipelineError.invalidDefinition(path: path, message: "$: not valid JSON: \(error.localizedDescription)")
         }
-        let allowed: Set<String> = ["name", "catalog", "dataRoot", "stages", "description"]
+        let allowed: Set<String> = ["name", "catalog", "dataRoot", "stages", "datasets", "description"]
         for key in object.keys.sorted() where !allowed.contains(key) {
             throw PipelineError.invalidDefinition(path: path, message: "$.\(key): unknown property")
         }
@@ -51,14 +53,33 @@ public struct PipelineDefinition: Sendable, Equatable {
         guard let stages = object["stages"] as? [String], !stages.isEmpty else {
             throw PipelineError.invalidDefinition(path: path, message: "$.stages: required, a non-empty array of stage names")
         }
+        var datasets: [String]?
+        if let value = object["datasets"] {
+            guard let list = value as? [String], !list.isEmpty else {
+                throw PipelineError.invalidDefinition(path: path, message: "$.datasets: an array of dataset ids, or leave it out for all")
+            }
+            datasets = list
+        }
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
         func resolve(_ relative: String) -> String {
             URL(fileURLWithPath: relative, relativeTo: folder).standardizedFileURL.path
         }
         return PipelineDefinition(name: try string("name"), path: path,
                                   catalogDirectory: resolve(try string("catalog")),
-                                  dataRoot: resolve(try string("dataRoot")), stages: stages,
+                                  dataRoot: resolve(try string("dataRoot")), stages: stages, datasets: datasets,
                                   text: String(decoding: data, as: UTF8.self))
+    }
+}
+
+extension PipelineDefinition {
+    /// The catalog's datasets this pipeline covers, in catalog order.
+    /// - Throws: `PipelineError.invalidDefinition` naming a dataset id the catalog does not have.
+    public func selectedDatasets(in catalog: Catalog) throws -> [Dataset] {
+        guard let datasets else { return catalog.datasets }
+        for (index, id) in datasets.enumerated() where catalog.dataset(id) == nil {
+            throw PipelineError.invalidDefinition(path: path, message: "$.datasets[\(index)]: no dataset \"\(id)\" in the catalog")
+        }
+        return catalog.datasets.filter { datasets.contains($0.id) }
     }
 }
 

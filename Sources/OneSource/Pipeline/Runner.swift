@@ -25,6 +25,7 @@ public struct Runner {
     public func run(_ pipeline: PipelineDefinition) throws -> Int64 {
         let stages = try pipeline.stages.map(stage)
         let catalog = try Catalog.load(directory: pipeline.catalogDirectory)
+        _ = try pipeline.selectedDatasets(in: catalog)
         let ledger = RunLedger(database: database)
         let runID = try ledger.begin(pipeline)
         log.info("run \(runID) of pipeline \(pipeline.name) started")

@@ -12,7 +12,14 @@ public final class Database {
 
     /// Opens (creating if needed) the database at `path`.
     /// - Throws: `SQLiteError` if the file cannot be opened or WAL mode cannot be set.
+    /// Global SQLite settings, applied once before the first connection.
+    private static let configured: Bool = {
+        _ = onesource_sqlite3_disable_memstatus()
+        return true
+    }()
+
     public init(path: String) throws {
+        _ = Database.configured
         self.path = path
         if path != ":memory:" {
             try Database.createPrivately(path)

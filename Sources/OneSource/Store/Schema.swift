@@ -41,6 +41,8 @@ public enum Schema {
             rows_staged INTEGER NOT NULL DEFAULT 0,
             rows_rejected INTEGER NOT NULL DEFAULT 0,
             blank_lines INTEGER NOT NULL DEFAULT 0,
+            staging_first INTEGER,
+            staging_last  INTEGER,
             error       TEXT
         );
         CREATE INDEX run_files_by_run ON run_files(run_id, dataset_id);

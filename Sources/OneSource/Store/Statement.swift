@@ -81,6 +81,24 @@ public final class Statement {
         return false
     }
 
+    /// Binds UTF-8 bytes as text without copying them. The bytes must stay valid until the next
+    /// `step()` has returned; call `resetKeepingBindings()` or rebind before they go away.
+    public func bindTextNoCopy(utf8 bytes: UnsafeBufferPointer<UInt8>, at index: Int32) throws {
+        guard let base = bytes.baseAddress else {
+            try check(sqlite3_bind_text(handle, index, "", 0, Statement.transient))
+            return
+        }
+        let rc = base.withMemoryRebound(to: CChar.self, capacity: bytes.count) {
+            sqlite3_bind_text(handle, index, $0, Int32(bytes.count), nil)
+        }
+        try check(rc)
+    }
+
+    /// Resets the statement after a step, keeping its bindings (errors surface at the next step).
+    public func resetKeepingBindings() {
+        sqlite3_reset(handle)
+    }
+
     /// Executes the statement to completion, then resets it for reuse.
     public func run() throws {
         defer { sqlite3_reset(handle) }

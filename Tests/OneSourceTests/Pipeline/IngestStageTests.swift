@@ -78,4 +78,40 @@ import Testing
         #expect(summary.files[0].note == "公安局/户籍人口.csv:1: header lacks the mapped column(s) 公民身份号码, 性别, 民族, 出生日期, 户籍地址, 户籍区划代码, 登记日期")
         #expect(summary.files[1].note == "no file matches 民政局/死亡登记*.json under \(data.path)")
     }
+
+    @Test func aFileThatFailsHalfWayLeavesNothingStaged() throws {
+        let root = try Paths.temporaryDirectory()
+        let folder = root.appendingPathComponent("data/市场监管局")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        var xml = "<?xml version=\"1.0\"?>\n<市场主体列表>\n"
+        for i in 1...10_000 {
+            xml += "<市场主体><统一社会信用代码>C\(i)</统一社会信用代码><名称>N\(i)</名称><法定代表人><姓名>X</姓名></法定代表人>"
+                + "<登记状态>存续</登记状态><成立日期>2020-01-01</成立日期></市场主体>\n"
+        }
+        xml += "<市场主体><名称>broken</名称>\n</市场主体列表>\n"
+        try xml.write(to: folder.appendingPathComponent("市场主体.xml"), atomically: true, encoding: .utf8)
+        let catalog = Paths.packageRoot.appendingPathComponent("Pipelines/catalog").path
+        let definition = #"{"name": "t", "catalog": "\#(catalog)", "dataRoot": "data", "stages": ["ingest"], "datasets": ["shichang_entities"]}"#
+        let pipelineFile = root.appendingPathComponent("p.json")
+        try definition.write(to: pipelineFile, atomically: true, encoding: .utf8)
+        let database = try freshStore()
+        let runner = Runner(database: database, log: SilentLog())
+        let runID = try runner.run(try PipelineDefinition.load(path: pipelineFile.path))
+        let summary = try RunSummary.load(database, run: runID)
+        #expect(summary.files.map { "\($0.status) \($0.read) \($0.staged) \($0.rejected)" } == ["failed 0 0 0"])
+        #expect(summary.files[0].note == "市场监管局/市场主体.xml:10004: XML error: Opening and ending tag mismatch: 市场主体 line 10003 and 市场主体列表")
+        #expect(try database.queryScalarInt("SELECT count(*) FROM stg_shichang_entities") == 0)
+        // A good file staged by an earlier run is not touched when a later file of the same dataset fails.
+        try xml.replacingOccurrences(of: "<市场主体><名称>broken</名称>\n", with: "")
+            .write(to: folder.appendingPathComponent("市场主体.xml"), atomically: true, encoding: .utf8)
+        let good = try runner.run(try PipelineDefinition.load(path: pipelineFile.path))
+        #expect(try RunSummary.load(database, run: good).totalStaged == 10_000)
+        try runner.rerun(stage: "ingest", run: runID)
+        // Re-running the failed run's ingest reads the corrected file: each run now holds its own 10,000 rows.
+        #expect(try database.rows("SELECT run_id, count(*) FROM stg_shichang_entities GROUP BY run_id ORDER BY run_id")
+                == [[.integer(runID), .integer(10_000)], [.integer(good), .integer(10_000)]])
+        #expect(throws: PipelineError.self) {
+            try runner.run(try PipelineDefinition.parse(data: Data(#"{"name": "t", "catalog": "\#(catalog)", "dataRoot": "data", "stages": ["ingest"], "datasets": ["nope"]}"#.utf8), path: pipelineFile.path))
+        }
+    }
 }

@@ -1,0 +1,147 @@
+/// A run of records copied out of a reader's buffers, so parsing (one thread) and writing to the store
+/// (another) can overlap. A value type: it crosses threads by copy, never by sharing.
+public struct RecordBatch: Sendable {
+    /// All values of all records, back to back.
+    var bytes: [UInt8] = []
+    /// Per record: physical line and record index.
+    var lines: [Int] = []
+    var indexes: [Int] = []
+    /// Per record, per field: start in `bytes`, and length (-1 for an absent value).
+    var starts: [Int] = []
+    var lengths: [Int] = []
+    /// Rejected rows met while filling this batch.
+    var rejections: [Rejection] = []
+    let fieldCount: Int
+
+    init(fieldCount: Int) {
+        self.fieldCount = fieldCount
+    }
+
+    var recordCount: Int { lines.count }
+
+    mutating func append(_ record: RecordFields) {
+        lines.append(record.line)
+        indexes.append(record.index)
+        for slot in 0..<fieldCount {
+            if let value = record[slot] {
+                starts.append(bytes.count)
+                lengths.append(value.count)
+                bytes.append(contentsOf: value)
+            } else {
+                starts.append(0)
+                lengths.append(-1)
+            }
+        }
+    }
+
+    /// Calls `body` with the batch's bytes; values are read from them with `value(record:slot:in:)`.
+    func withBytes<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        try bytes.withUnsafeBufferPointer(body)
+    }
+
+    /// The value of one field of one record, nil when absent; `all` comes from `withBytes`.
+    func value(record: Int, slot: Int, in all: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8>? {
+        let k = record * fieldCount + slot
+        let length = lengths[k]
+        if length < 0 { return nil }
+        return UnsafeBufferPointer(rebasing: all[starts[k]..<(starts[k] + length)])
+    }
+}
+
+/// What the parsing side of ingest sends to the writing side, in order.
+enum IngestMessage: Sendable {
+    case batch(RecordBatch)
+    /// The file was read to its end.
+    case finished(ReadSummary, size: Int64, sha256: String)
+    /// The file as a whole could not be read; `size` and `sha256` when it could at least be opened.
+    case failed(IngestError, size: Int64?, sha256: String?)
+}
+
+/// A bounded first-in first-out channel between one producer and one consumer thread.
+/// Bounded so a fast reader cannot run ahead of the store and fill memory.
+final class BoundedChannel<Element: Sendable>: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var items: [Element] = []
+    private let capacity: Int
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    func send(_ item: Element) {
+        condition.lock()
+        while items.count >= capacity { condition.wait() }
+        items.append(item)
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func receive() -> Element {
+        condition.lock()
+        while items.isEmpty { condition.wait() }
+        let item = items.removeFirst()
+        condition.broadcast()
+        condition.unlock()
+        return item
+    }
+}
+
+import Foundation
+
+/// The producer side: reads a file with its dataset's reader and sends batches down a channel.
+enum BatchProducer {
+    /// Records per batch; large enough to amortise the hand-over, small enough to keep memory flat.
+    static let batchRecords = 4096
+
+    private final class BatchingSink: RecordSink {
+        let channel: BoundedChannel<IngestMessage>
+        var batch: RecordBatch
+        let fieldCount: Int
+
+        init(channel: BoundedChannel<IngestMessage>, fieldCount: Int) {
+            self.channel = channel
+            self.fieldCount = fieldCount
+            batch = RecordBatch(fieldCount: fieldCount)
+        }
+
+        func accept(_ record: RecordFields) throws {
+            batch.append(record)
+            if batch.recordCount >= BatchProducer.batchRecords || batch.bytes.count >= 1 << 20 { flush() }
+        }
+
+        func reject(_ rejection: Rejection) throws {
+            batch.rejections.append(rejection)
+            if batch.rejections.count >= BatchProducer.batchRecords { flush() }
+        }
+
+        func flush() {
+            guard batch.recordCount > 0 || !batch.rejections.isEmpty else { return }
+            channel.send(.batch(batch))
+            batch = RecordBatch(fieldCount: fieldCount)
+        }
+    }
+
+    /// Starts reading `path` on a background queue; the messages arrive on `channel`, ending with
+    /// `.finished` or `.failed`.
+    static func start(dataset: Dataset, path: String, displayPath: String, channel: BoundedChannel<IngestMessage>) {
+        DispatchQueue.global(qos: .userInitiated).async {
+            let input: FileInput
+            do {
+                input = try FileInput(path: path)
+            } catch let error as IngestError {
+                channel.send(.failed(error, size: nil, sha256: nil))
+                return
+            } catch {
+                channel.send(.failed(.cannotRead(path: displayPath, reason: "\(error)"), size: nil, sha256: nil))
+                return
+            }
+            let sink = BatchingSink(channel: channel, fieldCount: dataset.fields.count)
+            do {
+                let summary = try RecordReaders.make(for: dataset, input: input, displayPath: displayPath).read(into: sink)
+                sink.flush()
+                channel.send(.finished(summary, size: input.size, sha256: try input.sha256()))
+            } catch {
+                let failure = error as? IngestError ?? .cannotRead(path: displayPath, reason: "\(error)")
+                channel.send(.failed(failure, size: input.size, sha256: try? input.sha256()))
+            }
+        }
+    }
+}

@@ -1,0 +1,63 @@
+#!/usr/bin/env python3
+"""Generates large exports in the catalog's formats for the ingest benchmark.
+
+usage: gen-bench-data.py OUT_DIR [CSV_ROWS] [JSON_OBJECTS] [XML_RECORDS]
+Writes OUT_DIR/公安局/户籍人口.csv (UTF-8), OUT_DIR/人社局/社保参保.csv (GB18030),
+OUT_DIR/民政局/死亡登记.json and OUT_DIR/市场监管局/市场主体.xml. Deterministic.
+"""
+import os, random, sys
+
+out = sys.argv[1]
+csv_rows = int(sys.argv[2]) if len(sys.argv) > 2 else 1_000_000
+json_objects = int(sys.argv[3]) if len(sys.argv) > 3 else 200_000
+xml_records = int(sys.argv[4]) if len(sys.argv) > 4 else 200_000
+random.seed(7)
+W = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+C = "10X98765432"
+AREAS = ["321202", "321203", "321204", "321281", "321282", "321283", "321284", "321083"]
+SUR = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾"
+GIV = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超霞平刚华国玉兰志东海燕红梅春花立新"
+def ident(i):
+    y = 1940 + i % 80; m = 1 + i % 12; d = 1 + i % 28
+    s = f"{AREAS[i % 8]}{y:04d}{m:02d}{d:02d}{i % 1000:03d}"
+    return s + C[sum(int(c) * w for c, w in zip(s, W)) % 11], y, m, d
+def name(i): return SUR[i % len(SUR)] + GIV[(i // 7) % len(GIV)] + GIV[(i // 13) % len(GIV)]
+
+def opened(path, encoding="utf-8"):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    return open(path, "w", encoding=encoding, newline="")
+
+with opened(f"{out}/公安局/户籍人口.csv") as f:
+    f.write("公民身份号码,姓名,性别,民族,出生日期,户籍地址,户籍区划代码,登记日期\r\n")
+    buf = []
+    for i in range(csv_rows):
+        pid, y, m, d = ident(i)
+        addr = f"江苏省泰州市海陵区海陵南路{i % 300 + 1}号{i % 30 + 1}幢{101 + i % 2000}室"
+        if i % 50 == 0: addr = f'"江苏省泰州市海陵区青年南路{i % 300}号, ""东苑""小区"'
+        buf.append(f"{pid},{name(i)},{'男' if int(pid[16]) % 2 else '女'},01,{y:04d}-{m:02d}-{d:02d},{addr},321202,2015-06-01\r\n")
+        if len(buf) == 10000: f.write("".join(buf)); buf = []
+    f.write("".join(buf))
+with opened(f"{out}/人社局/社保参保.csv", "gb18030") as f:
+    f.write("社会保障号码,姓名,性别,出生日期,参保状态,险种类型,最近缴费或发放年月,联系电话\r\n")
+    buf = []
+    for i in range(csv_rows // 2):
+        pid, y, m, d = ident(i)
+        buf.append(f"{pid},{name(i)},{'男' if int(pid[16]) % 2 else '女'},{y}年{m}月{d}日,正常参保,城镇职工基本养老保险,2026-10,1390523{i % 10000:04d}\r\n")
+        if len(buf) == 10000: f.write("".join(buf)); buf = []
+    f.write("".join(buf))
+with opened(f"{out}/民政局/死亡登记.json") as f:
+    f.write("[\n")
+    for i in range(json_objects):
+        pid, y, m, d = ident(i * 3)
+        sep = ",\n" if i < json_objects - 1 else "\n"
+        f.write(f'  {{"登记编号": "泰民死字〔2025〕{i:06d}号", "身份证号": "{pid}", "姓名": "{name(i * 3)}", "死亡日期": "2025-{1 + i % 12:02d}-{1 + i % 28:02d}", "登记机关": "泰州市民政局"}}{sep}')
+    f.write("]\n")
+with opened(f"{out}/市场监管局/市场主体.xml") as f:
+    f.write('<?xml version="1.0" encoding="UTF-8"?>\n<市场主体列表>\n')
+    for i in range(xml_records):
+        pid, y, m, d = ident(i * 5)
+        f.write(f'  <市场主体 序号="{i + 1}">\n    <统一社会信用代码>91321202MA{i:07d}X</统一社会信用代码>\n    <名称>泰州市海陵区恒达商贸有限公司{i}</名称>\n'
+                f'    <法定代表人><姓名>{name(i * 5)}</姓名><证件号码>{pid}</证件号码></法定代表人>\n    <登记状态>存续</登记状态>\n'
+                f'    <成立日期>2010-{1 + i % 12:02d}-{1 + i % 28:02d}</成立日期>\n    <住所>泰州市海陵区凤凰路{i % 500}号</住所>\n'
+                f'    <登记机关区划>321202</登记机关区划>\n  </市场主体>\n')
+    f.write("</市场主体列表>\n")
