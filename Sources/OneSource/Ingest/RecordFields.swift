@@ -102,7 +102,14 @@ enum UTF8Check {
     static func problem(in bytes: UnsafeBufferPointer<UInt8>, transcoded: Bool) -> String? {
         var i = 0
         let n = bytes.count
+        guard let base = bytes.baseAddress else { return nil }
+        let raw = UnsafeRawPointer(base)
         while i < n {
+            // Eight ASCII bytes at a time.
+            if i + 8 <= n, raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
+                i += 8
+                continue
+            }
             let b0 = bytes[i]
             if b0 < 0x80 { i += 1; continue }
             var need = 0

@@ -9,7 +9,6 @@ public final class XMLReader: RecordReader {
     private let path: String
     private let recordPath: [String]
     private let fieldPaths: [String]
-    private let slotByPath: [String: Int]
     private let encoding: String?
 
     public init(input: ByteSource, path: String, recordPath: String, fieldPaths: [String], encoding: String? = nil) {
@@ -17,30 +16,51 @@ public final class XMLReader: RecordReader {
         self.path = path
         self.recordPath = recordPath.split(separator: "/").map(String.init)
         self.fieldPaths = fieldPaths
-        var slots: [String: Int] = [:]
-        for (slot, field) in fieldPaths.enumerated() { slots[field] = slot }
-        self.slotByPath = slots
         self.encoding = encoding
+    }
+
+    /// The mapped paths as a trie over interned names; node 0 is the record element.
+    private struct PathTrie {
+        var children: [Int: Int] = [:]      // (node << 32 | name id) -> child node
+        var slot: [Int] = [-1]               // field slot at a node, -1 when none
+        var hasAttributes: [Bool] = [false]  // whether a node has @attribute children
+
+        mutating func insert(_ ids: [Int], attribute: [Bool], slot value: Int) {
+            var node = 0
+            for (id, isAttribute) in zip(ids, attribute) {
+                if isAttribute { hasAttributes[node] = true }
+                let key = node << 32 | id
+                if let next = children[key] { node = next; continue }
+                slot.append(-1)
+                hasAttributes.append(false)
+                children[key] = slot.count - 1
+                node = slot.count - 1
+            }
+            slot[node] = value
+        }
+
+        func child(of node: Int, _ id: Int) -> Int {
+            node < 0 ? -1 : children[node << 32 | id] ?? -1
+        }
     }
 
     public func read(into sink: RecordSink) throws -> ReadSummary {
         let xml = try XMLStreamReader(source: input, path: path, encoding: encoding)
+        var trie = PathTrie()
+        for (slot, field) in fieldPaths.enumerated() {
+            let components = field.split(separator: "/").map(String.init)
+            trie.insert(components.map { xml.intern($0) }, attribute: components.map { $0.hasPrefix("@") }, slot: slot)
+        }
+        let recordIDs = recordPath.map { xml.intern($0) }
         var summary = ReadSummary()
         let fields = RecordFields(fieldNames: fieldPaths)
-        var stack: [String] = []
-        var recordDepth: Int?          // stack depth of the current record element
+        var names: [Int] = []            // interned names of the open elements
+        var nodes: [Int] = []            // trie nodes of the open elements inside the record (empty outside)
         var values: [String?] = Array(repeating: nil, count: fieldPaths.count)
         var repeated: String?
         var recordLine = 0
         var index = 0
 
-        func relativePath() -> String {
-            guard let depth = recordDepth else { return "" }
-            return stack[depth...].joined(separator: "/")
-        }
-        func set(_ slot: Int, _ text: String, append: Bool) {
-            if append, let old = values[slot] { values[slot] = old + text } else { values[slot] = text }
-        }
         func finishRecord() throws {
             fields.reset()
             fields.line = recordLine
@@ -58,6 +78,13 @@ public final class XMLReader: RecordReader {
                 summary.records += 1
             }
         }
+        func attributes(of node: Int) {
+            guard node >= 0, trie.hasAttributes[node] else { return }
+            xml.forEachAttribute { id, value in
+                let slot = trie.slot[max(0, trie.child(of: node, id))]
+                if trie.child(of: node, id) >= 0, slot >= 0 { values[slot] = value() }
+            }
+        }
 
         while try xml.read() {
             switch xml.kind {
@@ -66,36 +93,43 @@ public final class XMLReader: RecordReader {
             case .entityReference:
                 throw IngestError.xml(path: path, line: xml.line, message: "entity reference &\(xml.name); is not expanded")
             case .element:
-                stack.append(xml.name)
+                let id = xml.nameID
+                names.append(id)
                 let empty = xml.isEmptyElement
-                if recordDepth == nil, stack.count >= recordPath.count, Array(stack.suffix(recordPath.count)) == recordPath {
-                    recordDepth = stack.count
-                    index += 1
-                    recordLine = xml.line
-                    for i in values.indices { values[i] = nil }
-                    repeated = nil
-                }
-                if recordDepth != nil {
-                    let relative = relativePath()
-                    if let slot = slotByPath[relative] {
-                        if values[slot] != nil { repeated = repeated ?? relative }
-                        values[slot] = ""
+                if nodes.isEmpty {
+                    if names.count >= recordIDs.count && names.suffix(recordIDs.count).elementsEqual(recordIDs) {
+                        nodes.append(0)
+                        index += 1
+                        recordLine = xml.line
+                        for i in values.indices { values[i] = nil }
+                        repeated = nil
+                        attributes(of: 0)
                     }
-                    for attribute in xml.attributes() {
-                        let key = relative.isEmpty ? "@\(attribute.name)" : "\(relative)/@\(attribute.name)"
-                        if let slot = slotByPath[key] { set(slot, attribute.value, append: false) }
+                } else {
+                    let node = trie.child(of: nodes[nodes.count - 1], id)
+                    nodes.append(node)
+                    if node >= 0 {
+                        let slot = trie.slot[node]
+                        if slot >= 0 {
+                            if values[slot] != nil { repeated = repeated ?? fieldPaths[slot] }
+                            values[slot] = ""
+                        }
+                        attributes(of: node)
                     }
                 }
                 if empty {
-                    if let depth = recordDepth, stack.count == depth { try finishRecord(); recordDepth = nil }
-                    stack.removeLast()
+                    if nodes.count == 1 { try finishRecord() }
+                    if !nodes.isEmpty { nodes.removeLast() }
+                    names.removeLast()
                 }
             case .endElement:
-                if let depth = recordDepth, stack.count == depth { try finishRecord(); recordDepth = nil }
-                if !stack.isEmpty { stack.removeLast() }
+                if nodes.count == 1 { try finishRecord() }
+                if !nodes.isEmpty { nodes.removeLast() }
+                if !names.isEmpty { names.removeLast() }
             case .text:
-                if recordDepth != nil, let slot = slotByPath[relativePath()], let text = xml.value {
-                    set(slot, text, append: true)
+                if let node = nodes.last, node >= 0, trie.slot[node] >= 0, let text = xml.value {
+                    let slot = trie.slot[node]
+                    values[slot] = (values[slot] ?? "") + text
                 }
             case .other:
                 break

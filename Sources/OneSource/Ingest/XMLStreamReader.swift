@@ -21,6 +21,11 @@ final class XMLStreamReader {
     private let reader: OpaquePointer
     private let context: Unmanaged<Context>
     private let path: String
+    // Names are interned as small integers: libxml2 interns them in its dictionary, so one String is
+    // made per distinct name rather than per node (hashing Chinese Strings is slow).
+    private var idByName: [String: Int] = [:]
+    private var elementIDByPointer: [UInt: Int] = [:]
+    private var attributeIDByPointer: [UInt: Int] = [:]
 
     init(source: ByteSource, path: String, encoding: String?) throws {
         self.path = path
@@ -98,6 +103,27 @@ final class XMLStreamReader {
         xmlTextReaderConstValue(reader).map { String(cString: $0) }
     }
 
+    /// The integer standing for `name` (attribute names are interned as `@name`).
+    func intern(_ name: String) -> Int {
+        if let id = idByName[name] { return id }
+        let id = idByName.count
+        idByName[name] = id
+        return id
+    }
+
+    private func internCurrentName(_ cache: inout [UInt: Int], prefix: String) -> Int {
+        guard let pointer = xmlTextReaderConstName(reader) else { return intern(prefix) }
+        let key = UInt(bitPattern: pointer)
+        if let id = cache[key] { return id }
+        let id = intern(prefix + String(cString: pointer))
+        if cache.count > 65_536 { cache.removeAll() }   // only if names were not interned after all
+        cache[key] = id
+        return id
+    }
+
+    /// The interned name of the current element.
+    var nameID: Int { internCurrentName(&elementIDByPointer, prefix: "") }
+
     var isEmptyElement: Bool { xmlTextReaderIsEmptyElement(reader) == 1 }
 
     /// Line of the current node in the input (the parser itself may have read further ahead).
@@ -109,15 +135,13 @@ final class XMLStreamReader {
         return Int(xmlTextReaderGetParserLineNumber(reader))
     }
 
-    /// The attributes of the current element, in document order.
-    func attributes() -> [(name: String, value: String)] {
-        var result: [(String, String)] = []
-        guard xmlTextReaderHasAttributes(reader) == 1 else { return result }
+    /// Calls `body` with each attribute of the current element: its interned `@name` and its value.
+    func forEachAttribute(_ body: (_ id: Int, _ value: () -> String) -> Void) {
+        guard xmlTextReaderHasAttributes(reader) == 1 else { return }
         while xmlTextReaderMoveToNextAttribute(reader) == 1 {
-            result.append((name, value ?? ""))
+            body(internCurrentName(&attributeIDByPointer, prefix: "@"), { self.value ?? "" })
         }
         xmlTextReaderMoveToElement(reader)
-        return result
     }
 }
 
