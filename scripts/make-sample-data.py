@@ -34,6 +34,8 @@ FULLWIDTH = str.maketrans("0123456789X", "０１２３４５６７８９Ｘ")
 
 COUNTIES = ["321202", "321203", "321204", "321281", "321282", "321283"]
 RETIRED = ["321284", "321083", "321082", "321086", "321085"]   # 姜堰市 (1996-2012) and Yangzhou-era codes
+# The current code that took over each retired one (as in Pipelines/catalog/rules.json divisionSuccessors).
+SUCCESSOR = {"321284": "321204", "321083": "321281", "321082": "321202", "321086": "321282", "321085": "321283"}
 STREETS = {"321202": ("海陵区", ["海陵南路", "鼓楼路", "青年南路", "凤凰路", "东进西路"]),
            "321203": ("高港区", ["通江路", "港城西路", "疏港北路"]),
            "321204": ("姜堰区", ["人民中路", "天目路", "三水大道"]),
@@ -86,7 +88,7 @@ for i in range(1200):
         pid = make_id(area, f"{y:04d}{m:02d}{d:02d}", seq)
         if pid not in used: break
     used.add(pid)
-    county = area if area in COUNTIES else random.choice(COUNTIES)
+    county = area if area in COUNTIES else SUCCESSOR[area]
     district, streets = STREETS[county]
     p = dict(id=pid, name=name(), gender="1" if seq % 2 else "2", birth=(y, m, d), county=county, ethnic=random.choice(ETHNIC),
              address=f"江苏省泰州市{district}{random.choice(streets)}{random.randint(1, 300)}号{random.randint(1, 30)}幢{random.randint(101, 2406)}室")
@@ -133,6 +135,8 @@ rows[175][1] = "　" + rows[175][1] + " "; defect(G, F, line_of(175), "name with
 rows[21][1] = rows[21][1].replace("·", "•"); defect(G, F, line_of(21), "minority name with bullet • instead of middle dot · (standardizable)")
 rows[180][3] = "99"; defect(G, F, line_of(180), "ethnicity code 99 not in GB/T 3304")
 rows[190][6] = "321299"; defect(G, F, line_of(190), "division code 321299 does not exist")
+rows[195][6] = "321282" if rows[195][6] != "321282" else "321283"
+defect(G, F, line_of(195), "household division differs from the identity number's address code (notice: people move; verify)")
 # duplicate: row 500 appended again at the end (same key)
 dup = list(rows[500])
 rows.append(dup); defect(G, F, len(rows) + 1, f"duplicate of line {line_of(500)} (same identity number)")
@@ -193,7 +197,7 @@ rows[62][7] = "(0523)86881234"; defect(G, F, 64, "Taizhou landline with area cod
 rows[70][3] = "1988年2月30日"; defect(G, F, 72, "impossible birth date 1988年2月30日")
 for k, area in enumerate(["110105", "320106", "340104"]):
     pid = make_id(area, f"19{70 + k}0{k + 3}15", 20 + k)
-    rows.append([pid, name(), "女", f"19{70 + k}年{k + 3}月15日", "正常参保", "城镇职工基本养老保险", "2026-10", f"1381234{5670 + k}"])
+    rows.append([pid, name(), "男" if (20 + k) % 2 else "女", f"19{70 + k}年{k + 3}月15日", "正常参保", "城镇职工基本养老保险", "2026-10", f"1381234{5670 + k}"])
     defect(G, F, len(rows) + 1, "insured person registered outside Taizhou (not in 公安局's records; not an error)")
 write("人社局/社保参保.csv", csv_text(header, rows), encoding="gb18030")
 
@@ -334,9 +338,19 @@ out = ["# SampleData: exports of seven Taizhou agencies", "",
        "People born before 1996 may carry Yangzhou-era or retired address codes (321083, 321284, …) in their",
        "identity numbers; that is correct, not a defect. 人社局 also insures three people registered outside Taizhou.", "",
        "## Deliberate defects", "", "Lines are physical lines of the file (line 1 is the CSV header; for XML the line of the record's",
-       "start tag; for JSON the line of the object).", "", "| agency | file | line | defect |", "|---|---|---|---|"]
+       "start tag; for JSON the line of the object). \"Found by\" names the stage that must report it: `ingest`",
+       "(a rejected row), `verify` (per-record rules) or `compare` (multi-source comparison and association",
+       "rules across datasets).", "", "| agency | file | line | defect | found by |", "|---|---|---|---|---|"]
+def stage(text):
+    if text.startswith("malformed"): return "ingest"
+    if "not an error" in text: return "compare (no finding)"
+    for word in ("benefit", "name differs", "not in 市场监管局", "entity 注销", "entity 吊销", "death registration", "issued before the holder",
+                 "licence still"):
+        if word in text: return "compare"
+    if "must keep all 18 digits" in text: return "ingest (no finding)"
+    return "verify"
 for a, f, w, t in sorted(defects, key=lambda d: (d[0], d[1], d[2])):
-    out.append(f"| {a} | {f} | {w} | {t} |")
+    out.append(f"| {a} | {f} | {w} | {t} | {stage(t)} |")
 out.append("")
 write("README.md", "\n".join(out))
 print(f"wrote {ROOT}: {len(defects)} defects listed")

@@ -17,6 +17,7 @@ enum Help {
           summary                 Print the summary of one run.
           catalog check           Check the catalog and list every problem.
           inspect                 Read one export with its dataset's reader, without the store.
+          standardize             Put values through a standard: canonical form, or why not.
           help <subcommand>       Show help for a subcommand.
 
         EXIT CODES: 0 success, 1 could not run, 2 invalid catalog or pipeline, 3 ran but found
@@ -88,6 +89,27 @@ enum Help {
           --rejections <n>        How many rejected rows to list (default 20).
         \(helpOption)
         Exits 0 when every row reads, 3 when rows were rejected or the file cannot be read.
+
+        """
+
+    static let standardize = """
+        OVERVIEW: Put values through one standard and print, per value, the canonical form (with what was
+        changed, after a tab) or `invalid`, a tab, and the reason.
+
+        USAGE: onesource standardize <standard> [<value> ...] [--today <date>] [--catalog <dir>] [--divisions <file>]
+
+        ARGUMENTS:
+          <standard>              identity_number, credit_code, division_code, date, datetime, phone,
+                                  person_name, text, address, licence_id, money, integer, document_number,
+                                  or a code table id (gender, ethnicity, …).
+          <value>                 Values to check; read from standard input, one per line, when none is given.
+
+        OPTIONS:
+          --today <date>          The reference date for "not in the future" (default: today in Beijing).
+          --catalog <dir>         The catalog folder, for code tables (default: Pipelines/catalog).
+          --divisions <file>      The division table (default: Pipelines/divisions/gbt2260.tsv).
+        \(helpOption)
+        Exits 0 when every value is valid, 3 when any is invalid or empty.
 
         """
 

@@ -129,6 +129,41 @@ func inspectCommand(_ words: [String]) throws -> ExitCode {
     return summary.rejected > 0 ? .defects : .success
 }
 
+func standardizeCommand(_ words: [String]) throws -> ExitCode {
+    let arguments = try Arguments(words, valued: ["--catalog", "--divisions", "--today"], flags: [])
+    if arguments.wantsHelp { print(Help.standardize, terminator: ""); return .success }
+    guard let name = arguments.positionals.first else { throw UsageError("standardize needs a standard name") }
+    let catalog = try Catalog.load(directory: arguments.value("--catalog") ?? "Pipelines/catalog")
+    guard let standard = ElementStandard.named(name, catalog: catalog) else {
+        throw UsageError("unknown standard \(name) (known: \(ElementStandard.names(catalog: catalog).joined(separator: ", ")))")
+    }
+    let divisions = try DivisionTable.load(path: arguments.value("--divisions") ?? "Pipelines/divisions/gbt2260.tsv")
+    var today = CivilDate.of(Date())
+    if let text = arguments.value("--today") {
+        guard let date = CivilDate(iso: text) else { throw UsageError("--today takes a date like 2026-11-29") }
+        today = date
+    }
+    let context = StandardContext(today: today, divisions: divisions)
+    var values = Array(arguments.positionals.dropFirst())
+    if values.isEmpty {
+        while let line = readLine(strippingNewline: true) { values.append(line) }
+    }
+    var anyInvalid = false
+    for value in values {
+        let result = standard.standardize(value, context: context)
+        if let failure = result.failure {
+            anyInvalid = true
+            print("invalid\t\(failure.code): \(failure.message)")
+        } else if let canonical = result.value {
+            print(result.changes.isEmpty ? canonical : "\(canonical)\t\(result.changes.map(\.message).joined(separator: "；"))")
+        } else {
+            anyInvalid = true
+            print("invalid\tempty: 空值")
+        }
+    }
+    return anyInvalid ? .defects : .success
+}
+
 /// The subcommands, with their help text and handler.
 enum Commands {
     static let table: [String: (help: String, run: @Sendable ([String]) throws -> ExitCode)] = [
@@ -138,6 +173,7 @@ enum Commands {
     "summary": (Help.summary, summaryCommand),
     "catalog": (Help.catalog, catalogCommand),
     "inspect": (Help.inspect, inspectCommand),
+    "standardize": (Help.standardize, standardizeCommand),
     ]
 }
 

@@ -43,16 +43,53 @@ import Testing
         #expect(result.status == 3)
         #expect(result.stdout.hasPrefix("Run 1 · pipeline nightly · done_with_defects\n"))
         #expect(result.stdout.contains("Rows: read 3238 = staged 3235 + rejected 3 (reconciles)\n"))
+        #expect(result.stdout.contains("  verify       done_with_defects — verified 3235 records; findings: 25 errors, 3 warnings, 8 notices; 25 records with errors\n"))
         #expect(result.stdout.contains("  公安局/户籍人口.csv:1203: quoted field is never closed before the end of the file\n"))
         let runs = try runBinary(["runs", "--store", store])
         #expect(runs.status == 0)
         #expect(runs.stdout.hasPrefix("run  pipeline  status             started"))
         #expect(runs.stdout.contains("  8  3238    3235         3\n"))
         let again = try runBinary(["stage", "ingest", "--run", "1", "--store", store])
-        #expect(again.status == 3)
+        #expect(again.status == 1)   // the run is incomplete: verify must run again on the re-ingested rows
+        #expect(again.stdout.contains("Run 1 · pipeline nightly · incomplete\n"))
+        #expect(again.stdout.contains("  verify       pending — inputs changed when ingest was re-run; re-run this stage\n"))
         #expect(again.stdout.contains("Rows: read 3238 = staged 3235 + rejected 3 (reconciles)\n"))
+        let verify = try runBinary(["stage", "verify", "--run", "1", "--store", store])
+        #expect(verify.status == 3)
+        #expect(verify.stdout.contains("Run 1 · pipeline nightly · done_with_defects\n"))
         let badPipeline = try runBinary(["run", "/nonexistent.json", "--store", store])
         #expect(badPipeline.status == 2)
         #expect(badPipeline.stderr == "Error: pipeline definition /nonexistent.json: file not found\n")
+    }
+
+    @Test func standardizePrintsCanonicalValuesOrWhyNot() throws {
+        let result = try runBinary(["standardize", "identity_number", "321202199803150011", "110105491231002",
+                                    "321202199803150012", "--today", "2026-11-29"])
+        #expect(result.status == 3)
+        #expect(result.stdout == "321202199803150011\n11010519491231002X\t15位旧号码已升级为18位\ninvalid\tcheck_character: 校验码错误：应为1，实为2\n")
+        let clean = try runBinary(["standardize", "gender", "男", "2"])
+        #expect(clean.status == 0)
+        #expect(clean.stdout == "1\t名称已映射为代码\n2\n")
+        let unknown = try runBinary(["standardize", "colour", "red"])
+        #expect(unknown.status == 64)
+        #expect(unknown.stderr.hasPrefix("Error: unknown standard colour (known: address, credit_code, date, datetime, division_code, document_number, identity_number, integer, licence_id, money, person_name, phone, text, gender, ethnicity"))
+    }
+
+    @Test func standardizeReadsValuesFromStandardInput() throws {
+        let process = Process()
+        process.executableURL = Paths.binary
+        process.arguments = ["standardize", "phone"]
+        process.currentDirectoryURL = Paths.packageRoot
+        let input = Pipe()
+        let output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        try process.run()
+        input.fileHandleForWriting.write(Data("+86 139-1234-5678\n86881234\n".utf8))
+        try input.fileHandleForWriting.close()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        #expect(String(decoding: data, as: UTF8.self) == "13912345678\t去除了国家代码+86；去除了分隔符\n0523-86881234\t补充了区号0523\n")
+        #expect(process.terminationStatus == 0)
     }
 }

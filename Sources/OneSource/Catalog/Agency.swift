@@ -14,14 +14,18 @@ public struct Grade: Sendable, Equatable {
     public let openable: Bool
 }
 
-/// A code table such as gender (GB/T 2261.1): code → meaning.
+/// A code table such as gender (GB/T 2261.1): code → meaning, with the other spellings agencies use.
 public struct CodeTable: Sendable, Equatable {
+    /// One code of the table.
+    public struct Code: Sendable, Equatable {
+        public let code: String
+        public let meaning: String
+        /// Other spellings that mean this code (男 for 1 男性).
+        public let aliases: [String]
+    }
+
     public let id: String
     public let name: String
     public let standard: String?
-    public let codes: [(code: String, meaning: String)]
-
-    public static func == (lhs: CodeTable, rhs: CodeTable) -> Bool {
-        lhs.id == rhs.id && lhs.codes.map(\.code) == rhs.codes.map(\.code) && lhs.codes.map(\.meaning) == rhs.codes.map(\.meaning)
-    }
+    public let codes: [Code]
 }

@@ -8,6 +8,8 @@ public struct Catalog: Sendable {
     public let elements: [DataElement]
     public let codeTables: [CodeTable]
     public let datasets: [Dataset]
+    /// The verify rules declared in rules.json.
+    public let ruleBook: RuleBook
 
     /// Loads the catalog in `directory` and checks it.
     /// - Throws: `CatalogError` listing every problem, when there is any.

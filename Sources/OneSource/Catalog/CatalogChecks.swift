@@ -111,6 +111,15 @@ struct CatalogChecks {
         if dataset.fields.isEmpty && node.object["fields"] != nil {
             problems.add(node.file, "\(node.path).fields", "dataset maps no field")
         }
+        let severities = Set(Severity.allCases.map(\.rawValue))
+        for (rule, setting) in dataset.rules.sorted(by: { $0.key < $1.key }) {
+            if !RuleBook.builtIn.contains(rule) {
+                problems.add(node.file, "\(node.path).rules.\(rule)", "unknown rule \"\(rule)\"")
+            }
+            if setting != "on" && setting != "off" && !severities.contains(setting) {
+                problems.add(node.file, "\(node.path).rules.\(rule)", "must be \"on\", \"off\", \"error\", \"warning\" or \"notice\"")
+            }
+        }
         for (index, keyElement) in dataset.key.enumerated() where mapped[keyElement] == nil {
             let what = elements[keyElement] == nil ? "unknown element" : "element not mapped by this dataset's fields"
             problems.add(node.file, "\(node.path).key[\(index)]", "record key \"\(keyElement)\": \(what)")

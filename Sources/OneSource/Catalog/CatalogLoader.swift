@@ -103,8 +103,10 @@ struct CatalogLoader {
         let codeTables = loadCodeTables(problems)
         let elements = loadElements(problems)
         let datasets = loadDatasets(problems)
+        let ruleBook = loadRules(problems, elements: Set(elements.map(\.0.id)))
         let catalog = Catalog(directory: directory, agencies: agencies.map(\.0), grades: grades.map(\.0),
-                              elements: elements.map(\.0), codeTables: codeTables.map(\.0), datasets: datasets.map(\.0))
+                              elements: elements.map(\.0), codeTables: codeTables.map(\.0), datasets: datasets.map(\.0),
+                              ruleBook: ruleBook)
         CatalogChecks(catalog: catalog, agencyNodes: agencies.map(\.1), gradeNodes: grades.map(\.1),
                       elementNodes: elements.map(\.1), codeTableNodes: codeTables.map(\.1),
                       datasetNodes: datasets.map(\.1), problems: problems).run()
@@ -156,10 +158,16 @@ struct CatalogLoader {
         return root.objects("codeTables").compactMap { node in
             node.allowOnly(["id", "name", "standard", "codes"])
             guard let id = node.string("id"), let name = node.string("name") else { return nil }
-            let codes: [(String, String)] = node.objects("codes").compactMap { entry in
-                entry.allowOnly(["code", "meaning"])
+            let codes: [CodeTable.Code] = node.objects("codes").compactMap { entry in
+                entry.allowOnly(["code", "meaning", "aliases"])
                 guard let code = entry.string("code"), let meaning = entry.string("meaning") else { return nil }
-                return (code, meaning)
+                var aliases: [String] = []
+                if let list = entry.object["aliases"] {
+                    if let strings = list as? [String] { aliases = strings } else {
+                        entry.problems.add(entry.file, "\(entry.path).aliases", "must be an array of strings")
+                    }
+                }
+                return CodeTable.Code(code: code, meaning: meaning, aliases: aliases)
             }
             return (CodeTable(id: id, name: name, standard: node.string("standard", required: false), codes: codes), node)
         }
@@ -169,7 +177,7 @@ struct CatalogLoader {
         guard let root = root("elements.json", problems) else { return [] }
         root.allowOnly(["elements"])
         return root.objects("elements").compactMap { node in
-            node.allowOnly(["id", "name", "standard", "codeTable", "authority", "grade", "personal"])
+            node.allowOnly(["id", "name", "standard", "codeTable", "authority", "grade", "personal", "allowFuture"])
             let authority: String
             switch node.object["authority"] {
             case nil:
@@ -192,9 +200,59 @@ struct CatalogLoader {
                   let grade = node.string("grade") else { return nil }
             let element = DataElement(id: id, name: name, standard: standard,
                                       codeTable: node.string("codeTable", required: false), authority: authority,
-                                      grade: grade, personal: node.string("personal", required: false))
+                                      grade: grade, personal: node.string("personal", required: false),
+                                      allowFuture: node.bool("allowFuture", default: false))
             return (element, node)
         }
+    }
+
+    private func loadRules(_ problems: Problems, elements: Set<String>) -> RuleBook {
+        guard let root = root("rules.json", problems) else { return .empty }
+        root.allowOnly(["rules", "entityRules", "divisionSuccessors"])
+        var definitions: [RuleDefinition] = []
+        var seen: Set<String> = []
+        for node in root.objects("rules") {
+            node.allowOnly(["id", "name", "dimension", "severity", "message", "params"])
+            let params = node.object["params"] as? [String: String] ?? [:]
+            if node.object["params"] != nil && node.object["params"] as? [String: String] == nil {
+                problems.add(node.file, "\(node.path).params", "must map parameter names to element ids")
+            }
+            guard let id = node.string("id"), let name = node.string("name"), let message = node.string("message"),
+                  let dimension = node.oneOf("dimension", Dimension.self), let severity = node.oneOf("severity", Severity.self)
+            else { continue }
+            if !seen.insert(id).inserted { problems.add(node.file, "\(node.path).id", "duplicate rule id \"\(id)\"") }
+            if !RuleBook.builtIn.contains(id) {
+                problems.add(node.file, "\(node.path).id", "unknown rule \"\(id)\" (rules: \(RuleBook.builtIn.joined(separator: ", ")))")
+            }
+            for name in RuleBook.requiredParams[id] ?? [] where params[name] == nil {
+                problems.add(node.file, "\(node.path).params", "rule \(id) needs parameter \"\(name)\"")
+            }
+            for (name, element) in params.sorted(by: { $0.key < $1.key }) where !elements.contains(element) {
+                problems.add(node.file, "\(node.path).params.\(name)", "unknown element \"\(element)\"")
+            }
+            definitions.append(RuleDefinition(id: id, name: name, dimension: dimension, severity: severity, message: message, params: params))
+        }
+        for id in RuleBook.builtIn where !seen.contains(id) {
+            problems.add(root.file, "$.rules", "rule \"\(id)\" is not declared")
+        }
+        var entityRules: [Dataset.Entity: [String]] = [:]
+        if let map = root.object["entityRules"] as? [String: Any] {
+            for (key, value) in map.sorted(by: { $0.key < $1.key }) {
+                guard let entity = Dataset.Entity(rawValue: key) else {
+                    problems.add(root.file, "$.entityRules.\(key)", "unknown entity kind")
+                    continue
+                }
+                let ids = value as? [String] ?? []
+                for (index, id) in ids.enumerated() where !RuleBook.crossField.contains(id) {
+                    problems.add(root.file, "$.entityRules.\(key)[\(index)]", "\"\(id)\" is not a cross-field rule")
+                }
+                entityRules[entity] = ids
+            }
+        } else {
+            problems.add(root.file, "$", "missing required property \"entityRules\"")
+        }
+        let successors = root.object["divisionSuccessors"] as? [String: String] ?? [:]
+        return RuleBook(rules: definitions, entityRules: entityRules, divisionSuccessors: successors)
     }
 
     private func loadDatasets(_ problems: Problems) -> [(Dataset, Node)] {
@@ -221,11 +279,38 @@ struct CatalogLoader {
 
     private func decodeDataset(_ node: Node) -> Dataset? {
         node.allowOnly(["id", "name", "agency", "entity", "file", "format", "encoding", "delimiter", "recordPath",
-                        "key", "fields", "share", "open", "grade", "frequency"])
+                        "key", "fields", "share", "open", "grade", "frequency", "dateForms", "rules"])
+        var dateForms: Set<DateStandard.Form>?
+        if let raw = node.object["dateForms"] {
+            let list = raw as? [String] ?? []
+            if list.isEmpty { node.problems.add(node.file, "\(node.path).dateForms", "must be a non-empty array of date forms") }
+            var forms: Set<DateStandard.Form> = []
+            for (index, name) in list.enumerated() {
+                if let form = DateStandard.Form(rawValue: name) { forms.insert(form) } else {
+                    node.problems.add(node.file, "\(node.path).dateForms[\(index)]",
+                                      "unknown date form \"\(name)\" (known: \(DateStandard.Form.allCases.map(\.rawValue).joined(separator: ", ")))")
+                }
+            }
+            dateForms = forms
+        }
+        var rules: [String: String] = [:]
+        if let raw = node.object["rules"] {
+            if let map = raw as? [String: String] { rules = map } else {
+                node.problems.add(node.file, "\(node.path).rules", "must map rule ids to \"on\", \"off\" or a severity")
+            }
+        }
         let fields: [Dataset.Field] = node.objects("fields").compactMap { field in
-            field.allowOnly(["source", "element", "required"])
+            field.allowOnly(["source", "element", "required", "agreedChanges"])
             guard let source = field.string("source"), let element = field.string("element") else { return nil }
-            return Dataset.Field(source: source, element: element, required: field.bool("required", default: false))
+            var agreed: Set<StandardChange> = []
+            for (index, name) in (field.object["agreedChanges"] as? [String] ?? []).enumerated() {
+                if let change = StandardChange(rawValue: name) { agreed.insert(change) } else {
+                    field.problems.add(field.file, "\(field.path).agreedChanges[\(index)]",
+                                       "unknown change \"\(name)\" (known: \(StandardChange.allCases.map(\.rawValue).joined(separator: ", ")))")
+                }
+            }
+            return Dataset.Field(source: source, element: element, required: field.bool("required", default: false),
+                                 agreedChanges: agreed)
         }
         var key: [String] = []
         switch node.object["key"] {
@@ -259,7 +344,8 @@ struct CatalogLoader {
         return Dataset(id: id, name: name, agency: agency, entity: entity, file: file, format: format,
                        encoding: node.string("encoding", required: false) ?? "utf-8", delimiter: delimiter,
                        recordPath: node.string("recordPath", required: false), key: key, fields: fields,
-                       share: share ?? placeholder, open: open ?? placeholder, grade: grade, frequency: frequency)
+                       share: share ?? placeholder, open: open ?? placeholder, grade: grade, frequency: frequency,
+                       dateForms: dateForms, rules: rules)
     }
 }
 

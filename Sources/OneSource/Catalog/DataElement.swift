@@ -18,4 +18,6 @@ public struct DataElement: Sendable, Equatable {
     public let grade: String
     /// How the value is masked when shown to a person, if it is personal data.
     public let personal: String?
+    /// For dates: whether a date after today is normal (an expiry date), so the not-in-future rule skips it.
+    public let allowFuture: Bool
 }

@@ -32,6 +32,16 @@ public struct Dataset: Sendable, Equatable {
         public let source: String
         public let element: String
         public let required: Bool
+        /// Changes the agency and the bureau agreed on for this field (e.g. 男/女 delivered for codes 1/2):
+        /// they are applied without a nonstandard-form finding.
+        public let agreedChanges: Set<StandardChange>
+
+        public init(source: String, element: String, required: Bool, agreedChanges: Set<StandardChange> = []) {
+            self.source = source
+            self.element = element
+            self.required = required
+            self.agreedChanges = agreedChanges
+        }
     }
 
     public let id: String
@@ -52,6 +62,10 @@ public struct Dataset: Sendable, Equatable {
     public let open: Disclosure
     public let grade: String
     public let frequency: Frequency
+    /// The date forms this dataset agreed to deliver (nil: ISO only).
+    public let dateForms: Set<DateStandard.Form>?
+    /// Rule switches: rule id → "on", "off", or a severity ("error", "warning", "notice").
+    public let rules: [String: String]
 
     /// The name of this dataset's staging table in the store.
     public var stagingTable: String { "stg_\(id)" }

@@ -39,7 +39,15 @@ public struct IngestStage: Stage {
 
     /// Removes everything an earlier ingest of this run wrote, so a re-run replaces it.
     private func clearOutput(of run: Int64, tables: [StagingTable], in database: Database) throws {
-        for table in tables { try table.clear(run: run, in: database) }
+        // What later stages derived from this run's staging goes too; the runner marks those stages pending.
+        for table in tables {
+            let standardized = StandardizedTable(dataset: table.dataset)
+            if try database.queryScalarInt("SELECT count(*) FROM standardized_tables WHERE dataset_id = ?", [.text(table.dataset.id)]) == 1 {
+                try standardized.clear(run: run, in: database)
+            }
+            try table.clear(run: run, in: database)
+        }
+        try database.run("DELETE FROM findings WHERE run_id = ?", [.integer(run)])
         try database.run("DELETE FROM rejections WHERE run_id = ?", [.integer(run)])
         try database.run("DELETE FROM run_files WHERE run_id = ?", [.integer(run)])
     }

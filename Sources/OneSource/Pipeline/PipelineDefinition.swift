@@ -14,6 +14,8 @@ public struct PipelineDefinition: Sendable, Equatable {
     public let stages: [String]
     /// The datasets this pipeline covers (nil: every dataset in the catalog).
     public let datasets: [String]?
+    /// Absolute path of the GB/T 2260 division table.
+    public let divisionTable: String
     /// The definition's JSON text, stored with every run.
     public let text: String
 
@@ -40,7 +42,7 @@ public struct PipelineDefinition: Sendable, Equatable {
         } catch {
             throw PipelineError.invalidDefinition(path: path, message: "$: not valid JSON: \(error.localizedDescription)")
         }
-        let allowed: Set<String> = ["name", "catalog", "dataRoot", "stages", "datasets", "description"]
+        let allowed: Set<String> = ["name", "catalog", "dataRoot", "stages", "datasets", "divisions", "description"]
         for key in object.keys.sorted() where !allowed.contains(key) {
             throw PipelineError.invalidDefinition(path: path, message: "$.\(key): unknown property")
         }
@@ -67,6 +69,7 @@ public struct PipelineDefinition: Sendable, Equatable {
         return PipelineDefinition(name: try string("name"), path: path,
                                   catalogDirectory: resolve(try string("catalog")),
                                   dataRoot: resolve(try string("dataRoot")), stages: stages, datasets: datasets,
+                                  divisionTable: resolve(object["divisions"] as? String ?? "divisions/gbt2260.tsv"),
                                   text: String(decoding: data, as: UTF8.self))
     }
 }

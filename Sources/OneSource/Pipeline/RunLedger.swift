@@ -17,6 +17,11 @@ public struct RunLedger {
         public let status: String
         public let user: String
         public let host: String
+
+        /// The city date the run started on: "today" for every rule of the run, so a re-run judges alike.
+        public var date: CivilDate {
+            CivilDate(iso: String(startedAt.prefix(10))) ?? CivilDate.of(Date())
+        }
     }
 
     /// One stage of a run.
@@ -90,6 +95,14 @@ public struct RunLedger {
                   .int(outcome.recordsOut), .int(outcome.rejected), .optional(outcome.message), .integer(id), .text(stage)])
     }
 
+    /// Marks the stages after `stage` as pending again: their output was made from inputs that changed.
+    public func invalidateAfter(_ id: Int64, _ stage: String) throws {
+        try database.run("""
+            UPDATE run_stages SET status = 'pending', message = 'inputs changed when ' || ? || ' was re-run; re-run this stage'
+            WHERE run_id = ? AND position > (SELECT position FROM run_stages WHERE run_id = ? AND stage = ?) AND status != 'pending'
+            """, [.text(stage), .integer(id), .integer(id), .text(stage)])
+    }
+
     public func stageFailed(_ id: Int64, _ stage: String, _ message: String) throws {
         try database.run("UPDATE run_stages SET status = 'failed', finished_at = ?, message = ? WHERE run_id = ? AND stage = ?",
                          [.text(Clock.now()), .text(message), .integer(id), .text(stage)])
@@ -111,10 +124,10 @@ public struct RunLedger {
 
 /// Time and identity stamps for the ledger.
 enum Clock {
-    /// The current time, ISO 8601 in local time with its offset (the city works in UTC+8).
+    /// The current time, ISO 8601 in Beijing time with its offset (the city works in UTC+8).
     static func now() -> String {
         let formatter = ISO8601DateFormatter()
-        formatter.timeZone = TimeZone.current
+        formatter.timeZone = CivilDate.cityTimeZone
         formatter.formatOptions = [.withInternetDateTime]
         return formatter.string(from: Date())
     }

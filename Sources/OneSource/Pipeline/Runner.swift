@@ -3,14 +3,17 @@ public struct Runner {
     /// Every stage OneSource knows, by the name pipeline definitions use.
     public static let knownStages: [String: any Stage] = [
         "ingest": IngestStage(),
+        "verify": VerifyStage(),
     ]
 
     public let database: Database
     public let log: RunLog
+    public let threads: Int
 
-    public init(database: Database, log: RunLog) {
+    public init(database: Database, log: RunLog, threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
         self.database = database
         self.log = log
+        self.threads = threads
     }
 
     private func stage(_ name: String) throws -> any Stage {
@@ -29,7 +32,7 @@ public struct Runner {
         let ledger = RunLedger(database: database)
         let runID = try ledger.begin(pipeline)
         log.info("run \(runID) of pipeline \(pipeline.name) started")
-        let context = StageContext(database: database, catalog: catalog, pipeline: pipeline, runID: runID, log: log)
+        let context = StageContext(database: database, catalog: catalog, pipeline: pipeline, runID: runID, log: log, threads: threads)
         for stage in stages {
             guard try execute(stage, context) else { break }
         }
@@ -47,9 +50,11 @@ public struct Runner {
         }
         let stage = try stage(name)
         let catalog = try Catalog.load(directory: pipeline.catalogDirectory)
-        let context = StageContext(database: database, catalog: catalog, pipeline: pipeline, runID: runID, log: log)
+        let context = StageContext(database: database, catalog: catalog, pipeline: pipeline, runID: runID, log: log, threads: threads)
         log.info("run \(runID): re-running stage \(name)")
-        _ = try execute(stage, context)
+        if try execute(stage, context) {
+            try ledger.invalidateAfter(runID, name)
+        }
         _ = try ledger.finish(runID)
     }
 

@@ -1,3 +1,5 @@
+import Foundation
+
 /// What a stage is given: the store, the catalog, the pipeline and the run it works for.
 public final class StageContext {
     public let database: Database
@@ -5,13 +7,17 @@ public final class StageContext {
     public let pipeline: PipelineDefinition
     public let runID: Int64
     public let log: RunLog
+    /// Threads for parallel work; results are the same for any number.
+    public let threads: Int
 
-    public init(database: Database, catalog: Catalog, pipeline: PipelineDefinition, runID: Int64, log: RunLog) {
+    public init(database: Database, catalog: Catalog, pipeline: PipelineDefinition, runID: Int64, log: RunLog,
+                threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
         self.database = database
         self.catalog = catalog
         self.pipeline = pipeline
         self.runID = runID
         self.log = log
+        self.threads = max(1, threads)
     }
 }
 

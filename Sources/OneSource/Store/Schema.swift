@@ -62,6 +62,32 @@ public enum Schema {
             table_name  TEXT NOT NULL UNIQUE
         );
         """,
+        // 2: findings of the verify stage (and later comparison stages).
+        """
+        CREATE TABLE findings (
+            finding_id  INTEGER PRIMARY KEY,
+            run_id      INTEGER NOT NULL REFERENCES runs(run_id),
+            stage       TEXT NOT NULL,
+            rule_id     TEXT NOT NULL,
+            dimension   TEXT NOT NULL,
+            severity    TEXT NOT NULL CHECK (severity IN ('error', 'warning', 'notice')),
+            agency      TEXT NOT NULL,
+            dataset_id  TEXT NOT NULL,
+            record_key  TEXT,
+            element     TEXT,
+            observed    TEXT,
+            expected    TEXT,
+            file_id     INTEGER,
+            line        INTEGER,
+            record_index INTEGER,
+            message     TEXT NOT NULL
+        );
+        CREATE INDEX findings_by_run ON findings(run_id, stage, dataset_id);
+        CREATE TABLE standardized_tables (
+            dataset_id  TEXT PRIMARY KEY,
+            table_name  TEXT NOT NULL UNIQUE
+        );
+        """,
     ]
 
     /// The schema version this build writes.

@@ -36,7 +36,7 @@ import Testing
         let content = try database.queryScalarText("SELECT \"licence.content\" FROM stg_shenpi_licences WHERE record_index = 301")
         #expect(content == "预包装食品销售，散装食品销售\n（含冷藏冷冻食品，\"热食类\"除外）")
         let gb = try database.queryScalarText("SELECT \"insurance.status\" FROM stg_renshe_insured WHERE record_index = 1")
-        #expect(gb == "正常参保")
+        #expect(gb == "待遇享受")   // decoded from GB18030
         let sha = try database.queryScalarText("SELECT sha256 FROM run_files WHERE path = '行政审批局/行政许可.csv'")
         let bytes = try Data(contentsOf: Paths.packageRoot.appendingPathComponent("SampleData/行政审批局/行政许可.csv"))
         #expect(sha == SHA256.hex(of: Array(bytes)))

@@ -1,0 +1,36 @@
+/// Looks values up in a code table: the code itself, its meaning, or one of its aliases.
+public struct CodeLookup: Sendable {
+    public let table: CodeTable
+    private let codes: Set<String>
+    private let byName: [String: String]
+    private let codeWidth: Int?
+
+    public init(_ table: CodeTable) {
+        self.table = table
+        codes = Set(table.codes.map(\.code))
+        var names: [String: String] = [:]
+        for code in table.codes {
+            names[code.meaning] = names[code.meaning] ?? code.code
+            for alias in code.aliases { names[alias] = names[alias] ?? code.code }
+        }
+        byName = names
+        let widths = Set(table.codes.map(\.code.count))
+        codeWidth = table.codes.allSatisfy({ $0.code.allSatisfy(\.isNumber) }) && widths.count == 1 ? widths.first : nil
+    }
+
+    public func standardize(_ raw: String) -> StandardResult {
+        var (text, changes) = TextNormalizer.normalize(raw)
+        if text.isEmpty { return .empty }
+        if codes.contains(text) { return .valid(text, changes) }
+        if let width = codeWidth, text.count < width, text.allSatisfy(\.isNumber) {
+            let padded = String(repeating: "0", count: width - text.count) + text
+            if codes.contains(padded) { return .valid(padded, changes + [.zeroPadded]) }
+        }
+        if let code = byName[text] {
+            changes.append(.mappedToCode)
+            text = code
+            return .valid(text, changes)
+        }
+        return .invalid(StandardFailure("not_in_table", "“\(text)”不在代码表“\(table.name)”中"), changes)
+    }
+}

@@ -1,0 +1,77 @@
+/// Unified social credit code, GB 32100-2015: department, category, region (GB/T 2260), organisation code
+/// (GB 11714, with its own check) and a mod-31 check over the alphabet without I, O, Z, S, V.
+public enum CreditCode {
+    static let alphabet: [UInt8] = Array("0123456789ABCDEFGHJKLMNPQRTUWXY".utf8)
+    private static let weights = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
+    private static let organisationWeights = [3, 7, 9, 10, 5, 8, 4, 2]
+    /// Registration department → allowed institution categories.
+    static let categories: [UInt8: Set<UInt8>] = {
+        let table: [(Character, String)] = [("1", "1239"), ("2", "19"), ("3", "123459"), ("4", "19"), ("5", "1239"),
+                                            ("6", "129"), ("7", "129"), ("8", "19"), ("9", "123"), ("A", "19"),
+                                            ("N", "1239"), ("Y", "1")]
+        var result: [UInt8: Set<UInt8>] = [:]
+        for (department, allowed) in table { result[department.asciiValue!] = Set(allowed.utf8) }
+        return result
+    }()
+
+    static func value(of byte: UInt8) -> Int? { alphabet.firstIndex(of: byte) }
+
+    /// The check character (position 18) for the first 17 characters.
+    public static func checkCharacter(for first17: [UInt8]) -> Character? {
+        var sum = 0
+        for (byte, weight) in zip(first17, weights) {
+            guard let v = value(of: byte) else { return nil }
+            sum += v * weight
+        }
+        return Character(Unicode.Scalar(alphabet[(31 - sum % 31) % 31]))
+    }
+
+    /// The GB 11714 check (position 17) for the 8 characters of positions 9–16.
+    public static func organisationCheck(for eight: ArraySlice<UInt8>) -> Character? {
+        var sum = 0
+        for (byte, weight) in zip(eight, organisationWeights) {
+            let v: Int
+            switch byte {
+            case 0x30...0x39: v = Int(byte - 0x30)
+            case 0x41...0x5A: v = Int(byte - 0x41) + 10
+            default: return nil
+            }
+            sum += v * weight
+        }
+        let check = 11 - sum % 11
+        return check == 10 ? "X" : check == 11 ? "0" : Character(String(check))
+    }
+
+    public static func standardize(_ raw: String, context: StandardContext) -> StandardResult {
+        var (text, changes) = TextNormalizer.normalize(raw)
+        let upper = text.uppercased()
+        if upper != text { changes.append(.lowerCase); text = upper }
+        let bytes = Array(text.utf8)
+        func fail(_ code: String, _ message: String) -> StandardResult { .invalid(StandardFailure(code, message), changes) }
+        guard bytes.count == 18 else { return fail("length", "长度应为18位，实为\(text.count)位") }
+        for (i, byte) in bytes.enumerated() where value(of: byte) == nil {
+            return fail("character", "第\(i + 1)位“\(Character(Unicode.Scalar(byte)))”不在代码字符集中（不使用I、O、Z、S、V）")
+        }
+        guard let allowed = categories[bytes[0]] else {
+            return fail("department", "登记管理部门代码“\(Character(Unicode.Scalar(bytes[0])))”不存在")
+        }
+        guard allowed.contains(bytes[1]) else {
+            return fail("category", "机构类别代码“\(Character(Unicode.Scalar(bytes[1])))”不属于登记管理部门“\(Character(Unicode.Scalar(bytes[0])))”")
+        }
+        let region = String(decoding: bytes[2..<8], as: UTF8.self)
+        guard region.allSatisfy(\.isNumber), region == "100000" || context.divisions.isKnown(region) else {
+            return fail("region", "登记管理机关行政区划码\(region)不存在")
+        }
+        guard let organisation = organisationCheck(for: bytes[8..<16]) else {
+            return fail("organisation_code", "组织机构代码含无效字符")
+        }
+        if Character(Unicode.Scalar(bytes[16])) != organisation {
+            return fail("organisation_check", "组织机构代码校验码错误：应为\(organisation)，实为\(Character(Unicode.Scalar(bytes[16])))")
+        }
+        guard let check = checkCharacter(for: Array(bytes[0..<17])) else { return fail("character", "含无效字符") }
+        if Character(Unicode.Scalar(bytes[17])) != check {
+            return fail("check_character", "校验码错误：应为\(check)，实为\(Character(Unicode.Scalar(bytes[17])))")
+        }
+        return .valid(text, changes)
+    }
+}

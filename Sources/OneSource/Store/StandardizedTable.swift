@@ -1,0 +1,51 @@
+/// The standardized twin of a staging table: canonical values of each staged record, under the same
+/// rowid, with its record key and whether an error-level rule failed. Later stages read only these.
+/// The delivered values stay in staging, for provenance and quarantine.
+public struct StandardizedTable {
+    public let dataset: Dataset
+
+    public init(dataset: Dataset) { self.dataset = dataset }
+
+    public var name: String { "std_\(dataset.id)" }
+    public var elementColumns: [String] { dataset.fields.map(\.element) }
+
+    public func ensure(in database: Database) throws {
+        let table = StagingTable.quote(name)
+        let columns = elementColumns.map { "\(StagingTable.quote($0)) TEXT" }.joined(separator: ",\n    ")
+        try database.execute("""
+            CREATE TABLE IF NOT EXISTS \(table) (
+                staging_rowid INTEGER PRIMARY KEY,
+                run_id INTEGER NOT NULL,
+                file_id INTEGER NOT NULL,
+                line INTEGER,
+                record_index INTEGER NOT NULL,
+                record_key TEXT NOT NULL,
+                has_error INTEGER NOT NULL\(columns.isEmpty ? "" : ",\n    " + columns)
+            );
+            """)
+        let existing = Set(try database.rows("SELECT name FROM pragma_table_info(?)", [.text(name)]).compactMap { $0[0].text })
+        for element in elementColumns where !existing.contains(element) {
+            try database.execute("ALTER TABLE \(table) ADD COLUMN \(StagingTable.quote(element)) TEXT")
+        }
+        try database.run("INSERT OR IGNORE INTO standardized_tables (dataset_id, table_name) VALUES (?, ?)",
+                         [.text(dataset.id), .text(name)])
+    }
+
+    /// Deletes a run's rows, by the staging rowid ranges of the run's files.
+    public func clear(run: Int64, in database: Database) throws {
+        let ranges = try database.rows("""
+            SELECT staging_first, staging_last FROM run_files
+            WHERE run_id = ? AND dataset_id = ? AND staging_first IS NOT NULL
+            """, [.integer(run), .text(dataset.id)])
+        for range in ranges {
+            try database.run("DELETE FROM \(StagingTable.quote(name)) WHERE staging_rowid BETWEEN ? AND ?", [range[0], range[1]])
+        }
+    }
+
+    func insertStatement(in database: Database) throws -> Statement {
+        let columns = (["staging_rowid", "run_id", "file_id", "line", "record_index", "record_key", "has_error"] + elementColumns)
+            .map(StagingTable.quote)
+        let marks = Array(repeating: "?", count: columns.count).joined(separator: ", ")
+        return try database.prepare("INSERT INTO \(StagingTable.quote(name)) (\(columns.joined(separator: ", "))) VALUES (\(marks))")
+    }
+}

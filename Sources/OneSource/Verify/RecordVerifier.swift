@@ -1,0 +1,237 @@
+/// Standardizes and verifies the records of one dataset: per element its standard and rules, plus the
+/// cross-field rules the catalog switches on for the dataset's entity kind. Pure and `Sendable`, so
+/// chunks of records are verified on several threads with identical results.
+public struct RecordVerifier: Sendable {
+    /// A record as read from staging.
+    public struct Input: Sendable {
+        public var fileID: Int64
+        public var line: Int
+        public var recordIndex: Int
+        public var values: [String?]
+
+        public init(fileID: Int64, line: Int, recordIndex: Int, values: [String?]) {
+            self.fileID = fileID
+            self.line = line
+            self.recordIndex = recordIndex
+            self.values = values
+        }
+    }
+
+    /// A record after verification.
+    public struct Output: Sendable {
+        /// Canonical values (nil where empty or not conforming).
+        public var values: [String?]
+        public var recordKey: String
+        public var hasError: Bool
+        public var findings: [Finding]
+    }
+
+    private struct Column: Sendable {
+        let element: DataElement
+        let standard: ElementStandard
+        let required: Bool
+        let responsible: String
+        let agreed: Set<StandardChange>
+    }
+
+    private struct CrossRule: Sendable {
+        let definition: RuleDefinition
+        let severity: Severity
+        let columns: [String: Int]   // parameter name -> column
+    }
+
+    public let dataset: Dataset
+    private let columns: [Column]
+    private let keyColumns: [Int]
+    private let cross: [CrossRule]
+    private let severities: [String: Severity]   // enabled per-element rules and their severity
+    private let definitions: [String: RuleDefinition]
+    private let successors: [String: String]
+    private let context: StandardContext
+
+    /// - Throws: `VerifyError` when an element's standard cannot be built (e.g. a missing code table).
+    public init(dataset: Dataset, catalog: Catalog, context: StandardContext) throws {
+        self.dataset = dataset
+        self.context = context
+        var columns: [Column] = []
+        for field in dataset.fields {
+            guard let element = catalog.element(field.element),
+                  let standard = ElementStandard(element: element, dataset: dataset, catalog: catalog) else {
+                throw VerifyError.noStandard(dataset: dataset.id, element: field.element)
+            }
+            columns.append(Column(element: element, standard: standard, required: field.required, responsible: dataset.agency,
+                                  agreed: field.agreedChanges))
+        }
+        self.columns = columns
+        keyColumns = dataset.key.compactMap { key in dataset.fields.firstIndex { $0.element == key } }
+        let book = catalog.ruleBook
+        definitions = book.rules
+        successors = book.divisionSuccessors
+        func severity(of id: String, enabledByDefault: Bool) -> Severity? {
+            guard let definition = book[id] else { return nil }
+            switch dataset.rules[id] {
+            case "off": return nil
+            case "on": return definition.severity
+            case let value?: return Severity(rawValue: value) ?? definition.severity
+            case nil: return enabledByDefault ? definition.severity : nil
+            }
+        }
+        var enabled: [String: Severity] = [:]
+        for id in RuleBook.builtIn where !RuleBook.crossField.contains(id) {
+            if let level = severity(of: id, enabledByDefault: true) { enabled[id] = level }
+        }
+        severities = enabled
+        var cross: [CrossRule] = []
+        let switchedOn = Set(book.entityRules[dataset.entity] ?? [])
+        for id in RuleBook.builtIn where RuleBook.crossField.contains(id) {
+            guard let definition = book[id], let level = severity(of: id, enabledByDefault: switchedOn.contains(id)) else { continue }
+            var mapped: [String: Int] = [:]
+            for (name, element) in definition.params {
+                if let column = dataset.fields.firstIndex(where: { $0.element == element }) { mapped[name] = column }
+            }
+            // A rule applies only where the dataset delivers every element it compares.
+            if mapped.count == definition.params.count { cross.append(CrossRule(definition: definition, severity: level, columns: mapped)) }
+        }
+        self.cross = cross
+    }
+
+    /// The record key from canonical values where available, raw values otherwise.
+    private func key(_ canonical: [String?], _ raw: [String?]) -> String {
+        keyColumns.map { canonical[$0] ?? raw[$0].map(TextNormalizer.trim) ?? "" }.joined(separator: "|")
+    }
+
+    public func verify(_ input: Input) -> Output {
+        var findings: [Finding] = []
+        var canonical: [String?] = Array(repeating: nil, count: columns.count)
+        var identities: [Int: IdentityNumber] = [:]
+        var recordKey = ""
+        var pending: [(rule: String, severity: Severity, column: Int?, observed: String?, expected: String?, standard: String?, reason: String?)] = []
+
+        for (index, column) in columns.enumerated() {
+            let raw = input.values[index]
+            let result: StandardResult
+            if column.standard.isIdentityNumber, let raw {
+                switch IdentityNumber.parse(raw, context: context) {
+                case .success(let (number, changes)):
+                    identities[index] = number
+                    result = .valid(number.value, changes)
+                case .failure(let failure):
+                    result = TextNormalizer.trim(raw).isEmpty ? .empty : .invalid(failure.failure, failure.changes)
+                }
+            } else {
+                result = raw.map { column.standard.standardize($0, context: context) } ?? .empty
+            }
+            canonical[index] = result.value
+            if result.isEmpty {
+                if column.required, let level = severities["required"] {
+                    pending.append(("required", level, index, raw, nil, nil, nil))
+                }
+                continue
+            }
+            if let failure = result.failure {
+                let rule = column.element.standard == "code" ? "in_code_table" : "conforms"
+                if let level = severities[rule] {
+                    pending.append((rule, level, index, raw, nil, column.element.standard, failure.message))
+                }
+                continue
+            }
+            guard let value = result.value else { continue }
+            if result.changes.contains(.legacyUpgraded) {
+                if let level = severities["legacy_identity_number"] { pending.append(("legacy_identity_number", level, index, raw, value, nil, nil)) }
+            } else if result.changes.contains(where: { !column.agreed.contains($0) }), let level = severities["nonstandard_form"] {
+                let reason = result.changes.map(\.message).joined(separator: "；")
+                pending.append(("nonstandard_form", level, index, raw, value, nil, reason))
+            }
+            if let number = identities[index], !context.divisions.isKnown(number.addressCode), let level = severities["identity_address_unknown"] {
+                pending.append(("identity_address_unknown", level, index, raw, nil, nil, number.addressCode))
+            }
+            if column.element.standard == "division_code", !context.divisions.isCurrent(value), let level = severities["retired_division_code"] {
+                let entries = context.divisions.entries(for: value)
+                let reason = entries.map { "\($0.name)，\($0.validFrom.map(String.init) ?? "")—\($0.validTo.map(String.init) ?? "")" }.joined(separator: "；")
+                pending.append(("retired_division_code", level, index, raw, successors[value], nil, reason))
+            }
+            if column.standard.isDate, !column.element.allowFuture, let level = severities["not_in_future"],
+               let date = CivilDate(iso: String(value.prefix(10))), date > context.today {
+                pending.append(("not_in_future", level, index, raw, context.today.description, nil, nil))
+            }
+        }
+        for rule in cross {
+            switch rule.definition.id {
+            case "birth_date_matches_identity":
+                if let id = identities[rule.columns["identity"]!], let column = rule.columns["birthDate"],
+                   let value = canonical[column], value != id.birthDate.description {
+                    pending.append((rule.definition.id, rule.severity, column, value, id.birthDate.description, nil, nil))
+                }
+            case "gender_matches_identity":
+                if let id = identities[rule.columns["identity"]!], let column = rule.columns["gender"],
+                   let value = canonical[column], value == "1" || value == "2", value != id.genderCode {
+                    pending.append((rule.definition.id, rule.severity, column, value, id.genderCode, nil, nil))
+                }
+            case "region_matches_identity":
+                if let id = identities[rule.columns["identity"]!], let column = rule.columns["division"], let value = canonical[column] {
+                    // Retired codes compare by the code that succeeded them (321284 姜堰市 → 321204 姜堰区).
+                    let origin = successors[id.addressCode] ?? id.addressCode
+                    let current = successors[value] ?? value
+                    if origin != current {
+                        pending.append((rule.definition.id, rule.severity, column, value, id.addressCode, nil, nil))
+                    }
+                }
+            case "expiry_not_before_issue":
+                if let from = rule.columns["from"], let to = rule.columns["to"], let start = canonical[from], let end = canonical[to],
+                   end < start {
+                    pending.append((rule.definition.id, rule.severity, to, end, start, nil, nil))
+                }
+            default:
+                break
+            }
+        }
+        recordKey = key(canonical, input.values)
+        var hasError = false
+        for item in pending {
+            guard let definition = definitions[item.rule] else { continue }
+            if item.severity == .error { hasError = true }
+            let element = item.column.map { columns[$0].element }
+            findings.append(Finding(
+                ruleID: item.rule, dimension: definition.dimension, severity: item.severity, agency: dataset.agency,
+                datasetID: dataset.id, recordKey: recordKey, element: element?.id, observed: item.observed, expected: item.expected,
+                fileID: input.fileID, line: input.line, recordIndex: input.recordIndex,
+                message: definition.render(element: element?.name, observed: item.observed, expected: item.expected,
+                                           standard: item.standard.map(RecordVerifier.standardName), reason: item.reason)))
+        }
+        return Output(values: canonical, recordKey: recordKey, hasError: hasError, findings: findings)
+    }
+
+    /// The finding for a key seen before in the same dataset and run.
+    public func duplicateKeyFinding(_ input: Input, key: String, firstLine: Int) -> Finding? {
+        guard let level = severities["unique_key"], let definition = definitions["unique_key"] else { return nil }
+        return Finding(ruleID: "unique_key", dimension: definition.dimension, severity: level, agency: dataset.agency,
+                       datasetID: dataset.id, recordKey: key, element: dataset.key.first, observed: key, expected: nil,
+                       fileID: input.fileID, line: input.line, recordIndex: input.recordIndex,
+                       message: definition.render(element: nil, observed: key, expected: nil, reason: String(firstLine)))
+    }
+
+    static func standardName(_ standard: String) -> String {
+        switch standard {
+        case "identity_number": return "GB 11643公民身份号码标准"
+        case "credit_code": return "GB 32100统一社会信用代码标准"
+        case "division_code": return "GB/T 2260行政区划代码"
+        case "date", "datetime": return "日期格式"
+        case "phone": return "电话号码格式"
+        case "person_name": return "姓名规范"
+        case "licence_id": return "GB/T 36904电子证照标识"
+        case "money": return "金额格式"
+        case "document_number": return "文书编号规范"
+        default: return "数据标准"
+        }
+    }
+}
+
+/// Why verification cannot run for a dataset.
+public enum VerifyError: Error, CustomStringConvertible {
+    case noStandard(dataset: String, element: String)
+    public var description: String {
+        switch self {
+        case .noStandard(let dataset, let element): return "dataset \(dataset): element \(element) has no usable standard"
+        }
+    }
+}

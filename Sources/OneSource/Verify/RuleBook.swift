@@ -1,0 +1,59 @@
+/// A rule's declaration in `Pipelines/catalog/rules.json`: stable id, what it measures, how serious it
+/// is, its Chinese message template and its parameters.
+public struct RuleDefinition: Sendable, Equatable {
+    public let id: String
+    public let name: String
+    public let dimension: Dimension
+    public let severity: Severity
+    /// Template with `{element}`, `{observed}`, `{expected}`, `{standard}`, `{reason}` placeholders.
+    public let message: String
+    public let params: [String: String]
+
+    /// Fills the template.
+    public func render(element: String?, observed: String?, expected: String?, standard: String? = nil, reason: String? = nil) -> String {
+        var text = message
+        for (key, value) in [("{element}", element), ("{observed}", observed), ("{expected}", expected),
+                             ("{standard}", standard), ("{reason}", reason)] {
+            text = text.replacingOccurrences(of: key, with: value ?? "")
+        }
+        return text
+    }
+}
+
+/// Every rule the verify stage knows, with the catalog's declarations.
+public struct RuleBook: Sendable {
+    /// The rule ids implemented in code; each must be declared in rules.json.
+    public static let builtIn: [String] = [
+        "required", "conforms", "in_code_table", "nonstandard_form", "legacy_identity_number", "identity_address_unknown",
+        "retired_division_code", "unique_key", "not_in_future", "birth_date_matches_identity", "gender_matches_identity",
+        "region_matches_identity", "expiry_not_before_issue",
+    ]
+    /// Rules that compare fields of one record; switched on per entity kind.
+    public static let crossField: Set<String> = [
+        "birth_date_matches_identity", "gender_matches_identity", "region_matches_identity", "expiry_not_before_issue",
+    ]
+    /// The parameters each cross-field rule needs (element ids).
+    public static let requiredParams: [String: [String]] = [
+        "birth_date_matches_identity": ["identity", "birthDate"],
+        "gender_matches_identity": ["identity", "gender"],
+        "region_matches_identity": ["identity", "division"],
+        "expiry_not_before_issue": ["from", "to"],
+    ]
+
+    public let rules: [String: RuleDefinition]
+    public let entityRules: [Dataset.Entity: [String]]
+    /// Retired division code → the code that succeeded it (for region comparisons).
+    public let divisionSuccessors: [String: String]
+
+    public init(rules: [RuleDefinition], entityRules: [Dataset.Entity: [String]], divisionSuccessors: [String: String]) {
+        var byID: [String: RuleDefinition] = [:]
+        for rule in rules where byID[rule.id] == nil { byID[rule.id] = rule }
+        self.rules = byID
+        self.entityRules = entityRules
+        self.divisionSuccessors = divisionSuccessors
+    }
+
+    public subscript(id: String) -> RuleDefinition? { rules[id] }
+
+    public static let empty = RuleBook(rules: [], entityRules: [:], divisionSuccessors: [:])
+}

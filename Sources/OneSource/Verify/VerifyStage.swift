@@ -1,0 +1,180 @@
+import Foundation
+
+/// The verify stage: standardizes every staged value (one standard per element), writes the canonical
+/// values to the dataset's standardized table, and runs the per-record rules, producing findings.
+/// Records are verified in parallel chunks; findings come out in record order whatever the thread count.
+public struct VerifyStage: Stage {
+    public let name = "verify"
+    /// Records read from staging and verified together.
+    static let chunkSize = 16_384
+
+    public init() {}
+
+    public func run(_ context: StageContext) throws -> StageOutcome {
+        let database = context.database
+        let divisions = try DivisionTable.load(path: context.pipeline.divisionTable)
+        let run = try RunLedger(database: database).run(context.runID)
+        let standards = StandardContext(today: run.date, divisions: divisions)
+        let datasets = try context.pipeline.selectedDatasets(in: context.catalog)
+        let verifiers = try datasets.map { try RecordVerifier(dataset: $0, catalog: context.catalog, context: standards) }
+        for dataset in datasets {
+            try StagingTable(dataset: dataset).ensure(in: database)
+            try StandardizedTable(dataset: dataset).ensure(in: database)
+        }
+        return try database.transaction {
+            try database.run("DELETE FROM findings WHERE run_id = ? AND stage = ?", [.integer(context.runID), .text(name)])
+            var counts = Counts()
+            for verifier in verifiers {
+                let table = StandardizedTable(dataset: verifier.dataset)
+                try table.clear(run: context.runID, in: database)
+                let started = Date()
+                let before = counts
+                try verify(verifier, table: table, context: context, counts: &counts)
+                let records = counts.records - before.records
+                let seconds = Date().timeIntervalSince(started)
+                context.log.info("\(verifier.dataset.id): verified \(records) records in \(String(format: "%.2f", seconds)) s, "
+                                 + "\(counts.findings - before.findings) findings, \(counts.withErrors - before.withErrors) records with errors")
+            }
+            return StageOutcome(recordsIn: counts.records, recordsOut: counts.records - counts.withErrors, rejected: counts.withErrors,
+                                hasDefects: counts.bySeverity[.error, default: 0] > 0,
+                                message: "verified \(counts.records) records; findings: \(counts.bySeverity[.error, default: 0]) errors, "
+                                    + "\(counts.bySeverity[.warning, default: 0]) warnings, \(counts.bySeverity[.notice, default: 0]) notices; "
+                                    + "\(counts.withErrors) records with errors")
+        }
+    }
+
+    struct Counts {
+        var records = 0
+        var withErrors = 0
+        var findings = 0
+        var bySeverity: [Severity: Int] = [:]
+    }
+
+    private func verify(_ verifier: RecordVerifier, table: StandardizedTable, context: StageContext, counts: inout Counts) throws {
+        let database = context.database
+        let dataset = verifier.dataset
+        let staging = StagingTable(dataset: dataset)
+        let columns = (["rowid", "file_id", "line", "record_index"] + staging.elementColumns).map(StagingTable.quote).joined(separator: ", ")
+        let select = try database.prepare("""
+            SELECT \(columns) FROM \(StagingTable.quote(staging.name)) WHERE rowid BETWEEN ? AND ? ORDER BY rowid LIMIT ?
+            """)
+        let insert = try table.insertStatement(in: database)
+        let writer = try FindingWriter(database: database, runID: context.runID, stage: name)
+        let ranges = try database.rows("""
+            SELECT staging_first, staging_last FROM run_files
+            WHERE run_id = ? AND dataset_id = ? AND staging_first IS NOT NULL ORDER BY file_id
+            """, [.integer(context.runID), .text(dataset.id)])
+        var firstLineOfKey: [String: Int] = [:]
+        let fieldCount = staging.elementColumns.count
+        for range in ranges {
+            guard var next = range[0].integer, let last = range[1].integer else { continue }
+            while next <= last {
+                var rowIDs: [Int64] = []
+                var inputs: [RecordVerifier.Input] = []
+                try select.bind([.integer(next), .integer(last), .int(VerifyStage.chunkSize)])
+                while try select.step() {
+                    rowIDs.append(select.int64(0))
+                    inputs.append(RecordVerifier.Input(fileID: select.int64(1), line: select.int(2), recordIndex: select.int(3),
+                                                       values: (0..<fieldCount).map { select.text(4 + $0) }))
+                }
+                try select.reset()
+                guard let lastRow = rowIDs.last else { break }
+                next = lastRow + 1
+                let outputs = VerifyStage.verifyInParallel(inputs, with: verifier, threads: context.threads)
+                for (index, output) in outputs.enumerated() {
+                    let input = inputs[index]
+                    var findings = output.findings
+                    var hasError = output.hasError
+                    if !output.recordKey.replacingOccurrences(of: "|", with: "").isEmpty {
+                        if let first = firstLineOfKey[output.recordKey] {
+                            if let duplicate = verifier.duplicateKeyFinding(input, key: output.recordKey, firstLine: first) {
+                                findings.append(duplicate)
+                                if duplicate.severity == .error { hasError = true }
+                            }
+                        } else {
+                            firstLineOfKey[output.recordKey] = input.line
+                        }
+                    }
+                    try insert.bind([.integer(rowIDs[index]), .integer(context.runID), .integer(input.fileID), .int(input.line),
+                                     .int(input.recordIndex), .text(output.recordKey), .int(hasError ? 1 : 0)])
+                    for (slot, value) in output.values.enumerated() {
+                        try insert.bind(.optional(value), at: Int32(8 + slot))
+                    }
+                    try insert.run()
+                    for finding in findings {
+                        try writer.write(finding)
+                        counts.bySeverity[finding.severity, default: 0] += 1
+                    }
+                    counts.findings += findings.count
+                    counts.records += 1
+                    if hasError { counts.withErrors += 1 }
+                }
+            }
+        }
+    }
+
+    /// Verifies `inputs` on `threads` threads; the outputs are in input order.
+    static func verifyInParallel(_ inputs: [RecordVerifier.Input], with verifier: RecordVerifier, threads: Int) -> [RecordVerifier.Output] {
+        if threads <= 1 || inputs.count < 256 { return inputs.map(verifier.verify) }
+        let slices = min(threads * 4, inputs.count)
+        let results = SliceResults<RecordVerifier.Output>(count: slices)
+        DispatchQueue.concurrentPerform(iterations: slices) { slice in
+            let lower = inputs.count * slice / slices
+            let upper = inputs.count * (slice + 1) / slices
+            results.store(slice, inputs[lower..<upper].map(verifier.verify))
+        }
+        return results.joined()
+    }
+}
+
+/// Per-slice results written by concurrent workers, each to its own slot.
+final class SliceResults<Element>: @unchecked Sendable {
+    private var slots: [[Element]]
+    private let lock = NSLock()
+
+    init(count: Int) { slots = Array(repeating: [], count: count) }
+
+    func store(_ slice: Int, _ values: [Element]) {
+        lock.lock()
+        slots[slice] = values
+        lock.unlock()
+    }
+
+    func joined() -> [Element] { slots.flatMap { $0 } }
+}
+
+/// Inserts findings for one run and stage.
+final class FindingWriter {
+    private let statement: Statement
+
+    init(database: Database, runID: Int64, stage: String) throws {
+        statement = try database.prepare("""
+            INSERT INTO findings (run_id, stage, rule_id, dimension, severity, agency, dataset_id, record_key, element,
+                                  observed, expected, file_id, line, record_index, message)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        try statement.bind(.integer(runID), at: 1)
+        try statement.bind(.text(stage), at: 2)
+    }
+
+    func write(_ finding: Finding) throws {
+        try statement.bind(.text(finding.ruleID), at: 3)
+        try statement.bind(.text(finding.dimension.rawValue), at: 4)
+        try statement.bind(.text(finding.severity.rawValue), at: 5)
+        try statement.bind(.text(finding.agency), at: 6)
+        try statement.bind(.text(finding.datasetID), at: 7)
+        try statement.bind(.optional(finding.recordKey), at: 8)
+        try statement.bind(.optional(finding.element), at: 9)
+        try statement.bind(.optional(finding.observed), at: 10)
+        try statement.bind(.optional(finding.expected), at: 11)
+        try statement.bind(finding.fileID.map { .integer($0) } ?? .null, at: 12)
+        try statement.bind(finding.line.map { .int($0) } ?? .null, at: 13)
+        try statement.bind(finding.recordIndex.map { .int($0) } ?? .null, at: 14)
+        try statement.bind(.text(finding.message), at: 15)
+        try statement.step()
+        statement.resetKeepingBindings()
+    }
+}
+
+@available(*, unavailable)
+extension FindingWriter: Sendable {}

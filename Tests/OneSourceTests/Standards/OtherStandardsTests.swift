@@ -1,0 +1,131 @@
+import Testing
+@testable import OneSource
+
+@Suite struct DateStandardTests {
+    @Test func readsTheFormsAgenciesDeliver() {
+        let all = Set(DateStandard.Form.allCases)
+        for raw in ["2024-03-07", "2024/3/7", "2024/03/07", "20240307", "2024年3月7日", "2024.3.7", "2024-03-07 08:30",
+                    "2024-03-07T08:30:15", "2024/3/7 8:05", " 2024-03-07 ", "２０２４－０３－０７"] {
+            #expect(DateStandard.standardize(raw, allowed: all).value == "2024-03-07", "\(raw)")
+        }
+        #expect(DateStandard.standardize("2024-03-07 08:30", allowed: nil, keepTime: true) == .valid("2024-03-07 08:30:00"))
+    }
+
+    @Test func rejectsImpossibleDatesAndKnowsLeapYears() {
+        #expect(DateStandard.standardize("2023-02-30", allowed: nil) == .invalid(StandardFailure("date", "“2023-02-30”不是真实日期")))
+        #expect(DateStandard.standardize("2024-02-29", allowed: nil) == .valid("2024-02-29"))
+        #expect(DateStandard.standardize("2100-02-29", allowed: nil).failure?.code == "date")   // not a leap year
+        #expect(DateStandard.standardize("2000-02-29", allowed: nil) == .valid("2000-02-29"))   // is one
+        #expect(DateStandard.standardize("20250229", allowed: [.compact]).failure?.code == "date")
+        #expect(DateStandard.standardize("1988年2月30日", allowed: [.chinese]).failure?.code == "date")
+        #expect(DateStandard.standardize("2025-13-01", allowed: nil) == .invalid(StandardFailure("date", "“2025-13-01”不是真实日期（月份13）")))
+        #expect(DateStandard.standardize("2024-03-07 25:00", allowed: nil).failure?.code == "time")
+        #expect(DateStandard.standardize("yesterday", allowed: nil).failure?.code == "format")
+        #expect(DateStandard.standardize("", allowed: nil) == .empty)
+    }
+
+    @Test func flagsFormsTheDatasetDidNotDeclare() {
+        #expect(DateStandard.standardize("2024/3/7", allowed: [.slash]) == .valid("2024-03-07"))
+        #expect(DateStandard.standardize("2024/3/7", allowed: nil) == .valid("2024-03-07", [.reformatted]))
+        #expect(DateStandard.standardize("2024年3月7日", allowed: [.slash]) == .valid("2024-03-07", [.reformatted]))
+        #expect(DateStandard.standardize("2026-10", allowed: [.iso, .month]) == .valid("2026-10"))
+        #expect(DateStandard.standardize("2026-10", allowed: [.iso]).failure?.code == "precision")
+    }
+}
+
+@Suite struct PhoneNumberTests {
+    @Test func canonicalizesMobilesAndLandlines() {
+        #expect(PhoneNumber.standardize("13912345678") == .valid("13912345678"))
+        #expect(PhoneNumber.standardize("+86 139-1234-5678") == .valid("13912345678", [.countryCodeRemoved, .separatorsRemoved]))
+        #expect(PhoneNumber.standardize("008613912345678") == .valid("13912345678", [.countryCodeRemoved]))
+        #expect(PhoneNumber.standardize("0523-86881234") == .valid("0523-86881234"))
+        #expect(PhoneNumber.standardize("(0523)86881234") == .valid("0523-86881234", [.separatorsRemoved]))
+        #expect(PhoneNumber.standardize("052386881234") == .valid("0523-86881234"))
+        #expect(PhoneNumber.standardize("010-12345678") == .valid("010-12345678"))
+        #expect(PhoneNumber.standardize("86881234") == .valid("0523-86881234", [.areaCodeAdded]))
+        #expect(PhoneNumber.standardize("１３９１２３４５６７８") == .valid("13912345678", [.fullWidth]))
+    }
+
+    @Test func rejectsWhatIsNoPhoneNumber() {
+        #expect(PhoneNumber.standardize("0523-86688").failure?.code == "length")
+        #expect(PhoneNumber.standardize("1391234567").failure == StandardFailure("length", "手机号码应为11位，实为10位"))
+        #expect(PhoneNumber.standardize("12912345678").failure?.code == "format")
+        #expect(PhoneNumber.standardize("139x2345678").failure?.code == "character")
+        #expect(PhoneNumber.standardize("5555").failure?.code == "format")
+    }
+}
+
+@Suite struct TextStandardsTests {
+    @Test func cleansNamesAndUnifiesMiddleDots() {
+        #expect(TextStandards.personName("阿依古丽•买买提") == .valid("阿依古丽·买买提", [.middleDot]))
+        #expect(TextStandards.personName("阿依古丽・买买提") == .valid("阿依古丽·买买提", [.middleDot]))
+        #expect(TextStandards.personName("阿依古丽．买买提") == .valid("阿依古丽·买买提", [.fullWidth, .middleDot]))
+        #expect(TextStandards.personName("阿依古丽·买买提") == .valid("阿依古丽·买买提"))
+        #expect(TextStandards.personName("\u{3000}张三 ") == .valid("张三", [.trimmed]))
+        #expect(TextStandards.personName("张\u{0007}三") == .valid("张三", [.controlCharacters]))
+        #expect(TextStandards.personName("李4").failure == StandardFailure("character", "姓名中不应含数字“4”"))
+        #expect(TextStandards.personName("   ") == .empty)
+    }
+
+    @Test func keepsChinesePunctuationInTextButFoldsFullWidthDigits() {
+        #expect(TextStandards.text("预包装食品销售，散装食品\r\n（含冷藏）") == .valid("预包装食品销售，散装食品\n（含冷藏）"))
+        #expect(TextStandards.address("海陵区海陵南路１２号") == .valid("海陵区海陵南路12号", [.fullWidth]))
+    }
+
+    @Test func normalizesDocumentNumbersAndMoney() {
+        #expect(TextStandards.documentNumber("泰审批许[2019]300号") == .valid("泰审批许〔2019〕300号", [.bracketsNormalized]))
+        #expect(TextStandards.documentNumber("泰审批许（2019）300号") == .valid("泰审批许〔2019〕300号", [.bracketsNormalized]))
+        #expect(TextStandards.documentNumber("泰审批许〔2019〕300号") == .valid("泰审批许〔2019〕300号"))
+        #expect(TextStandards.money("1,234.50万元") == .valid("1234.5", [.unitRemoved, .separatorsRemoved]))
+        #expect(TextStandards.money("0.20") == .valid("0.2"))
+        #expect(TextStandards.money("007") == .valid("7"))
+        #expect(TextStandards.money("-5").failure?.code == "negative")
+        #expect(TextStandards.money("5E3").failure?.code == "format")
+    }
+
+    @Test func checksDivisionCodesAgainstTheTable() {
+        let context = StandardFixtures.context
+        #expect(TextStandards.divisionCode("321204", context: context) == .valid("321204"))
+        #expect(TextStandards.divisionCode("321284", context: context) == .valid("321284"))   // retired, still a real code
+        #expect(TextStandards.divisionCode("321299", context: context).failure?.code == "not_found")
+        #expect(TextStandards.divisionCode("3212", context: context).failure?.code == "format")
+        #expect(StandardFixtures.divisions.name(of: "321284") == "姜堰市")
+        #expect(StandardFixtures.divisions.entries(for: "321284") == [
+            DivisionTable.Entry(code: "321284", name: "姜堰市", validFrom: 1996, validTo: 2012)])
+        #expect(StandardFixtures.divisions.isCurrent("321204"))
+        #expect(!StandardFixtures.divisions.isKnown("321271"))   // a statistical code for a development zone
+    }
+}
+
+@Suite struct CodeLookupAndLicenceTests {
+    let catalog: Catalog? = try? Catalog.load(directory: Paths.packageRoot.appendingPathComponent("Pipelines/catalog").path)
+
+    @Test func mapsCodesMeaningsAndAliases() throws {
+        let catalog = try #require(catalog)
+        let gender = CodeLookup(try #require(catalog.codeTable("gender")))
+        #expect(gender.standardize("1") == .valid("1"))
+        #expect(gender.standardize("男") == .valid("1", [.mappedToCode]))
+        #expect(gender.standardize("女性") == .valid("2", [.mappedToCode]))
+        #expect(gender.standardize("3").failure == StandardFailure("not_in_table", "“3”不在代码表“人的性别代码”中"))
+        let ethnicity = CodeLookup(try #require(catalog.codeTable("ethnicity")))
+        #expect(ethnicity.standardize("汉") == .valid("01", [.mappedToCode]))
+        #expect(ethnicity.standardize("维吾尔族") == .valid("05", [.mappedToCode]))
+        #expect(ethnicity.standardize("8") == .valid("08", [.zeroPadded]))
+        #expect(ethnicity.standardize("56") == .valid("56"))
+        #expect(ethnicity.standardize("97") == .valid("97"))
+        #expect(ethnicity.standardize("99").failure?.code == "not_in_table")
+    }
+
+    @Test func checksElectronicLicenceIdentifiers() {
+        let context = StandardFixtures.context
+        let example = "1.2.156.3005.2.11100000000013338W011.11430000006122244L.20230000403.001.U"
+        #expect(LicenceIdentifier.standardize(example, context: context) == .valid(example))
+        #expect(LicenceIdentifier.checkCharacter(for: "11100000000013338W011" + "11430000006122244L" + "20230000403" + "001") == "U")
+        #expect(LicenceIdentifier.standardize(String(example.dropLast()) + "V", context: context).failure
+                == StandardFailure("check_character", "校验位错误：应为U，实为V"))
+        #expect(LicenceIdentifier.standardize(example.replacingOccurrences(of: ".001.", with: ".01."), context: context).failure?.code == "version")
+        #expect(LicenceIdentifier.standardize(example.replacingOccurrences(of: "6122244L", with: "6122244M"), context: context).failure?.code == "issuer")
+        #expect(LicenceIdentifier.standardize("2.2.156", context: context).failure?.code == "prefix")
+        #expect(LicenceIdentifier.standardize(example.lowercased(), context: context) == .valid(example, [.lowerCase]))
+    }
+}
