@@ -2,6 +2,7 @@
 enum Help {
     static let storeOption = "  --store <path>          The SQLite store (default: var/onesource.sqlite).\n"
     static let helpOption = "  -h, --help              Show help information.\n"
+    static let threadsOption = "  --threads <n>           Threads for parallel stages (default: all cores); results do not depend on it.\n"
 
     static let main = """
         OVERVIEW: OneSource — one number, one source, one standard for the city's public data.
@@ -11,10 +12,11 @@ enum Help {
         OPTIONS:
         \(helpOption)
         SUBCOMMANDS:
-          run                     Run a pipeline (ingest the agencies' exports into the store).
+          run                     Run a pipeline: ingest the agencies' exports, standardize and verify them.
           stage                   Re-run one stage of an existing run.
           runs                    List runs with their counts.
           summary                 Print the summary of one run.
+          findings                List a run's findings (personal data masked).
           catalog check           Check the catalog and list every problem.
           inspect                 Read one export with its dataset's reader, without the store.
           standardize             Put values through a standard: canonical form, or why not.
@@ -28,13 +30,13 @@ enum Help {
     static let run = """
         OVERVIEW: Run a pipeline definition: a new run in the store, every stage in order.
 
-        USAGE: onesource run <pipeline.json> [--store <path>]
+        USAGE: onesource run <pipeline.json> [--store <path>] [--threads <n>]
 
         ARGUMENTS:
           <pipeline.json>         A pipeline definition, e.g. Pipelines/nightly.json.
 
         OPTIONS:
-        \(storeOption)\(helpOption)
+        \(storeOption)\(threadsOption)\(helpOption)
         Prints the run summary: files read, rows staged and rejected, and the first rejected rows.
         Exits 0 when clean, 3 when rows were rejected or files were missing, 1 when it could not run.
 
@@ -43,14 +45,16 @@ enum Help {
     static let stage = """
         OVERVIEW: Re-run one stage of an existing run, replacing that stage's output for the run.
 
-        USAGE: onesource stage <name> --run <id> [--store <path>]
+        USAGE: onesource stage <name> --run <id> [--store <path>] [--threads <n>]
 
         ARGUMENTS:
-          <name>                  The stage: ingest.
+          <name>                  The stage: ingest or verify (standardize and verify).
 
         OPTIONS:
           --run <id>              The run whose stage is re-run (see `onesource runs`).
-        \(storeOption)\(helpOption)
+        \(storeOption)\(threadsOption)\(helpOption)
+        Re-running ingest sets the later stages of the run back to pending: re-run them too.
+
         """
 
     static let runs = """
@@ -111,6 +115,21 @@ enum Help {
         \(helpOption)
         Exits 0 when every value is valid, 3 when any is invalid or empty.
 
+        """
+
+    static let findings = """
+        OVERVIEW: List the findings of a run, one per line: location, severity, rule, agency, record key and
+        the Chinese message. Identity numbers, names, phones and addresses are masked.
+
+        USAGE: onesource findings --run <id> [--dataset <id>] [--rule <id>] [--severity <level>] [--limit <n>] [--store <path>]
+
+        OPTIONS:
+          --run <id>              The run.
+          --dataset <id>          Only this dataset.
+          --rule <id>             Only this rule (e.g. conforms, unique_key).
+          --severity <level>      Only error, warning or notice.
+          --limit <n>             At most this many lines (default 100).
+        \(storeOption)\(helpOption)
         """
 
     static let catalog = """

@@ -12,6 +12,10 @@ func printError(_ message: String) {
     FileHandle.standardError.write(Data("Error: \(message)\n".utf8))
 }
 
+func threads(_ arguments: Arguments) throws -> Int {
+    arguments.value("--threads") == nil ? ProcessInfo.processInfo.activeProcessorCount : Int(try arguments.integer("--threads"))
+}
+
 func openStore(_ arguments: Arguments) throws -> Database {
     try Store.open(path: arguments.value("--store") ?? Store.defaultPath)
 }
@@ -25,24 +29,24 @@ func exitCode(forRunStatus status: String) -> ExitCode {
 }
 
 func runCommand(_ words: [String]) throws -> ExitCode {
-    let arguments = try Arguments(words, valued: ["--store"], flags: [])
+    let arguments = try Arguments(words, valued: ["--store", "--threads"], flags: [])
     if arguments.wantsHelp { print(Help.run, terminator: ""); return .success }
     guard arguments.positionals.count == 1 else { throw UsageError("run takes exactly one pipeline definition") }
     let pipeline = try PipelineDefinition.load(path: arguments.positionals[0])
     let database = try openStore(arguments)
-    let runID = try Runner(database: database, log: ConsoleLog()).run(pipeline)
+    let runID = try Runner(database: database, log: ConsoleLog(), threads: try threads(arguments)).run(pipeline)
     let summary = try RunSummary.load(database, run: runID)
     print(summary.render(), terminator: "")
     return exitCode(forRunStatus: summary.run.status)
 }
 
 func stageCommand(_ words: [String]) throws -> ExitCode {
-    let arguments = try Arguments(words, valued: ["--store", "--run"], flags: [])
+    let arguments = try Arguments(words, valued: ["--store", "--run", "--threads"], flags: [])
     if arguments.wantsHelp { print(Help.stage, terminator: ""); return .success }
     guard arguments.positionals.count == 1 else { throw UsageError("stage takes exactly one stage name") }
     let runID = try arguments.integer("--run")
     let database = try openStore(arguments)
-    try Runner(database: database, log: ConsoleLog()).rerun(stage: arguments.positionals[0], run: runID)
+    try Runner(database: database, log: ConsoleLog(), threads: try threads(arguments)).rerun(stage: arguments.positionals[0], run: runID)
     let summary = try RunSummary.load(database, run: runID)
     print(summary.render(), terminator: "")
     return exitCode(forRunStatus: summary.run.status)
@@ -164,6 +168,30 @@ func standardizeCommand(_ words: [String]) throws -> ExitCode {
     return anyInvalid ? .defects : .success
 }
 
+func findingsCommand(_ words: [String]) throws -> ExitCode {
+    let arguments = try Arguments(words, valued: ["--store", "--run", "--dataset", "--rule", "--severity", "--limit"], flags: [])
+    if arguments.wantsHelp { print(Help.findings, terminator: ""); return .success }
+    guard arguments.positionals.isEmpty else { throw UsageError("findings takes no arguments") }
+    var severity: Severity?
+    if let text = arguments.value("--severity") {
+        guard let value = Severity(rawValue: text) else { throw UsageError("--severity is error, warning or notice") }
+        severity = value
+    }
+    let runID = try arguments.integer("--run")
+    let database = try openStore(arguments)
+    let run = try RunLedger(database: database).run(runID)
+    let pipeline = try PipelineDefinition.parse(data: Data(run.definition.utf8), path: run.pipelinePath)
+    let catalog = try Catalog.load(directory: pipeline.catalogDirectory)
+    let filter = FindingListing.Filter(dataset: arguments.value("--dataset"), rule: arguments.value("--rule"), severity: severity,
+                                       limit: arguments.value("--limit") == nil ? 100 : Int(try arguments.integer("--limit")))
+    let (lines, total) = try FindingListing.load(database, catalog: catalog, run: runID, filter: filter)
+    for line in lines {
+        print("\(line.location)\t\(line.severity)\t\(line.rule)\t\(line.agency)\t\(line.recordKey)\t\(line.message)")
+    }
+    print("\(lines.count) of \(total) finding(s) shown; personal data masked")
+    return .success
+}
+
 /// The subcommands, with their help text and handler.
 enum Commands {
     static let table: [String: (help: String, run: @Sendable ([String]) throws -> ExitCode)] = [
@@ -174,6 +202,7 @@ enum Commands {
     "catalog": (Help.catalog, catalogCommand),
     "inspect": (Help.inspect, inspectCommand),
     "standardize": (Help.standardize, standardizeCommand),
+    "findings": (Help.findings, findingsCommand),
     ]
 }
 

@@ -19,7 +19,16 @@ public struct RunSummary: Sendable {
         public let reason: String
     }
 
+    /// Findings of one dataset by severity.
+    public struct FindingLine: Sendable, Equatable {
+        public let dataset: String
+        public let errors: Int
+        public let warnings: Int
+        public let notices: Int
+    }
+
     public let run: RunLedger.Run
+    public let findings: [FindingLine]
     public let stages: [RunLedger.StageRecord]
     public let files: [FileLine]
     public let rejections: [RejectionLine]
@@ -52,7 +61,14 @@ public struct RunSummary: Sendable {
                           field: $0[3].text, reason: $0[4].text ?? "")
         }
         let count = try database.queryScalarInt("SELECT count(*) FROM rejections WHERE run_id = ?", [.integer(runID)]) ?? 0
-        return RunSummary(run: run, stages: try ledger.stages(of: runID), files: files, rejections: rejections,
+        let findings = try database.rows("""
+            SELECT dataset_id, sum(severity = 'error'), sum(severity = 'warning'), sum(severity = 'notice')
+            FROM findings WHERE run_id = ? GROUP BY dataset_id ORDER BY dataset_id
+            """, [.integer(runID)]).map {
+            FindingLine(dataset: $0[0].text ?? "", errors: Int($0[1].integer ?? 0), warnings: Int($0[2].integer ?? 0),
+                        notices: Int($0[3].integer ?? 0))
+        }
+        return RunSummary(run: run, findings: findings, stages: try ledger.stages(of: runID), files: files, rejections: rejections,
                           totalRejections: Int(count))
     }
 
@@ -78,6 +94,13 @@ public struct RunSummary: Sendable {
             }
             let check = reconciles ? "reconciles" : "DOES NOT RECONCILE"
             out += "Rows: read \(totalRead) = staged \(totalStaged) + rejected \(totalRejected) (\(check))\n"
+        }
+        if !findings.isEmpty {
+            out += "Findings (onesource findings --run \(run.id) lists them):\n"
+            var rows = findings.map { [$0.dataset, String($0.errors), String($0.warnings), String($0.notices)] }
+            rows.append(["total", String(findings.reduce(0) { $0 + $1.errors }), String(findings.reduce(0) { $0 + $1.warnings }),
+                         String(findings.reduce(0) { $0 + $1.notices })])
+            out += TextTable.render(header: ["dataset", "errors", "warnings", "notices"], rows: rows, rightAligned: [1, 2, 3], indent: "  ")
         }
         if !rejections.isEmpty {
             out += "Rejected rows" + (totalRejections > rejections.count ? " (first \(rejections.count) of \(totalRejections))" : "") + ":\n"

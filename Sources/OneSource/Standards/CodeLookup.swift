@@ -31,6 +31,6 @@ public struct CodeLookup: Sendable {
             text = code
             return .valid(text, changes)
         }
-        return .invalid(StandardFailure("not_in_table", "“\(text)”不在代码表“\(table.name)”中"), changes)
+        return .invalid(StandardFailure("not_in_table", "\(table.standard.map { "\($0) " } ?? "")\(table.name)中没有此代码"), changes)
     }
 }

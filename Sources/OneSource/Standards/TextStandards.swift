@@ -107,7 +107,7 @@ public enum TextStandards {
             return .invalid(StandardFailure("format", "行政区划代码应为6位数字"), changes)
         }
         guard context.divisions.isKnown(text) else {
-            return .invalid(StandardFailure("not_found", "行政区划代码\(text)不存在（\(context.divisions.source)）"), changes)
+            return .invalid(StandardFailure("not_found", "行政区划代码\(text)在GB/T 2260代码表中不存在（含已撤销代码）"), changes)
         }
         return .valid(text, changes)
     }

@@ -77,6 +77,7 @@ public enum Schema {
             element     TEXT,
             observed    TEXT,
             expected    TEXT,
+            reason      TEXT,
             file_id     INTEGER,
             line        INTEGER,
             record_index INTEGER,

@@ -10,6 +10,8 @@ public struct Finding: Sendable, Equatable {
     public var element: String?
     public var observed: String?
     public var expected: String?
+    /// The detail that fills the template's `{reason}` (a standard's failure, the changes made, the first line).
+    public var reason: String?
     public var fileID: Int64?
     public var line: Int?
     public var recordIndex: Int?

@@ -194,7 +194,7 @@ public struct RecordVerifier: Sendable {
             findings.append(Finding(
                 ruleID: item.rule, dimension: definition.dimension, severity: item.severity, agency: dataset.agency,
                 datasetID: dataset.id, recordKey: recordKey, element: element?.id, observed: item.observed, expected: item.expected,
-                fileID: input.fileID, line: input.line, recordIndex: input.recordIndex,
+                reason: item.reason, fileID: input.fileID, line: input.line, recordIndex: input.recordIndex,
                 message: definition.render(element: element?.name, observed: item.observed, expected: item.expected,
                                            standard: item.standard.map(RecordVerifier.standardName), reason: item.reason)))
         }
@@ -206,7 +206,7 @@ public struct RecordVerifier: Sendable {
         guard let level = severities["unique_key"], let definition = definitions["unique_key"] else { return nil }
         return Finding(ruleID: "unique_key", dimension: definition.dimension, severity: level, agency: dataset.agency,
                        datasetID: dataset.id, recordKey: key, element: dataset.key.first, observed: key, expected: nil,
-                       fileID: input.fileID, line: input.line, recordIndex: input.recordIndex,
+                       reason: String(firstLine), fileID: input.fileID, line: input.line, recordIndex: input.recordIndex,
                        message: definition.render(element: nil, observed: key, expected: nil, reason: String(firstLine)))
     }
 

@@ -150,8 +150,8 @@ final class FindingWriter {
     init(database: Database, runID: Int64, stage: String) throws {
         statement = try database.prepare("""
             INSERT INTO findings (run_id, stage, rule_id, dimension, severity, agency, dataset_id, record_key, element,
-                                  observed, expected, file_id, line, record_index, message)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                  observed, expected, file_id, line, record_index, message, reason)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         try statement.bind(.integer(runID), at: 1)
         try statement.bind(.text(stage), at: 2)
@@ -171,6 +171,7 @@ final class FindingWriter {
         try statement.bind(finding.line.map { .int($0) } ?? .null, at: 13)
         try statement.bind(finding.recordIndex.map { .int($0) } ?? .null, at: 14)
         try statement.bind(.text(finding.message), at: 15)
+        try statement.bind(.optional(finding.reason), at: 16)
         try statement.step()
         statement.resetKeepingBindings()
     }

@@ -106,7 +106,7 @@ import Testing
         #expect(gender.standardize("1") == .valid("1"))
         #expect(gender.standardize("男") == .valid("1", [.mappedToCode]))
         #expect(gender.standardize("女性") == .valid("2", [.mappedToCode]))
-        #expect(gender.standardize("3").failure == StandardFailure("not_in_table", "“3”不在代码表“人的性别代码”中"))
+        #expect(gender.standardize("3").failure == StandardFailure("not_in_table", "GB/T 2261.1-2003 人的性别代码中没有此代码"))
         let ethnicity = CodeLookup(try #require(catalog.codeTable("ethnicity")))
         #expect(ethnicity.standardize("汉") == .valid("01", [.mappedToCode]))
         #expect(ethnicity.standardize("维吾尔族") == .valid("05", [.mappedToCode]))
