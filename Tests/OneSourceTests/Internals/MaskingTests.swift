@@ -6,8 +6,8 @@ import Testing
         #expect(Masking.mask("321202199803150011", kind: "id_number") == "321202********0011")
         #expect(Masking.mask("110105491231002", kind: "id_number") == "110105*****1002")
         #expect(Masking.mask("张三丰", kind: "name") == "张**")
-        #expect(Masking.mask("阿依古丽·买买提", kind: "name") == "阿******")
-        #expect(Masking.mask("张", kind: "name") == "张")
+        #expect(Masking.mask("阿依古丽·买买提", kind: "name") == "阿*******")
+        #expect(Masking.mask("张", kind: "name") == "张*")   // never shown whole
         #expect(Masking.mask("18012341999", kind: "phone") == "180****1999")
         #expect(Masking.mask("0523-86881234", kind: "phone") == "052******1234")
         #expect(Masking.mask("江苏省泰州市海陵区海陵南路1号", kind: "address") == "江苏省泰州市*********")
