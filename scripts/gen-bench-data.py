@@ -15,11 +15,17 @@ random.seed(7)
 W = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 C = "10X98765432"
 AREAS = ["321202", "321203", "321204", "321281", "321282", "321283", "321284", "321083"]
+# Current division for each address code (retired ones by their successor, as in rules.json).
+CURRENT = {"321284": "321204", "321083": "321281"}
+import datetime
+BASE = datetime.date(1940, 1, 1)
 SUR = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾"
 GIV = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超霞平刚华国玉兰志东海燕红梅春花立新"
 def ident(i):
-    y = 1940 + i % 80; m = 1 + i % 12; d = 1 + i % 28
-    s = f"{AREAS[i % 8]}{y:04d}{m:02d}{d:02d}{i % 1000:03d}"
+    """A unique, valid identity number per i: 1,000 sequence numbers per birth date, dates 29 days apart."""
+    born = BASE + datetime.timedelta(days=(i // 1000) * 29 % 29000)
+    y, m, d = born.year, born.month, born.day
+    s = f"{AREAS[(i // 1000) % 8]}{y:04d}{m:02d}{d:02d}{i % 1000:03d}"
     return s + C[sum(int(c) * w for c, w in zip(s, W)) % 11], y, m, d
 def name(i): return SUR[i % len(SUR)] + GIV[(i // 7) % len(GIV)] + GIV[(i // 13) % len(GIV)]
 
@@ -34,7 +40,8 @@ with opened(f"{out}/公安局/户籍人口.csv") as f:
         pid, y, m, d = ident(i)
         addr = f"江苏省泰州市海陵区海陵南路{i % 300 + 1}号{i % 30 + 1}幢{101 + i % 2000}室"
         if i % 50 == 0: addr = f'"江苏省泰州市海陵区青年南路{i % 300}号, ""东苑""小区"'
-        buf.append(f"{pid},{name(i)},{'男' if int(pid[16]) % 2 else '女'},01,{y:04d}-{m:02d}-{d:02d},{addr},321202,2015-06-01\r\n")
+        area = pid[:6]
+        buf.append(f"{pid},{name(i)},{'男' if int(pid[16]) % 2 else '女'},01,{y:04d}-{m:02d}-{d:02d},{addr},{CURRENT.get(area, area)},2015-06-01\r\n")
         if len(buf) == 10000: f.write("".join(buf)); buf = []
     f.write("".join(buf))
 with opened(f"{out}/人社局/社保参保.csv", "gb18030") as f:

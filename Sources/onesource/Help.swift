@@ -100,7 +100,7 @@ enum Help {
         OVERVIEW: Put values through one standard and print, per value, the canonical form (with what was
         changed, after a tab) or `invalid`, a tab, and the reason.
 
-        USAGE: onesource standardize <standard> [<value> ...] [--today <date>] [--catalog <dir>] [--divisions <file>]
+        USAGE: onesource standardize <standard> [<value> ...] [--summary] [--today <date>] [--catalog <dir>] [--divisions <file>]
 
         ARGUMENTS:
           <standard>              identity_number, credit_code, division_code, date, datetime, phone,
@@ -109,6 +109,7 @@ enum Help {
           <value>                 Values to check; read from standard input, one per line, when none is given.
 
         OPTIONS:
+          --summary               Print counts (valid, changed, invalid by reason) and the speed instead of each value.
           --today <date>          The reference date for "not in the future" (default: today in Beijing).
           --catalog <dir>         The catalog folder, for code tables (default: Pipelines/catalog).
           --divisions <file>      The division table (default: Pipelines/divisions/gbt2260.tsv).

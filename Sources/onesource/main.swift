@@ -134,7 +134,7 @@ func inspectCommand(_ words: [String]) throws -> ExitCode {
 }
 
 func standardizeCommand(_ words: [String]) throws -> ExitCode {
-    let arguments = try Arguments(words, valued: ["--catalog", "--divisions", "--today"], flags: [])
+    let arguments = try Arguments(words, valued: ["--catalog", "--divisions", "--today"], flags: ["--summary"])
     if arguments.wantsHelp { print(Help.standardize, terminator: ""); return .success }
     guard let name = arguments.positionals.first else { throw UsageError("standardize needs a standard name") }
     let catalog = try Catalog.load(directory: arguments.value("--catalog") ?? "Pipelines/catalog")
@@ -151,6 +151,28 @@ func standardizeCommand(_ words: [String]) throws -> ExitCode {
     var values = Array(arguments.positionals.dropFirst())
     if values.isEmpty {
         while let line = readLine(strippingNewline: true) { values.append(line) }
+    }
+    if arguments.has("--summary") {
+        let started = Date()
+        var valid = 0, changed = 0, invalid = 0, empty = 0
+        var reasons: [String: Int] = [:]
+        for value in values {
+            let result = standard.standardize(value, context: context)
+            if let failure = result.failure {
+                invalid += 1
+                reasons[failure.code, default: 0] += 1
+            } else if result.value == nil {
+                empty += 1
+            } else {
+                valid += 1
+                if !result.changes.isEmpty { changed += 1 }
+            }
+        }
+        let seconds = Date().timeIntervalSince(started)
+        print("\(values.count) values: \(valid) valid (\(changed) changed), \(invalid) invalid, \(empty) empty")
+        for (code, count) in reasons.sorted(by: { $0.key < $1.key }) { print("  invalid \(code): \(count)") }
+        print(String(format: "%.3f s, %.0f values/s (one thread, standard only)", seconds, Double(values.count) / max(seconds, 1e-9)))
+        return invalid + empty > 0 ? .defects : .success
     }
     var anyInvalid = false
     for value in values {

@@ -25,8 +25,12 @@ public struct CivilDate: Sendable, Hashable, Comparable, CustomStringConvertible
 
     /// `yyyy-MM-dd`.
     public var description: String {
-        let y = String(year), m = month < 10 ? "0\(month)" : String(month), d = day < 10 ? "0\(day)" : String(day)
-        return String(repeating: "0", count: max(0, 4 - y.count)) + y + "-" + m + "-" + d
+        // Built from bytes: this runs for every date of every record.
+        let digits: [UInt8] = [
+            UInt8(0x30 + year / 1000 % 10), UInt8(0x30 + year / 100 % 10), UInt8(0x30 + year / 10 % 10), UInt8(0x30 + year % 10),
+            0x2D, UInt8(0x30 + month / 10), UInt8(0x30 + month % 10), 0x2D, UInt8(0x30 + day / 10), UInt8(0x30 + day % 10),
+        ]
+        return String(decoding: digits, as: UTF8.self)
     }
 
     /// `yyyyMMdd` as in identity numbers.

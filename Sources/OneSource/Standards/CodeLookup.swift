@@ -22,7 +22,7 @@ public struct CodeLookup: Sendable {
         var (text, changes) = TextNormalizer.normalize(raw)
         if text.isEmpty { return .empty }
         if codes.contains(text) { return .valid(text, changes) }
-        if let width = codeWidth, text.count < width, text.allSatisfy(\.isNumber) {
+        if let width = codeWidth, text.count < width, TextNormalizer.isDigits(text) {
             let padded = String(repeating: "0", count: width - text.count) + text
             if codes.contains(padded) { return .valid(padded, changes + [.zeroPadded]) }
         }

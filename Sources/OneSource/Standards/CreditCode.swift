@@ -59,7 +59,7 @@ public enum CreditCode {
             return fail("category", "机构类别代码“\(Character(Unicode.Scalar(bytes[1])))”不属于登记管理部门“\(Character(Unicode.Scalar(bytes[0])))”")
         }
         let region = String(decoding: bytes[2..<8], as: UTF8.self)
-        guard region.allSatisfy(\.isNumber), region == "100000" || context.divisions.isKnown(region) else {
+        guard TextNormalizer.isDigits(region), region == "100000" || context.divisions.isKnown(region) else {
             return fail("region", "登记管理机关行政区划码\(region)不存在")
         }
         guard let organisation = organisationCheck(for: bytes[8..<16]) else {

@@ -35,85 +35,138 @@ public enum DateStandard {
     public static func standardize(_ raw: String, allowed: Set<Form>?, keepTime: Bool = false) -> StandardResult {
         var (text, changes) = TextNormalizer.normalize(raw)
         if text.isEmpty { return .empty }
-        text = text.replacingOccurrences(of: "T", with: " ")
         switch parse(text) {
         case .failure(let failure):
             return .invalid(failure, changes)
         case .success(let parsed):
             let permitted = allowed ?? [.iso]
-            let formAllowed = permitted.contains(parsed.form) || (parsed.form == .month && permitted.contains(.month))
             if !parsed.hasDay && !permitted.contains(.month) {
                 return .invalid(StandardFailure("precision", "应为具体日期，实为月份“\(text)”"), changes)
             }
-            if !formAllowed { changes.append(.reformatted) }
-            var value = parsed.hasDay ? parsed.date.description : String(parsed.date.description.prefix(7))
+            if !permitted.contains(parsed.form) { changes.append(.reformatted) }
+            text = parsed.hasDay ? parsed.date.description : String(parsed.date.description.prefix(7))
             if keepTime {
                 let t = parsed.time ?? (0, 0, 0)
-                value += " " + [t.hour, t.minute, t.second].map { $0 < 10 ? "0\($0)" : String($0) }.joined(separator: ":")
+                text += " " + [t.hour, t.minute, t.second].map { $0 < 10 ? "0\($0)" : String($0) }.joined(separator: ":")
             }
-            return .valid(value, changes)
+            return .valid(text, changes)
         }
     }
 
-    /// Parses the date part (and an optional time) of already normalized text.
+    /// Parses the date part (and an optional time) of already normalized text, on its UTF-8 bytes,
+    /// without allocating: this runs for every date of every record.
     public static func parse(_ text: String) -> Result<Parsed, StandardFailure> {
-        let pieces = text.split(separator: " ", maxSplits: 1).map(String.init)
-        guard let datePart = pieces.first else { return .failure(StandardFailure("format", "不是日期")) }
+        var copy = text
+        return copy.withUTF8 { parse(bytes: $0, text: text) }
+    }
+
+    private static func parse(bytes: UnsafeBufferPointer<UInt8>, text: String) -> Result<Parsed, StandardFailure> {
+        let unreadable = StandardFailure("format", "无法识别的日期“\(text)”")
+        // Split off a time after a space or a T.
+        var dateEnd = bytes.count
         var time: (Int, Int, Int)?
-        if pieces.count == 2 {
-            let t = pieces[1].split(separator: ":").map { Int($0) }
-            guard (2...3).contains(t.count), t.allSatisfy({ $0 != nil }), let h = t[0], let m = t[1],
-                  (0...23).contains(h), (0...59).contains(m), (0...59).contains(t.count == 3 ? t[2]! : 0) else {
-                return .failure(StandardFailure("time", "时间“\(pieces[1])”无效"))
+        if let cut = bytes.firstIndex(where: { $0 == 0x20 || $0 == UInt8(ascii: "T") }) {
+            dateEnd = cut
+            var parts = (0, 0, 0)
+            var count = 0
+            var value = -1
+            var bad = false
+            for b in bytes[(cut + 1)...] {
+                if b >= 0x30 && b <= 0x39 { value = max(value, 0) * 10 + Int(b - 0x30); if value > 99 { bad = true } }
+                else if b == UInt8(ascii: ":") && value >= 0 && count < 2 {
+                    if count == 0 { parts.0 = value } else { parts.1 = value }
+                    count += 1
+                    value = -1
+                } else { bad = true }
             }
-            time = (h, m, t.count == 3 ? t[2]! : 0)
+            if value >= 0 {
+                if count == 1 { parts.1 = value } else if count == 2 { parts.2 = value }
+                count += 1
+            }
+            guard !bad, count >= 2, parts.0 <= 23, parts.1 <= 59, parts.2 <= 59 else {
+                return .failure(StandardFailure("time", "时间“\(String(decoding: bytes[(cut + 1)...], as: UTF8.self))”无效"))
+            }
+            time = parts
         }
-        var year = 0, month = 0, day = 0
-        var form = Form.iso
+        // Up to three numbers and the separators between them: '-', '/', '.', or 1, 2, 3 for 年, 月, 日.
+        var values = (0, 0, 0), lengths = (0, 0, 0)
+        var separators = (UInt8(0), UInt8(0), UInt8(0))
+        var numberCount = 0, separatorCount = 0
+        var i = 0
+        var current = 0, digits = 0
+        func push() -> Bool {
+            switch numberCount {
+            case 0: values.0 = current; lengths.0 = digits
+            case 1: values.1 = current; lengths.1 = digits
+            case 2: values.2 = current; lengths.2 = digits
+            default: return false
+            }
+            numberCount += 1
+            current = 0
+            digits = 0
+            return true
+        }
+        func separator(_ s: UInt8) -> Bool {
+            switch separatorCount {
+            case 0: separators.0 = s
+            case 1: separators.1 = s
+            case 2: separators.2 = s
+            default: return false
+            }
+            separatorCount += 1
+            return true
+        }
+        while i < dateEnd {
+            let b = bytes[i]
+            if b >= 0x30 && b <= 0x39 {
+                current = current * 10 + Int(b - 0x30)
+                digits += 1
+                if digits > 8 { return .failure(unreadable) }
+                i += 1
+                continue
+            }
+            guard digits > 0, push() else { return .failure(unreadable) }
+            var mark: UInt8 = 0
+            if b == UInt8(ascii: "-") || b == UInt8(ascii: "/") || b == UInt8(ascii: ".") { mark = b; i += 1 }
+            else if i + 3 <= dateEnd && bytes[i] == 0xE5 && bytes[i + 1] == 0xB9 && bytes[i + 2] == 0xB4 { mark = 1; i += 3 }   // 年
+            else if i + 3 <= dateEnd && bytes[i] == 0xE6 && bytes[i + 1] == 0x9C && bytes[i + 2] == 0x88 { mark = 2; i += 3 }   // 月
+            else if i + 3 <= dateEnd && bytes[i] == 0xE6 && bytes[i + 1] == 0x97 && bytes[i + 2] == 0xA5 { mark = 3; i += 3 }   // 日
+            guard mark != 0, separator(mark) else { return .failure(unreadable) }
+        }
+        if digits > 0 { guard push() else { return .failure(unreadable) } }
+        let numbers = [(values.0, lengths.0), (values.1, lengths.1), (values.2, lengths.2)][0..<numberCount]
+            .map { (value: $0.0, digits: $0.1) }
+        let marks = [separators.0, separators.1, separators.2][0..<separatorCount]
+        var y = 0, m = 0, d = 1
         var hasDay = true
-        func numbers(_ parts: [Substring]) -> [Int]? {
-            let values = parts.map { $0.allSatisfy(\.isASCII) && !$0.isEmpty ? Int($0) : nil }
-            return values.contains { $0 == nil } ? nil : values.map { $0! }
+        let form: Form
+        switch (numbers.count, Array(marks)) {
+        case (1, []):
+            let (value, count) = numbers[0]
+            guard count == 8 || count == 6 else { return .failure(unreadable) }
+            if count == 8 { y = value / 10000; m = value / 100 % 100; d = value % 100; form = .compact }
+            else { y = value / 100; m = value % 100; hasDay = false; form = .month }
+        case (3, [1, 2, 3]):
+            y = numbers[0].value; m = numbers[1].value; d = numbers[2].value; form = .chinese
+        case (2, [1, 2]), (2, [1]):
+            y = numbers[0].value; m = numbers[1].value; hasDay = false; form = .month
+        case (3, let s) where s.count == 2 && s[0] == s[1] && s[0] > 3:
+            y = numbers[0].value; m = numbers[1].value; d = numbers[2].value
+            switch s[0] {
+            case UInt8(ascii: "/"): form = .slash
+            case UInt8(ascii: "."): form = .dotted
+            default: form = numbers[1].digits == 2 && numbers[2].digits == 2 ? .iso : .slash
+            }
+        case (2, let s) where s.count == 1 && s[0] > 3:
+            y = numbers[0].value; m = numbers[1].value; hasDay = false; form = .month
+        default:
+            return .failure(unreadable)
         }
-        if datePart.hasSuffix("日") || datePart.contains("年") {
-            var body = datePart
-            if body.hasSuffix("日") { body.removeLast() }
-            let parts = body.split(whereSeparator: { $0 == "年" || $0 == "月" }).map { $0 }
-            guard let values = numbers(parts), (2...3).contains(values.count) else {
-                return .failure(StandardFailure("format", "无法识别的日期“\(text)”"))
-            }
-            year = values[0]; month = values[1]
-            if values.count == 3 { day = values[2] } else { hasDay = false; day = 1 }
-            form = hasDay ? .chinese : .month
-            if hasDay && !datePart.hasSuffix("日") { return .failure(StandardFailure("format", "无法识别的日期“\(text)”")) }
-        } else if datePart.allSatisfy({ $0.isASCII && $0.isNumber }) {
-            guard datePart.count == 8 || datePart.count == 6 else {
-                return .failure(StandardFailure("format", "无法识别的日期“\(text)”"))
-            }
-            let digits = Array(datePart)
-            year = Int(String(digits[0..<4]))!
-            month = Int(String(digits[4..<6]))!
-            if digits.count == 8 { day = Int(String(digits[6..<8]))!; form = .compact } else { day = 1; hasDay = false; form = .month }
-        } else {
-            let separator: Character = datePart.contains("/") ? "/" : datePart.contains(".") ? "." : "-"
-            let parts = datePart.split(separator: separator, omittingEmptySubsequences: false)
-            guard let values = numbers(parts), (2...3).contains(values.count), parts[0].count == 4 else {
-                return .failure(StandardFailure("format", "无法识别的日期“\(text)”"))
-            }
-            year = values[0]; month = values[1]
-            if values.count == 3 { day = values[2] } else { day = 1; hasDay = false }
-            switch separator {
-            case "/": form = .slash
-            case ".": form = .dotted
-            default: form = (parts.dropFirst().allSatisfy { $0.count == 2 }) ? .iso : .slash
-            }
-            if separator == "-" && !parts.dropFirst().allSatisfy({ $0.count == 2 }) { form = .slash }
-            if !hasDay { form = .month }
+        guard numbers[0].digits == 4 || (numbers.count == 1) else { return .failure(unreadable) }
+        guard (1...12).contains(m) else {
+            return .failure(StandardFailure("date", "“\(text)”不是真实日期（月份\(m)）"))
         }
-        guard (1...12).contains(month) else {
-            return .failure(StandardFailure("date", "“\(text)”不是真实日期（月份\(month)）"))
-        }
-        guard let date = CivilDate(year: year, month: month, day: day), year >= 1800 else {
+        guard let date = CivilDate(year: y, month: m, day: d), y >= 1800 else {
             return .failure(StandardFailure("date", "“\(text)”不是真实日期"))
         }
         return .success(Parsed(date: date, hasDay: hasDay, time: time, form: form))

@@ -34,17 +34,28 @@ public struct DivisionTable: Sendable {
             throw DivisionTableError(path: path, line: 0, message: "file not found")
         }
         var entries: [Entry] = []
+        entries.reserveCapacity(8_000)
         var source = "unknown"
         var lineNumber = 0
-        for line in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false) {
+        let bytes = [UInt8](data)
+        func number(_ slice: ArraySlice<UInt8>) -> Int? {
+            slice.isEmpty ? nil : slice.reduce(0) { $0 * 10 + Int($1 &- 0x30) }
+        }
+        for line in bytes.split(separator: 0x0A, omittingEmptySubsequences: false) {
             lineNumber += 1
-            if line.hasPrefix("# source:") { source = line.dropFirst(9).trimmingCharacters(in: .whitespaces) }
-            if line.isEmpty || line.hasPrefix("#") || line.hasPrefix("code\t") { continue }
-            let columns = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
-            guard columns.count == 4, columns[0].count == 6, columns[0].allSatisfy(\.isASCII), Int(columns[0]) != nil else {
+            if line.first == UInt8(ascii: "#") {
+                let text = String(decoding: line, as: UTF8.self)
+                if text.hasPrefix("# source:") { source = text.dropFirst(9).trimmingCharacters(in: .whitespaces) }
+                continue
+            }
+            if line.isEmpty || line.starts(with: Array("code\t".utf8)) { continue }
+            let columns = line.split(separator: 0x09, omittingEmptySubsequences: false)
+            guard columns.count == 4, columns[0].count == 6, columns[0].allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
+                  columns[2].allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), columns[3].allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
                 throw DivisionTableError(path: path, line: lineNumber, message: "expected code<TAB>name<TAB>valid_from<TAB>valid_to")
             }
-            entries.append(Entry(code: columns[0], name: columns[1], validFrom: Int(columns[2]), validTo: Int(columns[3])))
+            entries.append(Entry(code: String(decoding: columns[0], as: UTF8.self), name: String(decoding: columns[1], as: UTF8.self),
+                                 validFrom: number(columns[2]), validTo: number(columns[3])))
         }
         return DivisionTable(entries: entries, source: source)
     }

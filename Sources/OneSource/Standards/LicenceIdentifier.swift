@@ -30,7 +30,7 @@ public enum LicenceIdentifier {
         let issuerResult = CreditCode.standardize(issuer, context: context)
         if let failure = issuerResult.failure { return fail("issuer", "颁发机构代码无效（\(failure.message)）") }
         guard !serial.isEmpty, serial.utf8.allSatisfy({ characters.contains($0) }) else { return fail("serial", "流水号无效") }
-        guard version.count == 3, version.allSatisfy(\.isNumber) else { return fail("version", "版本号应为3位数字") }
+        guard version.count == 3, TextNormalizer.isDigits(version) else { return fail("version", "版本号应为3位数字") }
         guard check.count == 1, let expected = checkCharacter(for: type + issuer + serial + version) else {
             return fail("check_character", "校验位应为1位字母或数字")
         }

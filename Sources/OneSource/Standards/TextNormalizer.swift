@@ -14,10 +14,7 @@ public enum TextNormalizer {
     public static func normalize(_ raw: String, halfWidth: Bool = true, keepNewlines: Bool = false,
                                  alphanumericsOnly: Bool = false)
         -> (text: String, changes: [StandardChange]) {
-        // Fast path: printable ASCII (no spaces, no controls) needs nothing.
-        var plain = true
-        for byte in raw.utf8 where byte < 0x21 || byte > 0x7E { plain = false; break }
-        if plain { return (raw, []) }
+        if isClean(raw, halfWidth: halfWidth, alphanumericsOnly: alphanumericsOnly) { return (raw, []) }
         var fullWidth = false
         var control = false
         var scalars = String.UnicodeScalarView()
@@ -64,6 +61,41 @@ public enum TextNormalizer {
         return (trimmed, changes)
     }
 
+    /// Whether `raw` needs no normalization at all: no white space at its ends, no control characters,
+    /// no ideographic space and no full-width form to fold. One pass over the UTF-8 bytes.
+    static func isClean(_ raw: String, halfWidth: Bool, alphanumericsOnly: Bool) -> Bool {
+        var raw = raw
+        return raw.withUTF8 { bytes -> Bool in
+            guard let first = bytes.first, let last = bytes.last else { return true }
+            if first <= 0x20 || last <= 0x20 { return false }
+            var i = 0
+            let n = bytes.count
+            while i < n {
+                let b = bytes[i]
+                if b < 0x80 {
+                    if b < 0x20 || b == 0x7F { return false }
+                    i += 1
+                    continue
+                }
+                if b == 0xC2, i + 1 < n, bytes[i + 1] < 0xA1 { return false }           // C1 controls, NBSP
+                if b == 0xE3, i + 2 < n, bytes[i + 1] == 0x80, bytes[i + 2] == 0x80 { return false }   // U+3000
+                if b == 0xE2, i + 2 < n, bytes[i + 1] == 0x80, bytes[i + 2] == 0x8B { return false }   // U+200B
+                if b == 0xEF, i + 2 < n {
+                    let b1 = bytes[i + 1], b2 = bytes[i + 2]
+                    if b1 == 0xBB && b2 == 0xBF { return false }                             // U+FEFF
+                    if halfWidth && (b1 == 0xBC || (b1 == 0xBD && b2 <= 0x9E)) {             // U+FF00–FF5E
+                        let scalar = 0xFF00 + (UInt32(b1 & 0x03) << 6) + UInt32(b2 & 0x3F)
+                        let alphanumeric = (0xFF10...0xFF19).contains(scalar) || (0xFF21...0xFF3A).contains(scalar)
+                            || (0xFF41...0xFF5A).contains(scalar)
+                        if !alphanumericsOnly || alphanumeric { return false }
+                    }
+                }
+                i += 1
+            }
+            return true
+        }
+    }
+
     /// Trims white space (including U+3000) at both ends.
     public static func trim(_ text: String) -> String {
         let scalars = text.unicodeScalars
@@ -71,5 +103,14 @@ public enum TextNormalizer {
         let last = scalars.lastIndex(where: { !isSpace($0.value) }) ?? first
         if first == scalars.startIndex && last == scalars.index(before: scalars.endIndex) { return text }
         return String(scalars[first...last])
+    }
+
+    /// Whether every byte is an ASCII digit (and there is at least one).
+    static func isDigits(_ text: Substring) -> Bool { isDigits(String(text)) }
+
+    /// Whether every byte is an ASCII digit (and there is at least one).
+    static func isDigits(_ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { bytes in !bytes.isEmpty && bytes.allSatisfy { $0 >= 0x30 && $0 <= 0x39 } }
     }
 }

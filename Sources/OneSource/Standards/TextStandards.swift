@@ -6,6 +6,7 @@ public enum TextStandards {
     public static func personName(_ raw: String) -> StandardResult {
         var (text, changes) = TextNormalizer.normalize(raw)
         if text.isEmpty { return .empty }
+        if changes.isEmpty && isPlainName(text) { return .valid(text) }
         var scalars = String.UnicodeScalarView()
         var changedDot = false
         var previousSpace = false
@@ -34,6 +35,23 @@ public enum TextStandards {
             return .invalid(StandardFailure("format", "间隔号不能在姓名首尾"), changes)
         }
         return .valid(name, changes)
+    }
+
+    /// No dot look-alike, digit or double space, and not too long: nothing to change or reject (the usual case).
+    static func isPlainName(_ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { bytes in
+            if bytes.count > 180 { return false }
+            var previous: UInt8 = 0
+            for b in bytes {
+                if (b >= 0x30 && b <= 0x39) || b == 0x2E || (b == 0x20 && previous == 0x20) { return false }
+                // Lead bytes of U+00B7, U+0387 (C2/CE), U+2022/2027/2219/22C5 (E2), U+30FB (E3), U+FF0E/FF65 (EF):
+                // check those scalars properly on the slow path.
+                if b == 0xC2 || b == 0xCE || b == 0xE2 || b == 0xE3 || b == 0xEF { return false }
+                previous = b
+            }
+            return true
+        }
     }
 
     public static func text(_ raw: String) -> StandardResult {
@@ -93,7 +111,7 @@ public enum TextStandards {
     public static func integer(_ raw: String) -> StandardResult {
         let (text, changes) = TextNormalizer.normalize(raw)
         if text.isEmpty { return .empty }
-        guard text.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+        guard TextNormalizer.isDigits(text) else {
             return .invalid(StandardFailure("format", "“\(text)”不是整数"), changes)
         }
         return .valid(text, changes)
@@ -103,7 +121,7 @@ public enum TextStandards {
     public static func divisionCode(_ raw: String, context: StandardContext) -> StandardResult {
         let (text, changes) = TextNormalizer.normalize(raw)
         if text.isEmpty { return .empty }
-        guard text.count == 6, text.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+        guard text.utf8.count == 6, TextNormalizer.isDigits(text) else {
             return .invalid(StandardFailure("format", "行政区划代码应为6位数字"), changes)
         }
         guard context.divisions.isKnown(text) else {

@@ -26,12 +26,28 @@ public struct RecordVerifier: Sendable {
         public var findings: [Finding]
     }
 
-    private struct Column: Sendable {
+    /// One column's plan; a class so the hot loop shares it instead of copying its many references.
+    private final class Column: Sendable {
         let element: DataElement
         let standard: ElementStandard
         let required: Bool
         let responsible: String
         let agreed: Set<StandardChange>
+        let isDivision: Bool
+        let checksFuture: Bool
+        let isCode: Bool
+
+        init(element: DataElement, standard: ElementStandard, required: Bool, responsible: String,
+             agreed: Set<StandardChange>, isDivision: Bool, checksFuture: Bool) {
+            self.element = element
+            self.standard = standard
+            self.required = required
+            self.responsible = responsible
+            self.agreed = agreed
+            self.isDivision = isDivision
+            self.checksFuture = checksFuture
+            self.isCode = element.standard == "code"
+        }
     }
 
     private struct CrossRule: Sendable {
@@ -45,14 +61,19 @@ public struct RecordVerifier: Sendable {
     private let keyColumns: [Int]
     private let cross: [CrossRule]
     private let severities: [String: Severity]   // enabled per-element rules and their severity
+    // The same, looked up once: the hot loop reads these instead of hashing rule ids.
+    private let required: Severity?, conforms: Severity?, inCodeTable: Severity?, nonstandardForm: Severity?
+    private let legacyIdentity: Severity?, identityAddress: Severity?, retiredDivision: Severity?, notInFuture: Severity?
     private let definitions: [String: RuleDefinition]
     private let successors: [String: String]
     private let context: StandardContext
+    private let today: String
 
     /// - Throws: `VerifyError` when an element's standard cannot be built (e.g. a missing code table).
     public init(dataset: Dataset, catalog: Catalog, context: StandardContext) throws {
         self.dataset = dataset
         self.context = context
+        self.today = context.today.description
         var columns: [Column] = []
         for field in dataset.fields {
             guard let element = catalog.element(field.element),
@@ -60,7 +81,8 @@ public struct RecordVerifier: Sendable {
                 throw VerifyError.noStandard(dataset: dataset.id, element: field.element)
             }
             columns.append(Column(element: element, standard: standard, required: field.required, responsible: dataset.agency,
-                                  agreed: field.agreedChanges))
+                                  agreed: field.agreedChanges, isDivision: element.standard == "division_code",
+                                  checksFuture: standard.isDate && !element.allowFuture))
         }
         self.columns = columns
         keyColumns = dataset.key.compactMap { key in dataset.fields.firstIndex { $0.element == key } }
@@ -81,6 +103,10 @@ public struct RecordVerifier: Sendable {
             if let level = severity(of: id, enabledByDefault: true) { enabled[id] = level }
         }
         severities = enabled
+        required = enabled["required"]; conforms = enabled["conforms"]; inCodeTable = enabled["in_code_table"]
+        nonstandardForm = enabled["nonstandard_form"]; legacyIdentity = enabled["legacy_identity_number"]
+        identityAddress = enabled["identity_address_unknown"]; retiredDivision = enabled["retired_division_code"]
+        notInFuture = enabled["not_in_future"]
         var cross: [CrossRule] = []
         let switchedOn = Set(book.entityRules[dataset.entity] ?? [])
         for id in RuleBook.builtIn where RuleBook.crossField.contains(id) {
@@ -97,13 +123,14 @@ public struct RecordVerifier: Sendable {
 
     /// The record key from canonical values where available, raw values otherwise.
     private func key(_ canonical: [String?], _ raw: [String?]) -> String {
-        keyColumns.map { canonical[$0] ?? raw[$0].map(TextNormalizer.trim) ?? "" }.joined(separator: "|")
+        if keyColumns.count == 1 { return canonical[keyColumns[0]] ?? raw[keyColumns[0]].map(TextNormalizer.trim) ?? "" }
+        return keyColumns.map { canonical[$0] ?? raw[$0].map(TextNormalizer.trim) ?? "" }.joined(separator: "|")
     }
 
     public func verify(_ input: Input) -> Output {
         var findings: [Finding] = []
         var canonical: [String?] = Array(repeating: nil, count: columns.count)
-        var identities: [Int: IdentityNumber] = [:]
+        var identities: [IdentityNumber?] = Array(repeating: nil, count: columns.count)
         var recordKey = ""
         var pending: [(rule: String, severity: Severity, column: Int?, observed: String?, expected: String?, standard: String?, reason: String?)] = []
 
@@ -123,35 +150,36 @@ public struct RecordVerifier: Sendable {
             }
             canonical[index] = result.value
             if result.isEmpty {
-                if column.required, let level = severities["required"] {
+                if column.required, let level = required {
                     pending.append(("required", level, index, raw, nil, nil, nil))
                 }
                 continue
             }
             if let failure = result.failure {
-                let rule = column.element.standard == "code" ? "in_code_table" : "conforms"
-                if let level = severities[rule] {
+                let isCode = column.isCode
+                let rule = isCode ? "in_code_table" : "conforms"
+                if let level = isCode ? inCodeTable : conforms {
                     pending.append((rule, level, index, raw, nil, column.element.standard, failure.message))
                 }
                 continue
             }
             guard let value = result.value else { continue }
             if result.changes.contains(.legacyUpgraded) {
-                if let level = severities["legacy_identity_number"] { pending.append(("legacy_identity_number", level, index, raw, value, nil, nil)) }
-            } else if result.changes.contains(where: { !column.agreed.contains($0) }), let level = severities["nonstandard_form"] {
+                if let level = legacyIdentity { pending.append(("legacy_identity_number", level, index, raw, value, nil, nil)) }
+            } else if !result.changes.isEmpty, result.changes.contains(where: { !column.agreed.contains($0) }), let level = nonstandardForm {
                 let reason = result.changes.map(\.message).joined(separator: "；")
                 pending.append(("nonstandard_form", level, index, raw, value, nil, reason))
             }
-            if let number = identities[index], !context.divisions.isKnown(number.addressCode), let level = severities["identity_address_unknown"] {
+            if let number = identities[index], let level = identityAddress, !context.divisions.isKnown(number.addressCode) {
                 pending.append(("identity_address_unknown", level, index, raw, nil, nil, number.addressCode))
             }
-            if column.element.standard == "division_code", !context.divisions.isCurrent(value), let level = severities["retired_division_code"] {
+            if column.isDivision, let level = retiredDivision, !context.divisions.isCurrent(value) {
                 let entries = context.divisions.entries(for: value)
                 let reason = entries.map { "\($0.name)，\($0.validFrom.map(String.init) ?? "")—\($0.validTo.map(String.init) ?? "")" }.joined(separator: "；")
                 pending.append(("retired_division_code", level, index, raw, successors[value], nil, reason))
             }
-            if column.standard.isDate, !column.element.allowFuture, let level = severities["not_in_future"],
-               let date = CivilDate(iso: String(value.prefix(10))), date > context.today {
+            // ISO dates compare as text, so no parsing is needed here.
+            if column.checksFuture, let level = notInFuture, value.utf8.count >= 7, value.prefix(10) > today {
                 pending.append(("not_in_future", level, index, raw, context.today.description, nil, nil))
             }
         }

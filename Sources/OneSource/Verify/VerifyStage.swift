@@ -65,6 +65,9 @@ public struct VerifyStage: Stage {
             WHERE run_id = ? AND dataset_id = ? AND staging_first IS NOT NULL ORDER BY file_id
             """, [.integer(context.runID), .text(dataset.id)])
         var firstLineOfKey: [String: Int] = [:]
+        let staged = try database.queryScalarInt("SELECT sum(rows_staged) FROM run_files WHERE run_id = ? AND dataset_id = ?",
+                                                 [.integer(context.runID), .text(dataset.id)]) ?? 0
+        firstLineOfKey.reserveCapacity(Int(staged))
         let fieldCount = staging.elementColumns.count
         for range in ranges {
             guard var next = range[0].integer, let last = range[1].integer else { continue }
@@ -85,7 +88,7 @@ public struct VerifyStage: Stage {
                     let input = inputs[index]
                     var findings = output.findings
                     var hasError = output.hasError
-                    if !output.recordKey.replacingOccurrences(of: "|", with: "").isEmpty {
+                    if output.recordKey.contains(where: { $0 != "|" }) {
                         if let first = firstLineOfKey[output.recordKey] {
                             if let duplicate = verifier.duplicateKeyFinding(input, key: output.recordKey, firstLine: first) {
                                 findings.append(duplicate)
@@ -95,12 +98,18 @@ public struct VerifyStage: Stage {
                             firstLineOfKey[output.recordKey] = input.line
                         }
                     }
-                    try insert.bind([.integer(rowIDs[index]), .integer(context.runID), .integer(input.fileID), .int(input.line),
-                                     .int(input.recordIndex), .text(output.recordKey), .int(hasError ? 1 : 0)])
+                    try insert.bind(.integer(rowIDs[index]), at: 1)
+                    try insert.bind(.integer(context.runID), at: 2)
+                    try insert.bind(.integer(input.fileID), at: 3)
+                    try insert.bind(input.line, at: 4)
+                    try insert.bind(input.recordIndex, at: 5)
+                    try insert.bind(.text(output.recordKey), at: 6)
+                    try insert.bind(hasError ? 1 : 0, at: 7)
                     for (slot, value) in output.values.enumerated() {
-                        try insert.bind(.optional(value), at: Int32(8 + slot))
+                        if let value { try insert.bind(.text(value), at: Int32(8 + slot)) } else { try insert.bindNull(at: Int32(8 + slot)) }
                     }
-                    try insert.run()
+                    try insert.step()
+                    insert.resetKeepingBindings()
                     for finding in findings {
                         try writer.write(finding)
                         counts.bySeverity[finding.severity, default: 0] += 1
