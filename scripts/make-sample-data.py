@@ -259,13 +259,19 @@ for k in range(400):
                  f"{iy + 5}/{im}/{idd}", "泰州市行政审批局", "有效", "预包装食品销售", licence_id("11100000000013338W011", ISSUER, serial)])
 by_code = {}
 for r_i, r in enumerate(rows): by_code.setdefault(r[4], []).append(r_i)
-for k in (5, 17, 29):   # deregistered entities' licences stay valid
-    for r_i in by_code[entities[k]["code"]][:1]:
+for k in (5, 17, 29):   # deregistered entities' licences stay valid (every licence of theirs)
+    for r_i in by_code[entities[k]["code"]]:
         defect(G, F, r_i + 2, f"licence still 有效 but holder is {entities[k]['status']} in 市场监管局's register")
 for k in (41, 53):
     for r_i in by_code[entities[k]["code"]]: rows[r_i][10] = "注销"
-for r_i in by_code[entities[66]["code"]][:1]:
+for r_i in by_code[entities[66]["code"]]:
     defect(G, F, r_i + 2, "licence still 有效 but holder is 吊销 in 市场监管局's register")
+# 市场监管局 delivered entities 90 and 120 with a wrong check character: their real codes, used in licences and
+# penalties, are then not in the register either (the cascade an engineer sees; the fix is 市场监管局's).
+xml_line = {k: 3 + 9 * k for k in bad_codes}
+for k in sorted(bad_codes):
+    for r_i in by_code.get(entities[k]["code"], []):
+        defect(G, F, r_i + 2, f"holder's credit code not in 市场监管局's register, because 市场监管局 delivered it with a wrong check character (市场主体.xml line {xml_line[k]})")
 rows[200][8] = rows[200][6].replace(rows[200][6][:4], str(int(rows[200][6][:4]) - 1), 1); defect(G, F, 202, "expiry date before the decision date")
 for r_i in (210, 230):
     e = entities[[i for i, x in enumerate(entities) if x["code"] == rows[r_i][4]][0]]
@@ -298,6 +304,11 @@ for k in range(150):
 for k, i in enumerate((20, 40)):
     o = json.loads(lines_out[i]); o["统一社会信用代码"] = credit_code("91", "321202", f"MA8Y{k}P2{k}"); o["行政相对人名称"] = f"泰州市海陵区未登记餐饮店{k + 1}"
     lines_out[i] = json.dumps(o, ensure_ascii=False); defect(G, F, i + 1, "penalty subject's credit code is not in 市场监管局's register")
+for i, line in enumerate(lines_out):
+    code = json.loads(line)["统一社会信用代码"]
+    for k in sorted(bad_codes):
+        if code == entities[k]["code"]:
+            defect(G, F, i + 1, f"subject's credit code not in 市场监管局's register, because 市场监管局 delivered it with a wrong check character (市场主体.xml line {xml_line[k]})")
 o = json.loads(lines_out[60]); o["处罚决定日期"] = "20250229"; lines_out[60] = json.dumps(o, ensure_ascii=False)
 defect(G, F, 61, "impossible decision date 20250229 (2025 is not a leap year)")
 lines_out[80] = lines_out[80][:-1] + ',"备注": }'; defect(G, F, 81, "malformed JSON line (rejected at ingest, reading continues)")
@@ -339,15 +350,16 @@ out = ["# SampleData: exports of seven Taizhou agencies", "",
        "identity numbers; that is correct, not a defect. 人社局 also insures three people registered outside Taizhou.", "",
        "## Deliberate defects", "", "Lines are physical lines of the file (line 1 is the CSV header; for XML the line of the record's",
        "start tag; for JSON the line of the object). \"Found by\" names the stage that must report it: `ingest`",
-       "(a rejected row), `verify` (per-record rules) or `compare` (multi-source comparison and association",
-       "rules across datasets).", "", "| agency | file | line | defect | found by |", "|---|---|---|---|---|"]
+       "(a rejected row), `verify` (per-record rules), `compare` (multi-source comparison with the authority) or",
+       "`associate` (association rules across datasets and the base databases); rows marked \"no finding\" are",
+       "context that must not be flagged.", "", "| agency | file | line | defect | found by |", "|---|---|---|---|---|"]
 def stage(text):
     if text.startswith("malformed"): return "ingest"
-    if "not an error" in text: return "compare (no finding)"
-    for word in ("benefit", "name differs", "not in 市场监管局", "entity 注销", "entity 吊销", "death registration", "issued before the holder",
-                 "licence still"):
-        if word in text: return "compare"
-    if "must keep all 18 digits" in text: return "ingest (no finding)"
+    if "not an error" in text or text.startswith("entity ") or "must keep all 18 digits" in text: return "no finding (context)"
+    if "name differs" in text: return "compare"
+    for word in ("benefit", "not in 市场监管局", "death registration", "issued before the holder", "licence still",
+                 "legal representative"):
+        if word in text: return "associate"
     return "verify"
 for a, f, w, t in sorted(defects, key=lambda d: (d[0], d[1], d[2])):
     out.append(f"| {a} | {f} | {w} | {t} | {stage(t)} |")

@@ -43,7 +43,7 @@ import Testing
         #expect(result.status == 3)
         #expect(result.stdout.hasPrefix("Run 1 · pipeline nightly · done_with_defects\n"))
         #expect(result.stdout.contains("Rows: read 3238 = staged 3235 + rejected 3 (reconciles)\n"))
-        #expect(result.stdout.contains("  verify       done_with_defects — verified 3235 records; findings: 25 errors, 3 warnings, 8 notices; 25 records with errors\n"))
+        #expect(result.stdout.contains("  verify       done_with_defects — verified 3235 records; findings: 24 errors, 3 warnings, 8 notices; 24 records with errors\n"))
         #expect(result.stdout.contains("  公安局/户籍人口.csv:1203: quoted field is never closed before the end of the file\n"))
         let runs = try runBinary(["runs", "--store", store])
         #expect(runs.status == 0)
@@ -53,10 +53,14 @@ import Testing
         #expect(again.status == 1)   // the run is incomplete: verify must run again on the re-ingested rows
         #expect(again.stdout.contains("Run 1 · pipeline nightly · incomplete\n"))
         #expect(again.stdout.contains("  verify       pending — inputs changed when ingest was re-run; re-run this stage\n"))
+        #expect(again.stdout.contains("  associate    pending — inputs changed when ingest was re-run; re-run this stage\n"))
         #expect(again.stdout.contains("Rows: read 3238 = staged 3235 + rejected 3 (reconciles)\n"))
-        let verify = try runBinary(["stage", "verify", "--run", "1", "--store", store])
-        #expect(verify.status == 3)
-        #expect(verify.stdout.contains("Run 1 · pipeline nightly · done_with_defects\n"))
+        for stage in ["verify", "load", "compare"] {
+            #expect(try runBinary(["stage", stage, "--run", "1", "--store", store]).stdout.contains("Run 1 · pipeline nightly · incomplete\n"))
+        }
+        let associate = try runBinary(["stage", "associate", "--run", "1", "--store", store])
+        #expect(associate.status == 3)
+        #expect(associate.stdout.contains("Run 1 · pipeline nightly · done_with_defects\n"))
         let findings = try runBinary(["findings", "--run", "1", "--rule", "unique_key", "--store", store])
         #expect(findings.status == 0)
         let lines = findings.stdout.split(separator: "\n").map(String.init)

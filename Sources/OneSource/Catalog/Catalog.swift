@@ -10,6 +10,22 @@ public struct Catalog: Sendable {
     public let datasets: [Dataset]
     /// The verify rules declared in rules.json.
     public let ruleBook: RuleBook
+    /// The base databases (bases.json).
+    public let bases: [BaseDefinition]
+    /// The association rules (associations.json).
+    public let associations: [AssociationRule]
+
+    /// The base a dataset feeds: same entity kind, and its record key is the base's key.
+    public func base(of dataset: Dataset) -> BaseDefinition? {
+        bases.first { $0.entity == dataset.entity && dataset.key.first == $0.key }
+    }
+
+    /// The datasets feeding a base, in catalog order.
+    public func datasets(of base: BaseDefinition) -> [Dataset] {
+        datasets.filter { self.base(of: $0)?.id == base.id }
+    }
+
+    public func base(_ id: String) -> BaseDefinition? { bases.first { $0.id == id } }
 
     /// Loads the catalog in `directory` and checks it.
     /// - Throws: `CatalogError` listing every problem, when there is any.

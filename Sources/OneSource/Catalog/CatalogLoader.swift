@@ -104,9 +104,16 @@ struct CatalogLoader {
         let elements = loadElements(problems)
         let datasets = loadDatasets(problems)
         let ruleBook = loadRules(problems, elements: Set(elements.map(\.0.id)))
+        let bases = loadBases(problems, elements: Set(elements.map(\.0.id)))
+        let associations = loadAssociations(problems, elements: Set(elements.map(\.0.id)),
+                                            datasets: Set(datasets.map(\.0.id)), bases: Set(bases.map(\.id)))
         let catalog = Catalog(directory: directory, agencies: agencies.map(\.0), grades: grades.map(\.0),
                               elements: elements.map(\.0), codeTables: codeTables.map(\.0), datasets: datasets.map(\.0),
-                              ruleBook: ruleBook)
+                              ruleBook: ruleBook, bases: bases, associations: associations)
+        for (dataset, node) in datasets where catalog.base(of: dataset) == nil {
+            problems.add(node.file, "\(node.path).key",
+                         "no base in bases.json has entity \(dataset.entity.rawValue) and key \(dataset.key.first ?? "")")
+        }
         CatalogChecks(catalog: catalog, agencyNodes: agencies.map(\.1), gradeNodes: grades.map(\.1),
                       elementNodes: elements.map(\.1), codeTableNodes: codeTables.map(\.1),
                       datasetNodes: datasets.map(\.1), problems: problems).run()
@@ -255,6 +262,53 @@ struct CatalogLoader {
         return RuleBook(rules: definitions, entityRules: entityRules, divisionSuccessors: successors)
     }
 
+    private func loadBases(_ problems: Problems, elements: Set<String>) -> [BaseDefinition] {
+        guard let root = root("bases.json", problems) else { return [] }
+        root.allowOnly(["bases"])
+        var seen: Set<String> = []
+        return root.objects("bases").compactMap { node in
+            node.allowOnly(["id", "name", "entity", "key"])
+            guard let id = node.string("id"), let name = node.string("name"), let entity = node.oneOf("entity", Dataset.Entity.self),
+                  let key = node.string("key") else { return nil }
+            if !seen.insert(id).inserted { problems.add(node.file, "\(node.path).id", "duplicate base id \"\(id)\"") }
+            if id.range(of: "^[a-z][a-z0-9_]{0,40}$", options: .regularExpression) == nil {
+                problems.add(node.file, "\(node.path).id", "base id must be lower-case letters, digits and _ (it names a table)")
+            }
+            if !elements.contains(key) { problems.add(node.file, "\(node.path).key", "unknown element \"\(key)\"") }
+            return BaseDefinition(id: id, name: name, entity: entity, key: key)
+        }
+    }
+
+    private func loadAssociations(_ problems: Problems, elements: Set<String>, datasets: Set<String>, bases: Set<String>) -> [AssociationRule] {
+        guard let root = root("associations.json", problems) else { return [] }
+        root.allowOnly(["rules"])
+        var seen: Set<String> = []
+        return root.objects("rules").compactMap { node in
+            node.allowOnly(["id", "name", "dimension", "severity", "kind", "message", "params"])
+            guard let id = node.string("id"), let name = node.string("name"), let kind = node.string("kind"),
+                  let message = node.string("message"), let dimension = node.oneOf("dimension", Dimension.self),
+                  let severity = node.oneOf("severity", Severity.self) else { return nil }
+            if !seen.insert(id).inserted { problems.add(node.file, "\(node.path).id", "duplicate rule id \"\(id)\"") }
+            let params = node.object["params"] as? [String: String] ?? [:]
+            guard let needed = AssociationRule.kinds[kind] else {
+                problems.add(node.file, "\(node.path).kind", "unknown kind \"\(kind)\" (kinds: \(AssociationRule.kinds.keys.sorted().joined(separator: ", ")))")
+                return nil
+            }
+            for name in needed where params[name] == nil {
+                problems.add(node.file, "\(node.path).params", "kind \(kind) needs parameter \"\(name)\"")
+            }
+            for (name, value) in params.sorted(by: { $0.key < $1.key }) {
+                switch name {
+                case "dataset": if !datasets.contains(value) { problems.add(node.file, "\(node.path).params.dataset", "unknown dataset \"\(value)\"") }
+                case "base": if !bases.contains(value) { problems.add(node.file, "\(node.path).params.base", "unknown base \"\(value)\"") }
+                case "activeValues", "inactiveValues": break
+                default: if !elements.contains(value) { problems.add(node.file, "\(node.path).params.\(name)", "unknown element \"\(value)\"") }
+                }
+            }
+            return AssociationRule(id: id, name: name, dimension: dimension, severity: severity, kind: kind, message: message, params: params)
+        }
+    }
+
     private func loadDatasets(_ problems: Problems) -> [(Dataset, Node)] {
         let folder = (directory as NSString).appendingPathComponent("datasets")
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else {
@@ -279,7 +333,17 @@ struct CatalogLoader {
 
     private func decodeDataset(_ node: Node) -> Dataset? {
         node.allowOnly(["id", "name", "agency", "entity", "file", "format", "encoding", "delimiter", "recordPath",
-                        "key", "fields", "share", "open", "grade", "frequency", "dateForms", "rules"])
+                        "key", "fields", "share", "open", "grade", "frequency", "dateForms", "rules", "missingKey"])
+        var missingKey = Dataset.MissingKeyPolicy.standard
+        if let policy = node.object["missingKey"] {
+            if let map = policy as? [String: String], let level = map["severity"],
+               level == "off" || Severity(rawValue: level) != nil, ["self", "authority"].contains(map["addressee"] ?? "self") {
+                missingKey = Dataset.MissingKeyPolicy(severity: Severity(rawValue: level), addressedToSelf: (map["addressee"] ?? "self") == "self")
+            } else {
+                node.problems.add(node.file, "\(node.path).missingKey",
+                                  "must be {\"severity\": \"off\"|\"notice\"|\"warning\"|\"error\", \"addressee\": \"self\"|\"authority\"}")
+            }
+        }
         var dateForms: Set<DateStandard.Form>?
         if let raw = node.object["dateForms"] {
             let list = raw as? [String] ?? []
@@ -300,7 +364,7 @@ struct CatalogLoader {
             }
         }
         let fields: [Dataset.Field] = node.objects("fields").compactMap { field in
-            field.allowOnly(["source", "element", "required", "agreedChanges"])
+            field.allowOnly(["source", "element", "required", "agreedChanges", "rules"])
             guard let source = field.string("source"), let element = field.string("element") else { return nil }
             var agreed: Set<StandardChange> = []
             for (index, name) in (field.object["agreedChanges"] as? [String] ?? []).enumerated() {
@@ -309,8 +373,12 @@ struct CatalogLoader {
                                        "unknown change \"\(name)\" (known: \(StandardChange.allCases.map(\.rawValue).joined(separator: ", ")))")
                 }
             }
+            let fieldRules = field.object["rules"] as? [String: String] ?? [:]
+            if field.object["rules"] != nil && field.object["rules"] as? [String: String] == nil {
+                field.problems.add(field.file, "\(field.path).rules", "must map rule ids to \"on\", \"off\" or a severity")
+            }
             return Dataset.Field(source: source, element: element, required: field.bool("required", default: false),
-                                 agreedChanges: agreed)
+                                 agreedChanges: agreed, rules: fieldRules)
         }
         var key: [String] = []
         switch node.object["key"] {
@@ -345,7 +413,7 @@ struct CatalogLoader {
                        encoding: node.string("encoding", required: false) ?? "utf-8", delimiter: delimiter,
                        recordPath: node.string("recordPath", required: false), key: key, fields: fields,
                        share: share ?? placeholder, open: open ?? placeholder, grade: grade, frequency: frequency,
-                       dateForms: dateForms, rules: rules)
+                       dateForms: dateForms, rules: rules, missingKey: missingKey)
     }
 }
 

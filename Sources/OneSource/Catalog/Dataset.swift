@@ -35,12 +35,16 @@ public struct Dataset: Sendable, Equatable {
         /// Changes the agency and the bureau agreed on for this field (e.g. 男/女 delivered for codes 1/2):
         /// they are applied without a nonstandard-form finding.
         public let agreedChanges: Set<StandardChange>
+        /// Rule switches for this field only (rule id → "on", "off" or a severity).
+        public let rules: [String: String]
 
-        public init(source: String, element: String, required: Bool, agreedChanges: Set<StandardChange> = []) {
+        public init(source: String, element: String, required: Bool, agreedChanges: Set<StandardChange> = [],
+                    rules: [String: String] = [:]) {
             self.source = source
             self.element = element
             self.required = required
             self.agreedChanges = agreedChanges
+            self.rules = rules
         }
     }
 
@@ -66,6 +70,18 @@ public struct Dataset: Sendable, Equatable {
     public let dateForms: Set<DateStandard.Form>?
     /// Rule switches: rule id → "on", "off", or a severity ("error", "warning", "notice").
     public let rules: [String: String]
+    /// What a key present here but absent from the authority's data means (people registered elsewhere
+    /// are not errors): the finding's severity (nil: no finding) and whom it is addressed to.
+    public let missingKey: MissingKeyPolicy
+
+    /// The policy for keys absent from the authoritative source.
+    public struct MissingKeyPolicy: Sendable, Equatable {
+        public let severity: Severity?
+        /// true: addressed to this dataset's agency; false: to the authority.
+        public let addressedToSelf: Bool
+
+        public static let standard = MissingKeyPolicy(severity: .warning, addressedToSelf: true)
+    }
 
     /// The name of this dataset's staging table in the store.
     public var stagingTable: String { "stg_\(id)" }
@@ -74,5 +90,14 @@ public struct Dataset: Sendable, Equatable {
     public var needsTranscoding: Bool {
         let normalized = encoding.lowercased().replacingOccurrences(of: "-", with: "")
         return normalized != "utf8"
+    }
+}
+
+extension Dataset {
+    /// A copy with other rule switches or another missing-key policy (for what-if runs and tests).
+    public func replacing(rules: [String: String]? = nil, missingKey: MissingKeyPolicy? = nil) -> Dataset {
+        Dataset(id: id, name: name, agency: agency, entity: entity, file: file, format: format, encoding: encoding,
+                delimiter: delimiter, recordPath: recordPath, key: key, fields: fields, share: share, open: open, grade: grade,
+                frequency: frequency, dateForms: dateForms, rules: rules ?? self.rules, missingKey: missingKey ?? self.missingKey)
     }
 }

@@ -4,6 +4,9 @@ public struct Runner {
     public static let knownStages: [String: any Stage] = [
         "ingest": IngestStage(),
         "verify": VerifyStage(),
+        "load": LoadStage(),
+        "compare": CompareStage(),
+        "associate": AssociateStage(),
     ]
 
     public let database: Database

@@ -89,6 +89,52 @@ public enum Schema {
             table_name  TEXT NOT NULL UNIQUE
         );
         """,
+        // 3: base databases' bookkeeping: loads, value history, quarantine, reveals of personal data.
+        """
+        CREATE TABLE base_loads (
+            run_id      INTEGER NOT NULL REFERENCES runs(run_id),
+            base        TEXT NOT NULL,
+            records     INTEGER NOT NULL,
+            inserted    INTEGER NOT NULL,
+            changed     INTEGER NOT NULL,
+            values_changed INTEGER NOT NULL,
+            PRIMARY KEY (run_id, base)
+        );
+        CREATE TABLE base_history (
+            history_id  INTEGER PRIMARY KEY,
+            base        TEXT NOT NULL,
+            record_key  TEXT NOT NULL,
+            element     TEXT NOT NULL,
+            old_value   TEXT,
+            old_file_id INTEGER,
+            old_line    INTEGER,
+            new_value   TEXT,
+            new_file_id INTEGER,
+            new_line    INTEGER,
+            replaced_by_run INTEGER NOT NULL,
+            replaced_at TEXT NOT NULL
+        );
+        CREATE INDEX base_history_by_key ON base_history(base, record_key);
+        CREATE INDEX base_history_by_run ON base_history(replaced_by_run);
+        CREATE TABLE quarantine (
+            run_id      INTEGER NOT NULL REFERENCES runs(run_id),
+            dataset_id  TEXT NOT NULL,
+            file_id     INTEGER NOT NULL,
+            line        INTEGER,
+            record_index INTEGER,
+            record_key  TEXT,
+            raw         TEXT NOT NULL,
+            reasons     TEXT NOT NULL
+        );
+        CREATE INDEX quarantine_by_run ON quarantine(run_id, dataset_id);
+        CREATE TABLE reveals (
+            revealed_at TEXT NOT NULL,
+            user_name   TEXT NOT NULL,
+            host_name   TEXT NOT NULL,
+            lookup_key  TEXT NOT NULL,
+            command     TEXT NOT NULL
+        );
+        """,
     ]
 
     /// The schema version this build writes.

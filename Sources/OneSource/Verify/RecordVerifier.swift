@@ -27,7 +27,7 @@ public struct RecordVerifier: Sendable {
     }
 
     /// One column's plan; a class so the hot loop shares it instead of copying its many references.
-    private final class Column: Sendable {
+    private final class Column: @unchecked Sendable {   // fieldRules is set once, before the plan is shared
         let element: DataElement
         let standard: ElementStandard
         let required: Bool
@@ -36,6 +36,8 @@ public struct RecordVerifier: Sendable {
         let isDivision: Bool
         let checksFuture: Bool
         let isCode: Bool
+        /// Field-level rule switches, which win over the dataset's.
+        var fieldRules: [String: String] = [:]
 
         init(element: DataElement, standard: ElementStandard, required: Bool, responsible: String,
              agreed: Set<StandardChange>, isDivision: Bool, checksFuture: Bool) {
@@ -80,9 +82,11 @@ public struct RecordVerifier: Sendable {
                   let standard = ElementStandard(element: element, dataset: dataset, catalog: catalog) else {
                 throw VerifyError.noStandard(dataset: dataset.id, element: field.element)
             }
-            columns.append(Column(element: element, standard: standard, required: field.required, responsible: dataset.agency,
-                                  agreed: field.agreedChanges, isDivision: element.standard == "division_code",
-                                  checksFuture: standard.isDate && !element.allowFuture))
+            let column = Column(element: element, standard: standard, required: field.required, responsible: dataset.agency,
+                                agreed: field.agreedChanges, isDivision: element.standard == "division_code",
+                                checksFuture: standard.isDate && !element.allowFuture)
+            column.fieldRules = field.rules
+            columns.append(column)
         }
         self.columns = columns
         keyColumns = dataset.key.compactMap { key in dataset.fields.firstIndex { $0.element == key } }
@@ -217,10 +221,15 @@ public struct RecordVerifier: Sendable {
         var hasError = false
         for item in pending {
             guard let definition = definitions[item.rule] else { continue }
-            if item.severity == .error { hasError = true }
+            var severity = item.severity
+            if let column = item.column, let setting = columns[column].fieldRules[item.rule] {
+                if setting == "off" { continue }
+                severity = Severity(rawValue: setting) ?? definition.severity
+            }
+            if severity == .error { hasError = true }
             let element = item.column.map { columns[$0].element }
             findings.append(Finding(
-                ruleID: item.rule, dimension: definition.dimension, severity: item.severity, agency: dataset.agency,
+                ruleID: item.rule, dimension: definition.dimension, severity: severity, agency: dataset.agency,
                 datasetID: dataset.id, recordKey: recordKey, element: element?.id, observed: item.observed, expected: item.expected,
                 reason: item.reason, fileID: input.fileID, line: input.line, recordIndex: input.recordIndex,
                 message: definition.render(element: element?.name, observed: item.observed, expected: item.expected,

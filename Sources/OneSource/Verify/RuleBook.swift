@@ -26,8 +26,10 @@ public struct RuleBook: Sendable {
     public static let builtIn: [String] = [
         "required", "conforms", "in_code_table", "nonstandard_form", "legacy_identity_number", "identity_address_unknown",
         "retired_division_code", "unique_key", "not_in_future", "birth_date_matches_identity", "gender_matches_identity",
-        "region_matches_identity", "expiry_not_before_issue",
+        "region_matches_identity", "expiry_not_before_issue", "matches_authority", "authority_outvoted", "key_missing_in_authority",
     ]
+    /// Rules of the compare stage (across sources, not within one record).
+    public static let comparison: Set<String> = ["matches_authority", "authority_outvoted", "key_missing_in_authority"]
     /// Rules that compare fields of one record; switched on per entity kind.
     public static let crossField: Set<String> = [
         "birth_date_matches_identity", "gender_matches_identity", "region_matches_identity", "expiry_not_before_issue",

@@ -14,11 +14,13 @@ import Testing
     func findings(_ database: Database, _ runID: Int64) throws -> [String] {
         try database.rows("""
             SELECT f.path || ':' || g.line || ' ' || g.rule_id || ' ' || g.severity || ' ' || coalesce(g.element, '')
-            FROM findings g JOIN run_files f USING (file_id) WHERE g.run_id = ? ORDER BY g.finding_id
+            FROM findings g JOIN run_files f USING (file_id) WHERE g.run_id = ? AND g.stage = 'verify' ORDER BY g.finding_id
             """, [.integer(runID)]).compactMap { $0[0].text }
     }
 
     /// Every per-record defect listed in SampleData/README.md as found by verify, and nothing else.
+    /// (The legal representative's invalid identity number is reported by the associate stage: the catalog
+    /// turns `conforms` off for that field so the company itself is not quarantined for it.)
     static let sampleFindings = [
         "公安局/户籍人口.csv:23 nonstandard_form notice person.name",
         "公安局/户籍人口.csv:33 conforms error person.id_number",
@@ -52,7 +54,6 @@ import Testing
         "行政审批局/行政许可.csv:383 unique_key error licence.number",
         "市场监管局/市场主体.xml:813 conforms error entity.credit_code",
         "市场监管局/市场主体.xml:1083 conforms error entity.credit_code",
-        "市场监管局/市场主体.xml:1263 conforms error entity.legal_rep_id",
         "信用办/行政处罚.ndjson:61 conforms error penalty.decision_date",
         "自然资源和规划局/标准地址.csv:35 retired_division_code warning geo.address_division",
         "自然资源和规划局/标准地址.csv:46 required error geo.longitude",
@@ -63,7 +64,7 @@ import Testing
         #expect(try findings(database, runID) == VerifyStageTests.sampleFindings)
         let messages = try database.rows("""
             SELECT line, message, observed, expected, record_key FROM findings
-            WHERE run_id = ? AND dataset_id = 'gongan_household' AND line IN (33, 47, 90, 1202) ORDER BY line
+            WHERE run_id = ? AND stage = 'verify' AND dataset_id = 'gongan_household' AND line IN (33, 47, 90, 1202) ORDER BY line
             """, [.integer(runID)])
         #expect(messages.map { $0[1].text ?? "" } == [
             "公民身份号码“\(messages[0][2].text ?? "")”不符合GB 11643公民身份号码标准：校验码错误：应为\(messages[0][2].text.map { String(IdentityNumber.checkCharacter(for: Array($0.utf8.prefix(17)))) } ?? "")，实为\(messages[0][2].text?.last.map(String.init) ?? "")",
@@ -88,11 +89,11 @@ import Testing
         let (four, runFour) = try runNightly(threads: 4)
         let query = """
             SELECT rule_id, severity, dataset_id, record_key, element, observed, expected, line, record_index, message
-            FROM findings WHERE run_id = ? ORDER BY finding_id
+            FROM findings WHERE run_id = ? AND stage = 'verify' ORDER BY finding_id
             """
         let a = try one.rows(query, [.integer(runOne)])
         let b = try four.rows(query, [.integer(runFour)])
-        #expect(a.count == 36)
+        #expect(a.count == 35)
         #expect(a == b)
         let standardized = "SELECT * FROM std_renshe_insured ORDER BY staging_rowid"
         #expect(try one.rows(standardized) == (try four.rows(standardized)))
@@ -127,7 +128,8 @@ import Testing
         try runner.rerun(stage: "ingest", run: runID)
         #expect(try database.queryScalarInt("SELECT count(*) FROM findings WHERE run_id = ?", [.integer(runID)]) == 0)
         #expect(try database.queryScalarInt("SELECT count(*) FROM std_gongan_household") == 0)
-        #expect(try RunLedger(database: database).stages(of: runID).map(\.status) == ["done_with_defects", "pending"])
+        #expect(try RunLedger(database: database).stages(of: runID).map(\.status)
+                == ["done_with_defects", "pending", "pending", "pending", "pending"])
         #expect(try RunLedger(database: database).run(runID).status == "incomplete")
         try runner.rerun(stage: "verify", run: runID)
         #expect(try findings(database, runID) == VerifyStageTests.sampleFindings)
@@ -136,12 +138,7 @@ import Testing
     @Test func datasetRuleSwitchesTurnRulesOffOrChangeTheirSeverity() throws {
         let catalog = try Catalog.load(directory: Paths.packageRoot.appendingPathComponent("Pipelines/catalog").path)
         let base = try #require(catalog.dataset("gongan_household"))
-        func dataset(rules: [String: String]) -> Dataset {
-            Dataset(id: base.id, name: base.name, agency: base.agency, entity: base.entity, file: base.file, format: base.format,
-                    encoding: base.encoding, delimiter: base.delimiter, recordPath: nil, key: base.key, fields: base.fields,
-                    share: base.share, open: base.open, grade: base.grade, frequency: base.frequency, dateForms: base.dateForms,
-                    rules: rules)
-        }
+        func dataset(rules: [String: String]) -> Dataset { base.replacing(rules: rules) }
         // Gender 女 against an odd (male) sequence; birth date differing from the number.
         let input = RecordVerifier.Input(fileID: 1, line: 2, recordIndex: 1,
                                          values: ["321202199803150011", "张三", "女", "01", "1998-03-16", "泰州", "321202", nil])

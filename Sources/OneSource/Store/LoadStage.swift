@@ -1,0 +1,203 @@
+import Foundation
+
+/// The load stage: merges the run's verified records into the base databases, the authoritative source
+/// winning per element, keeping provenance and the history of changed values; records that failed an
+/// error-level rule go to quarantine with their delivered values and reasons instead.
+///
+/// Re-running the stage for a run first undoes that run's earlier load, so the result is the same; it is
+/// refused when a later run has loaded since (its changes are built on this one's).
+public struct LoadStage: Stage {
+    public let name = "load"
+
+    public init() {}
+
+    /// One element's winning value for one key so far.
+    struct Cell {
+        var value: String
+        var fileID: Int64
+        var line: Int
+        /// 0 for the element's authority; then the catalog order of the other datasets.
+        var priority: Int
+    }
+
+    public func run(_ context: StageContext) throws -> StageOutcome {
+        let database = context.database
+        let runID = context.runID
+        let datasets = try context.pipeline.selectedDatasets(in: context.catalog)
+        let selected = Set(datasets.map(\.id))
+        let bases = context.catalog.bases.filter { base in context.catalog.datasets(of: base).contains { selected.contains($0.id) } }
+        let tables = bases.map { BaseTable(base: $0, catalog: context.catalog) }
+        for table in tables { try table.ensure(in: database) }
+        return try database.transaction {
+            if let later = try database.queryScalarInt("SELECT min(run_id) FROM base_loads WHERE run_id > ?", [.integer(runID)]) {
+                throw PipelineError.stageFailed(stage: name, underlying:
+                    "run \(later) loaded the base databases after run \(runID); re-running run \(runID)'s load would undo its work")
+            }
+            try revert(run: runID, tables: tables, database: database)
+            var loaded = 0, records = 0
+            for table in tables {
+                let result = try load(table, datasets: datasets, context: context)
+                loaded += result.records
+                records += result.records
+                context.log.info("\(table.base.id): \(result.records) keys, \(result.inserted) new, \(result.changed) changed (\(result.valuesChanged) values)")
+            }
+            let quarantined = try quarantine(datasets: datasets, context: context)
+            let summary = try database.rows("""
+                SELECT sum(rows_read), sum(rows_rejected) FROM run_files WHERE run_id = ?
+                """, [.integer(runID)]).first
+            let read = Int(summary?[0].integer ?? 0), rejected = Int(summary?[1].integer ?? 0)
+            let accepted = Int(try database.queryScalarInt(
+                "SELECT count(*) FROM (\(datasets.map { "SELECT 1 FROM \(StagingTable.quote("std_" + $0.id)) WHERE run_id = \(runID) AND has_error = 0" }.joined(separator: " UNION ALL ")))") ?? 0)
+            return StageOutcome(recordsIn: read, recordsOut: accepted, rejected: quarantined, hasDefects: quarantined > 0,
+                                message: "read \(read) = loaded \(accepted) + quarantined \(quarantined) + rejected \(rejected); "
+                                    + "\(records) keys in \(tables.count) base tables")
+        }
+    }
+
+    /// Undoes an earlier load of `run`: removes keys it created, restores values it replaced.
+    private func revert(run: Int64, tables: [BaseTable], database: Database) throws {
+        for table in tables {
+            let name = BaseTable.q(table.name)
+            let history = try database.rows("""
+                SELECT record_key, element, old_value, old_file_id, old_line FROM base_history
+                WHERE base = ? AND replaced_by_run = ? ORDER BY history_id DESC
+                """, [.text(table.base.id), .integer(run)])
+            for row in history {
+                guard let element = row[1].text else { continue }
+                try database.run("""
+                    UPDATE \(name) SET \(BaseTable.q(element)) = ?, \(BaseTable.q(element + ":file")) = ?, \(BaseTable.q(element + ":line")) = ?
+                    WHERE record_key = ?
+                    """, [row[2], row[3], row[4], row[0]])
+            }
+            try database.run("DELETE FROM base_history WHERE base = ? AND replaced_by_run = ?", [.text(table.base.id), .integer(run)])
+            try database.run("DELETE FROM \(name) WHERE first_run = ?", [.integer(run)])
+        }
+        try database.run("DELETE FROM base_loads WHERE run_id = ?", [.integer(run)])
+        try database.run("DELETE FROM quarantine WHERE run_id = ?", [.integer(run)])
+    }
+
+    struct LoadResult {
+        var records = 0, inserted = 0, changed = 0, valuesChanged = 0
+    }
+
+    private func load(_ table: BaseTable, datasets: [Dataset], context: StageContext) throws -> LoadResult {
+        let database = context.database
+        let catalog = context.catalog
+        let feeding = catalog.datasets(of: table.base).filter { dataset in datasets.contains { $0.id == dataset.id } }
+        let slot = Dictionary(uniqueKeysWithValues: table.elements.enumerated().map { ($1, $0) })
+        var winners: [String: [Cell?]] = [:]
+        var order: [String] = []
+        for (position, dataset) in feeding.enumerated() {
+            let columns = dataset.fields.map(\.element).filter { slot[$0] != nil }
+            let priorities = columns.map { element -> Int in
+                catalog.element(element)?.authority == dataset.agency ? 0 : position + 1
+            }
+            let select = try database.prepare("""
+                SELECT record_key, file_id, line\(columns.map { ", " + BaseTable.q($0) }.joined())
+                FROM \(StagingTable.quote("std_" + dataset.id)) WHERE run_id = ? AND has_error = 0 ORDER BY staging_rowid
+                """)
+            try select.bind([.integer(context.runID)])
+            while try select.step() {
+                guard let key = select.text(0), !key.isEmpty else { continue }
+                let fileID = select.int64(1), line = select.int(2)
+                var cells = winners[key] ?? {
+                    order.append(key)
+                    return Array(repeating: nil, count: table.elements.count)
+                }()
+                for (index, element) in columns.enumerated() {
+                    guard let value = select.text(3 + index), let target = slot[element] else { continue }
+                    if let current = cells[target], current.priority <= priorities[index] { continue }
+                    cells[target] = Cell(value: value, fileID: fileID, line: line, priority: priorities[index])
+                }
+                winners[key] = cells
+            }
+        }
+        var result = LoadResult()
+        let name = BaseTable.q(table.name)
+        let columnList = table.elements.flatMap { [BaseTable.q($0), BaseTable.q($0 + ":file"), BaseTable.q($0 + ":line")] }
+        let existing = try database.prepare("SELECT \(columnList.joined(separator: ", ")) FROM \(name) WHERE record_key = ?")
+        let insert = try database.prepare("""
+            INSERT INTO \(name) (record_key, first_run, \(columnList.joined(separator: ", ")))
+            VALUES (?, ?\(String(repeating: ", ?", count: columnList.count)))
+            """)
+        let history = try database.prepare("""
+            INSERT INTO base_history (base, record_key, element, old_value, old_file_id, old_line, new_value, new_file_id, new_line,
+                                      replaced_by_run, replaced_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        let now = Clock.now()
+        for key in order {
+            guard let cells = winners[key] else { continue }
+            result.records += 1
+            try existing.bind([.text(key)])
+            if try existing.step() {
+                var assignments: [String] = []
+                var arguments: [SQLValue] = []
+                for (index, element) in table.elements.enumerated() {
+                    guard let cell = cells[index] else { continue }   // not delivered this run: keep what the base has
+                    let old = existing.text(index * 3)
+                    if old == cell.value { continue }                   // same value: keep its original provenance
+                    try history.bind([.text(table.base.id), .text(key), .text(element), .optional(old),
+                                      existing.value(index * 3 + 1), existing.value(index * 3 + 2), .text(cell.value),
+                                      .integer(cell.fileID), .int(cell.line), .integer(context.runID), .text(now)])
+                    try history.run()
+                    assignments.append("\(BaseTable.q(element)) = ?, \(BaseTable.q(element + ":file")) = ?, \(BaseTable.q(element + ":line")) = ?")
+                    arguments += [.text(cell.value), .integer(cell.fileID), .int(cell.line)]
+                }
+                try existing.reset()
+                if !assignments.isEmpty {
+                    result.changed += 1
+                    result.valuesChanged += assignments.count
+                    try database.run("UPDATE \(name) SET \(assignments.joined(separator: ", ")) WHERE record_key = ?", arguments + [.text(key)])
+                }
+            } else {
+                try existing.reset()
+                result.inserted += 1
+                var values: [SQLValue] = [.text(key), .integer(context.runID)]
+                for cell in cells {
+                    if let cell { values += [.text(cell.value), .integer(cell.fileID), .int(cell.line)] } else { values += [.null, .null, .null] }
+                }
+                try insert.bind(values)
+                try insert.run()
+            }
+        }
+        try database.run("INSERT INTO base_loads (run_id, base, records, inserted, changed, values_changed) VALUES (?, ?, ?, ?, ?, ?)",
+                         [.integer(context.runID), .text(table.base.id), .int(result.records), .int(result.inserted),
+                          .int(result.changed), .int(result.valuesChanged)])
+        return result
+    }
+
+    /// Copies the run's records that failed an error-level rule, with their delivered values and reasons.
+    private func quarantine(datasets: [Dataset], context: StageContext) throws -> Int {
+        let database = context.database
+        var count = 0
+        for dataset in datasets {
+            let staging = StagingTable(dataset: dataset)
+            let columns = staging.elementColumns
+            let rows = try database.rows("""
+                SELECT s.staging_rowid, s.file_id, s.line, s.record_index, s.record_key\(columns.map { ", g." + StagingTable.quote($0) }.joined())
+                FROM \(StagingTable.quote("std_" + dataset.id)) s JOIN \(StagingTable.quote(staging.name)) g ON g.rowid = s.staging_rowid
+                WHERE s.run_id = ? AND s.has_error = 1 ORDER BY s.staging_rowid
+                """, [.integer(context.runID)])
+            let reasons = try database.prepare("""
+                SELECT group_concat(message, '；') FROM findings
+                WHERE run_id = ? AND file_id = ? AND record_index = ? AND severity = 'error'
+                """)
+            let insert = try database.prepare("""
+                INSERT INTO quarantine (run_id, dataset_id, file_id, line, record_index, record_key, raw, reasons)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            for row in rows {
+                var raw: [String: String] = [:]
+                for (index, element) in columns.enumerated() { if let value = row[5 + index].text { raw[element] = value } }
+                let json = String(decoding: try JSONSerialization.data(withJSONObject: raw, options: [.sortedKeys]), as: UTF8.self)
+                try reasons.bind([.integer(context.runID), row[1], row[3]])
+                let reason = try reasons.step() ? reasons.text(0) ?? "" : ""
+                try reasons.reset()
+                try insert.bind([.integer(context.runID), .text(dataset.id), row[1], row[2], row[3], row[4], .text(json), .text(reason)])
+                try insert.run()
+                count += 1
+            }
+        }
+        return count
+    }
+}
