@@ -12,11 +12,12 @@ enum Help {
         OPTIONS:
         \(helpOption)
         SUBCOMMANDS:
-          run                     Run a pipeline: ingest the agencies' exports, standardize and verify them.
+          run                     Run a pipeline: ingest, verify, load the base databases, compare, associate.
           stage                   Re-run one stage of an existing run.
           runs                    List runs with their counts.
           summary                 Print the summary of one run.
           findings                List a run's findings (personal data masked).
+          lookup                  What the city knows about one key, and why a record is flagged.
           catalog check           Check the catalog and list every problem.
           inspect                 Read one export with its dataset's reader, without the store.
           standardize             Put values through a standard: canonical form, or why not.
@@ -48,7 +49,7 @@ enum Help {
         USAGE: onesource stage <name> --run <id> [--store <path>] [--threads <n>]
 
         ARGUMENTS:
-          <name>                  The stage: ingest or verify (standardize and verify).
+          <name>                  The stage: ingest, verify (standardize and verify), load, compare or associate.
 
         OPTIONS:
           --run <id>              The run whose stage is re-run (see `onesource runs`).
@@ -131,6 +132,24 @@ enum Help {
           --severity <level>      Only error, warning or notice.
           --limit <n>             At most this many lines (default 100).
         \(storeOption)\(helpOption)
+        """
+
+    static let lookup = """
+        OVERVIEW: Show what the city knows about one key: the base record with the source of every value,
+        every agency's value with its provenance, which value won and why, the history of changes and the
+        findings of the latest run. This is how to answer an agency that asks "why is our record flagged?".
+
+        USAGE: onesource lookup <key> [--reveal] [--store <path>] [--catalog <dir>] [--divisions <file>]
+
+        ARGUMENTS:
+          <key>                   An identity number (18 or 15 digits, full-width, lower-case x), a unified social
+                                  credit code, a licence number or a decision number.
+
+        OPTIONS:
+          --reveal                Show personal data unmasked. Every reveal is recorded in the store (who, host, when).
+        \(storeOption)\(helpOption)
+        Exits 0 when the key is known, 3 when nothing is known about it.
+
         """
 
     static let catalog = """

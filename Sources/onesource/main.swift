@@ -214,6 +214,27 @@ func findingsCommand(_ words: [String]) throws -> ExitCode {
     return .success
 }
 
+func lookupCommand(_ words: [String]) throws -> ExitCode {
+    let arguments = try Arguments(words, valued: ["--store", "--catalog", "--divisions"], flags: ["--reveal"])
+    if arguments.wantsHelp { print(Help.lookup, terminator: ""); return .success }
+    guard arguments.positionals.count == 1 else { throw UsageError("lookup takes exactly one key") }
+    let catalog = try Catalog.load(directory: arguments.value("--catalog") ?? "Pipelines/catalog")
+    let divisions = try DivisionTable.load(path: arguments.value("--divisions") ?? "Pipelines/divisions/gbt2260.tsv")
+    let database = try openStore(arguments)
+    let lookup = RecordLookup(database: database, catalog: catalog, standards: StandardContext(today: CivilDate.of(Date()), divisions: divisions))
+    let key = arguments.positionals[0]
+    let reveal = arguments.has("--reveal")
+    if reveal {
+        try lookup.recordReveal(key: key, command: (["onesource"] + CommandLine.arguments.dropFirst()).joined(separator: " "))
+    }
+    guard let report = try lookup.report(key, reveal: reveal) else {
+        print("nothing known about \(reveal ? key : Masking.mask(key, kind: "id_number")) (tried: \(lookup.candidates(key).map { reveal ? $0 : Masking.mask($0, kind: "id_number") }.joined(separator: ", ")))")
+        return .defects
+    }
+    print(report, terminator: "")
+    return .success
+}
+
 /// The subcommands, with their help text and handler.
 enum Commands {
     static let table: [String: (help: String, run: @Sendable ([String]) throws -> ExitCode)] = [
@@ -225,6 +246,7 @@ enum Commands {
     "inspect": (Help.inspect, inspectCommand),
     "standardize": (Help.standardize, standardizeCommand),
     "findings": (Help.findings, findingsCommand),
+    "lookup": (Help.lookup, lookupCommand),
     ]
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import OneSource
 
 @Suite struct CLITests {
     @Test func helpPrintsTheSectionsAndExitsZero() throws {
@@ -69,6 +70,22 @@ import Testing
         #expect(lines[0].range(of: #"\t\d{6}\*{8}[0-9X]{4}\t记录键“\d{6}\*{8}[0-9X]{4}”与第502行重复$"#, options: .regularExpression) != nil)
         #expect(lines[1] == "行政审批局/行政许可.csv:383\terror\tunique_key\tshenpi\tJY3321283000101\t记录键“JY3321283000101”与第102行重复")
         #expect(lines[2] == "2 of 2 finding(s) shown; personal data masked")
+        // lookup: masked by default; --reveal shows the values and is recorded.
+        let key = try #require(try Store.open(path: store).queryScalarText(
+            "SELECT record_key FROM findings WHERE rule_id = 'matches_authority' AND line = 14"))
+        let masked = try runBinary(["lookup", key, "--store", store])
+        #expect(masked.status == 0)
+        #expect(masked.stdout.hasPrefix("自然人基础库 (base_persons) · 公民身份号码 \(Masking.mask(key, kind: "id_number"))\n"))
+        #expect(!masked.stdout.contains(key))
+        #expect(masked.stdout.contains("[error] compare/matches_authority → 泰州市人力资源和社会保障局 人社局/社保参保.csv:14: 姓名"))
+        #expect(masked.stdout.hasSuffix("(personal data masked; --reveal shows it and is recorded)\n"))
+        let revealed = try runBinary(["lookup", key, "--reveal", "--store", store])
+        #expect(revealed.stdout.contains(key))
+        let reveals = try Store.open(path: store).rows("SELECT lookup_key, command FROM reveals")
+        #expect(reveals == [[.text(key), .text("onesource lookup \(key) --reveal --store \(store)")]])
+        let unknown = try runBinary(["lookup", "91110000600037341L", "--store", store])
+        #expect(unknown.status == 3)
+        #expect(unknown.stdout == "nothing known about 911100********341L (tried: 911100********341L)\n")
         let badPipeline = try runBinary(["run", "/nonexistent.json", "--store", store])
         #expect(badPipeline.status == 2)
         #expect(badPipeline.stderr == "Error: pipeline definition /nonexistent.json: file not found\n")

@@ -33,6 +33,8 @@ public struct RunSummary: Sendable {
     public let files: [FileLine]
     public let rejections: [RejectionLine]
     public let totalRejections: Int
+    /// Records quarantined by the load stage (nil when it has not run).
+    public let quarantined: Int?
 
     public var totalRead: Int { files.reduce(0) { $0 + $1.read } }
     public var totalStaged: Int { files.reduce(0) { $0 + $1.staged } }
@@ -68,8 +70,13 @@ public struct RunSummary: Sendable {
             FindingLine(dataset: $0[0].text ?? "", errors: Int($0[1].integer ?? 0), warnings: Int($0[2].integer ?? 0),
                         notices: Int($0[3].integer ?? 0))
         }
-        return RunSummary(run: run, findings: findings, stages: try ledger.stages(of: runID), files: files, rejections: rejections,
-                          totalRejections: Int(count))
+        let stages = try ledger.stages(of: runID)
+        var quarantined: Int?
+        if stages.contains(where: { $0.stage == "load" && $0.status.hasPrefix("done") }) {
+            quarantined = Int(try database.queryScalarInt("SELECT count(*) FROM quarantine WHERE run_id = ?", [.integer(runID)]) ?? 0)
+        }
+        return RunSummary(run: run, findings: findings, stages: stages, files: files, rejections: rejections,
+                          totalRejections: Int(count), quarantined: quarantined)
     }
 
     /// The summary as plain text for a terminal or a log file. It names files, lines and fields, never values.
@@ -94,6 +101,9 @@ public struct RunSummary: Sendable {
             }
             let check = reconciles ? "reconciles" : "DOES NOT RECONCILE"
             out += "Rows: read \(totalRead) = staged \(totalStaged) + rejected \(totalRejected) (\(check))\n"
+            if let quarantined {
+                out += "Records: read \(totalRead) = loaded \(totalStaged - quarantined) + quarantined \(quarantined) + rejected \(totalRejected)\n"
+            }
         }
         if !findings.isEmpty {
             out += "Findings (onesource findings --run \(run.id) lists them):\n"

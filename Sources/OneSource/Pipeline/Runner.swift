@@ -54,6 +54,7 @@ public struct Runner {
         let stage = try stage(name)
         let catalog = try Catalog.load(directory: pipeline.catalogDirectory)
         let context = StageContext(database: database, catalog: catalog, pipeline: pipeline, runID: runID, log: log, threads: threads)
+        try stage.preflight(context)
         log.info("run \(runID): re-running stage \(name)")
         if try execute(stage, context) {
             try ledger.invalidateAfter(runID, name)

@@ -46,7 +46,13 @@ public struct StageOutcome: Sendable, Equatable {
 /// output for the run in one transaction, so re-running it by hand is safe.
 public protocol Stage: Sendable {
     var name: String { get }
+    /// Refuses a re-run that would do harm, before anything is recorded (default: none).
+    func preflight(_ context: StageContext) throws
     func run(_ context: StageContext) throws -> StageOutcome
+}
+
+extension Stage {
+    public func preflight(_ context: StageContext) throws {}
 }
 
 /// Where stages say what they are doing; the CLI prints it, tests collect it.

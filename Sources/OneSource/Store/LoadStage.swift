@@ -20,6 +20,14 @@ public struct LoadStage: Stage {
         var priority: Int
     }
 
+    /// A run's load can be redone only while no later run has loaded on top of it.
+    public func preflight(_ context: StageContext) throws {
+        if let later = try context.database.queryScalarInt("SELECT min(run_id) FROM base_loads WHERE run_id > ?", [.integer(context.runID)]) {
+            throw PipelineError.stageFailed(stage: name, underlying:
+                "run \(later) loaded the base databases after run \(context.runID); re-running run \(context.runID)'s load would undo its work")
+        }
+    }
+
     public func run(_ context: StageContext) throws -> StageOutcome {
         let database = context.database
         let runID = context.runID
@@ -29,10 +37,7 @@ public struct LoadStage: Stage {
         let tables = bases.map { BaseTable(base: $0, catalog: context.catalog) }
         for table in tables { try table.ensure(in: database) }
         return try database.transaction {
-            if let later = try database.queryScalarInt("SELECT min(run_id) FROM base_loads WHERE run_id > ?", [.integer(runID)]) {
-                throw PipelineError.stageFailed(stage: name, underlying:
-                    "run \(later) loaded the base databases after run \(runID); re-running run \(runID)'s load would undo its work")
-            }
+            try preflight(context)
             try revert(run: runID, tables: tables, database: database)
             var loaded = 0, records = 0
             for table in tables {
