@@ -54,39 +54,56 @@ public struct CompareStage: Stage {
                 if let key = row[0].text { authorityKeys.insert(key) }
             }
         }
-        // Authoritative values per element: element -> key -> (value, dataset).
-        var authority: [String: [String: (value: String, dataset: Dataset)]] = [:]
+        // Only elements some other agency also delivers are compared, so only those authoritative values are kept.
+        var compared: [String: [String]] = [:]   // dataset id -> elements it is compared on
+        var wanted: [String] = []
         for dataset in datasets {
-            let owned = dataset.fields.map(\.element).filter { catalog.element($0)?.authority == dataset.agency && $0 != base.key }
+            let elements = dataset.fields.map(\.element).filter { element in
+                element != base.key && catalog.element(element).map { $0.authority != dataset.agency } == true
+                    && datasets.contains { $0.agency == catalog.element(element)?.authority && $0.fields.contains { $0.element == element } }
+            }
+            compared[dataset.id] = elements
+            for element in elements where !wanted.contains(element) { wanted.append(element) }
+        }
+        let slot = Dictionary(uniqueKeysWithValues: wanted.enumerated().map { ($1, $0) })
+        // Authoritative values: key -> one value per wanted element, with the index of the dataset that gave it.
+        var authority: [String: AuthorityValues] = [:]
+        for (position, dataset) in datasets.enumerated() {
+            let owned = wanted.filter { element in
+                catalog.element(element)?.authority == dataset.agency && dataset.fields.contains { $0.element == element }
+            }
             guard !owned.isEmpty else { continue }
             for row in try read(dataset, elements: owned, context: context) {
+                var entry = authority.removeValue(forKey: row.key) ?? AuthorityValues(values: Array(repeating: nil, count: wanted.count),
+                                                                   sources: Array(repeating: -1, count: wanted.count))
                 for (index, element) in owned.enumerated() {
-                    guard let value = row.values[index], authority[element]?[row.key] == nil else { continue }
-                    authority[element, default: [:]][row.key] = (value, dataset)
+                    guard let value = row.values[index], let target = slot[element], entry.values[target] == nil else { continue }
+                    entry.values[target] = value
+                    entry.sources[target] = Int16(position)
                 }
+                authority[row.key] = entry
             }
         }
         var findings: [Finding] = []
         var records = 0
-        // votes[element][key][value] = agencies that delivered `value` against the authority.
-        var votes: [String: [String: [String: [String]]]] = [:]
+        // votes[(element, key)][value] = agencies that delivered `value` against the authority.
+        var votes: [String: [String: [String]]] = [:]
         var voteOrder: [(String, String)] = []
         for dataset in datasets {
-            let compared = dataset.fields.map(\.element).filter {
-                $0 != base.key && catalog.element($0).map { $0.authority != dataset.agency } == true && authority[$0] != nil
-            }
-            let rows = try read(dataset, elements: compared, context: context)
+            let elements = compared[dataset.id] ?? []
+            let rows = try read(dataset, elements: elements, context: context)
             records += rows.count
-            let parallel = CompareStage.compareInParallel(rows, dataset: dataset, elements: compared, authority: authority,
-                                                          catalog: catalog, threads: context.threads)
-            findings += parallel
+            findings += CompareStage.compareInParallel(rows, dataset: dataset, elements: elements.map { slot[$0]! }, names: elements,
+                                                       authority: authority, datasets: datasets, catalog: catalog, threads: context.threads)
             for row in rows {
-                for (index, element) in compared.enumerated() {
-                    guard let value = row.values[index], let truth = authority[element]?[row.key], truth.value != value else { continue }
-                    if votes[element]?[row.key] == nil { voteOrder.append((element, row.key)) }
-                    var agencies = votes[element, default: [:]][row.key, default: [:]][value, default: []]
+                guard let entry = authority[row.key] else { continue }
+                for (index, element) in elements.enumerated() {
+                    guard let value = row.values[index], let truth = entry.values[slot[element]!], truth != value else { continue }
+                    let voteKey = element + "\u{1F}" + row.key
+                    if votes[voteKey] == nil { voteOrder.append((element, row.key)) }
+                    var agencies = votes[voteKey, default: [:]][value, default: []]
                     if !agencies.contains(dataset.agency) { agencies.append(dataset.agency) }
-                    votes[element, default: [:]][row.key, default: [:]][value] = agencies
+                    votes[voteKey, default: [:]][value] = agencies
                 }
             }
             // A key the authority does not have: the dataset's policy says how serious that is.
@@ -105,14 +122,16 @@ public struct CompareStage: Stage {
         // The authority may be the one that is wrong: two or more agencies agree on another value.
         if let rule = book["authority_outvoted"] {
             for (element, key) in voteOrder {
-                guard let truth = authority[element]?[key], let candidates = votes[element]?[key] else { continue }
+                guard let entry = authority[key], let target = slot[element], let truth = entry.values[target],
+                      let candidates = votes[element + "\u{1F}" + key] else { continue }
+                let source = datasets[Int(entry.sources[target])]
                 for (value, agencies) in candidates.sorted(by: { $0.key < $1.key }) where agencies.count >= 2 {
                     let names = agencies.map { catalog.agency($0)?.name ?? $0 }.joined(separator: "、")
                     findings.append(Finding(
-                        ruleID: rule.id, dimension: rule.dimension, severity: rule.severity, agency: truth.dataset.agency,
-                        datasetID: truth.dataset.id, recordKey: key, element: element, observed: truth.value, expected: value,
+                        ruleID: rule.id, dimension: rule.dimension, severity: rule.severity, agency: source.agency,
+                        datasetID: source.id, recordKey: key, element: element, observed: truth, expected: value,
                         reason: names, fileID: nil, line: nil, recordIndex: nil,
-                        message: rule.render(element: catalog.element(element)?.name, observed: truth.value, expected: value, reason: names)))
+                        message: rule.render(element: catalog.element(element)?.name, observed: truth, expected: value, reason: names)))
                 }
             }
         }
@@ -138,22 +157,25 @@ public struct CompareStage: Stage {
 
     /// Compares rows with the authority's values on `threads` threads, in key partitions of the row list;
     /// findings come back in row order whatever the thread count.
-    static func compareInParallel(_ rows: [Row], dataset: Dataset, elements: [String],
-                                  authority: [String: [String: (value: String, dataset: Dataset)]],
+    static func compareInParallel(_ rows: [Row], dataset: Dataset, elements: [Int], names: [String],
+                                  authority: [String: AuthorityValues], datasets: [Dataset],
                                   catalog: Catalog, threads: Int) -> [Finding] {
         guard !elements.isEmpty, let rule = catalog.ruleBook["matches_authority"] else { return [] }
         let lookup = AuthorityLookup(values: authority)
+        let sourceNames = datasets.map { "\(catalog.agency($0.agency)?.name ?? $0.agency)（\($0.name)）" }
+        let elementNames = names.map { catalog.element($0)?.name }
         @Sendable func work(_ slice: ArraySlice<Row>) -> [Finding] {
             var out: [Finding] = []
             for row in slice {
-                for (index, element) in elements.enumerated() {
-                    guard let value = row.values[index], let truth = lookup.values[element]?[row.key], truth.value != value else { continue }
-                    let source = "\(catalog.agency(truth.dataset.agency)?.name ?? truth.dataset.agency)（\(truth.dataset.name)）"
+                guard let entry = lookup.values[row.key] else { continue }
+                for (index, target) in elements.enumerated() {
+                    guard let value = row.values[index], let truth = entry.values[target], truth != value else { continue }
+                    let source = sourceNames[Int(entry.sources[target])]
                     out.append(Finding(
                         ruleID: rule.id, dimension: rule.dimension, severity: rule.severity, agency: dataset.agency,
-                        datasetID: dataset.id, recordKey: row.key, element: element, observed: value, expected: truth.value,
+                        datasetID: dataset.id, recordKey: row.key, element: names[index], observed: value, expected: truth,
                         reason: source, fileID: row.fileID, line: row.line, recordIndex: row.recordIndex,
-                        message: rule.render(element: catalog.element(element)?.name, observed: value, expected: truth.value, reason: source)))
+                        message: rule.render(element: elementNames[index], observed: value, expected: truth, reason: source)))
                 }
             }
             return out
@@ -169,7 +191,13 @@ public struct CompareStage: Stage {
     }
 }
 
+/// The authority's values for one key: one per compared element, and which dataset gave each.
+struct AuthorityValues: Sendable {
+    var values: [String?]
+    var sources: [Int16]
+}
+
 /// The authority's values, shared read-only by the comparing threads.
 struct AuthorityLookup: Sendable {
-    let values: [String: [String: (value: String, dataset: Dataset)]]
+    let values: [String: AuthorityValues]
 }

@@ -66,10 +66,11 @@ public struct Runner {
     private func execute(_ stage: any Stage, _ context: StageContext) throws -> Bool {
         let ledger = RunLedger(database: database)
         try ledger.stageStarted(context.runID, stage.name)
+        let started = Date()
         do {
             let outcome = try stage.run(context)
             try ledger.stageFinished(context.runID, stage.name, outcome)
-            log.info("stage \(stage.name): \(outcome.message ?? "done")")
+            log.info("stage \(stage.name): \(outcome.message ?? "done") (\(String(format: "%.2f", Date().timeIntervalSince(started))) s)")
             return true
         } catch {
             try ledger.stageFailed(context.runID, stage.name, "\(error)")

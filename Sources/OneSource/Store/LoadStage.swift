@@ -11,13 +11,13 @@ public struct LoadStage: Stage {
 
     public init() {}
 
-    /// One element's winning value for one key so far.
+    /// One element's winning value for one key so far (kept small: there are millions).
     struct Cell {
         var value: String
-        var fileID: Int64
-        var line: Int
+        var fileID: UInt32
+        var line: UInt32
         /// 0 for the element's authority; then the catalog order of the other datasets.
-        var priority: Int
+        var priority: UInt8
     }
 
     /// A run's load can be redone only while no later run has loaded on top of it.
@@ -102,19 +102,24 @@ public struct LoadStage: Stage {
                 FROM \(StagingTable.quote("std_" + dataset.id)) WHERE run_id = ? AND has_error = 0 ORDER BY staging_rowid
                 """)
             try select.bind([.integer(context.runID)])
+            let width = table.elements.count
             while try select.step() {
                 guard let key = select.text(0), !key.isEmpty else { continue }
-                let fileID = select.int64(1), line = select.int(2)
-                var cells = winners[key] ?? {
+                let fileID = UInt32(truncatingIfNeeded: select.int64(1)), line = UInt32(truncatingIfNeeded: select.int(2))
+                var index = winners.index(forKey: key)
+                if index == nil {
                     order.append(key)
-                    return Array(repeating: nil, count: table.elements.count)
-                }()
-                for (index, element) in columns.enumerated() {
-                    guard let value = select.text(3 + index), let target = slot[element] else { continue }
-                    if let current = cells[target], current.priority <= priorities[index] { continue }
-                    cells[target] = Cell(value: value, fileID: fileID, line: line, priority: priorities[index])
+                    winners[key] = Array(repeating: nil, count: width)
+                    index = winners.index(forKey: key)
                 }
-                winners[key] = cells
+                guard let index else { continue }
+                for (column, element) in columns.enumerated() {
+                    guard let value = select.text(3 + column), let target = slot[element] else { continue }
+                    let priority = UInt8(min(priorities[column], 255))
+                    // Mutated in place: copying each key's array out and back would double the work.
+                    if let current = winners.values[index][target], current.priority <= priority { continue }
+                    winners.values[index][target] = Cell(value: value, fileID: fileID, line: line, priority: priority)
+                }
             }
         }
         var result = LoadResult()
@@ -143,10 +148,10 @@ public struct LoadStage: Stage {
                     if old == cell.value { continue }                   // same value: keep its original provenance
                     try history.bind([.text(table.base.id), .text(key), .text(element), .optional(old),
                                       existing.value(index * 3 + 1), existing.value(index * 3 + 2), .text(cell.value),
-                                      .integer(cell.fileID), .int(cell.line), .integer(context.runID), .text(now)])
+                                      .integer(Int64(cell.fileID)), .int(Int(cell.line)), .integer(context.runID), .text(now)])
                     try history.run()
                     assignments.append("\(BaseTable.q(element)) = ?, \(BaseTable.q(element + ":file")) = ?, \(BaseTable.q(element + ":line")) = ?")
-                    arguments += [.text(cell.value), .integer(cell.fileID), .int(cell.line)]
+                    arguments += [.text(cell.value), .integer(Int64(cell.fileID)), .int(Int(cell.line))]
                 }
                 try existing.reset()
                 if !assignments.isEmpty {
@@ -159,7 +164,7 @@ public struct LoadStage: Stage {
                 result.inserted += 1
                 var values: [SQLValue] = [.text(key), .integer(context.runID)]
                 for cell in cells {
-                    if let cell { values += [.text(cell.value), .integer(cell.fileID), .int(cell.line)] } else { values += [.null, .null, .null] }
+                    if let cell { values += [.text(cell.value), .integer(Int64(cell.fileID)), .int(Int(cell.line))] } else { values += [.null, .null, .null] }
                 }
                 try insert.bind(values)
                 try insert.run()

@@ -194,13 +194,14 @@ struct SampleCity {
         let catalog = try Catalog.load(directory: city.catalog.path)
         let dataset = try #require(catalog.dataset("renshe_insured"))
         let truth = try #require(catalog.dataset("gongan_household"))
-        var authority: [String: [String: (value: String, dataset: Dataset)]] = ["person.name": [:]]
-        for i in 0..<3000 { authority["person.name"]?["k\(i)"] = ("y", truth) }
-        let serial = CompareStage.compareInParallel(rows, dataset: dataset, elements: ["person.name"], authority: authority, catalog: catalog, threads: 1)
+        var authority: [String: AuthorityValues] = [:]
+        for i in 0..<3000 { authority["k\(i)"] = AuthorityValues(values: ["y"], sources: [0]) }
+        let serial = CompareStage.compareInParallel(rows, dataset: dataset, elements: [0], names: ["person.name"], authority: authority,
+                                                    datasets: [truth], catalog: catalog, threads: 1)
         #expect(serial.count == 1000)
         for threads in [2, 3, 8] {
-            #expect(CompareStage.compareInParallel(rows, dataset: dataset, elements: ["person.name"], authority: authority,
-                                                   catalog: catalog, threads: threads) == serial)
+            #expect(CompareStage.compareInParallel(rows, dataset: dataset, elements: [0], names: ["person.name"], authority: authority,
+                                                   datasets: [truth], catalog: catalog, threads: threads) == serial)
         }
     }
 
