@@ -18,6 +18,7 @@ enum Help {
           summary                 Print the summary of one run.
           findings                List a run's findings (personal data masked).
           lookup                  What the city knows about one key, and why a record is flagged.
+          calendar                Working days: add N working days to a date, or check dates.
           catalog check           Check the catalog and list every problem.
           inspect                 Read one export with its dataset's reader, without the store.
           standardize             Put values through a standard: canonical form, or why not.
@@ -149,6 +150,24 @@ enum Help {
           --reveal                Show personal data unmasked. Every reveal is recorded in the store (who, host, when).
         \(storeOption)\(helpOption)
         Exits 0 when the key is known, 3 when nothing is known about it.
+
+        """
+
+    static let calendar = """
+        OVERVIEW: The official working-day calendar (weekends, holidays and 调休 working days from the State
+        Council notices, one file per year under Pipelines/calendar/).
+
+        USAGE: onesource calendar add <date> <n> [--calendar <dir>]
+               onesource calendar check <date> ... [--calendar <dir>]
+
+        SUBCOMMANDS:
+          add                     Print the date <n> working days after <date> (counting from the day after).
+          check                   Print, per date, whether it is a working day and why.
+
+        OPTIONS:
+          --calendar <dir>        The calendar folder (default: Pipelines/calendar).
+        \(helpOption)
+        A date in a year with no calendar file is an error naming the year (exit 1).
 
         """
 

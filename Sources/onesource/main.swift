@@ -235,6 +235,39 @@ func lookupCommand(_ words: [String]) throws -> ExitCode {
     return .success
 }
 
+func calendarCommand(_ words: [String]) throws -> ExitCode {
+    let arguments = try Arguments(words, valued: ["--calendar"], flags: [])
+    if arguments.wantsHelp { print(Help.calendar, terminator: ""); return .success }
+    guard let sub = arguments.positionals.first else { throw UsageError("calendar needs a subcommand: add or check") }
+    let calendar = try WorkingDayCalendar.load(directory: arguments.value("--calendar") ?? "Pipelines/calendar")
+    func date(_ text: String) throws -> CivilDate {
+        guard let value = CivilDate(iso: text) else { throw UsageError("\(text) is not a date like 2026-09-24") }
+        return value
+    }
+    do {
+        switch sub {
+        case "add":
+            guard arguments.positionals.count == 3, let n = Int(arguments.positionals[2]), n >= 0 else {
+                throw UsageError("calendar add takes a date and a number of working days")
+            }
+            print(try calendar.adding(workingDays: n, to: try date(arguments.positionals[1])))
+        case "check":
+            guard arguments.positionals.count > 1 else { throw UsageError("calendar check takes one or more dates") }
+            for text in arguments.positionals.dropFirst() {
+                let day = try date(text)
+                let kind = try calendar.kind(of: day)
+                print("\(day)\t\(["周一", "周二", "周三", "周四", "周五", "周六", "周日"][day.weekday])\t\(kind.isWorkingDay ? "working" : "off")\t\(kind.description)")
+            }
+        default:
+            throw UsageError("unknown calendar subcommand \(sub)")
+        }
+    } catch let error as CalendarError {
+        printError(error.description)
+        return .failure
+    }
+    return .success
+}
+
 /// The subcommands, with their help text and handler.
 enum Commands {
     static let table: [String: (help: String, run: @Sendable ([String]) throws -> ExitCode)] = [
@@ -247,6 +280,7 @@ enum Commands {
     "standardize": (Help.standardize, standardizeCommand),
     "findings": (Help.findings, findingsCommand),
     "lookup": (Help.lookup, lookupCommand),
+    "calendar": (Help.calendar, calendarCommand),
     ]
 }
 

@@ -121,4 +121,21 @@ import Testing
         #expect(String(decoding: data, as: UTF8.self) == "13912345678\t去除了国家代码+86；去除了分隔符\n0523-86881234\t补充了区号0523\n")
         #expect(process.terminationStatus == 0)
     }
+
+    @Test func calendarAnswersWhenATaskIsDue() throws {
+        let add = try runBinary(["calendar", "add", "2026-09-24", "7"])
+        #expect(add.status == 0)
+        #expect(add.stdout == "2026-10-12\n")
+        let check = try runBinary(["calendar", "check", "2026-10-01", "2026-10-10", "2026-10-12", "2026-11-29"])
+        #expect(check.stdout == """
+            2026-10-01\t周四\toff\t休息日（国庆节）
+            2026-10-10\t周六\tworking\t工作日（国庆节调休上班）
+            2026-10-12\t周一\tworking\t工作日
+            2026-11-29\t周日\toff\t休息日（周末）
+
+            """)
+        let missing = try runBinary(["calendar", "check", "2027-01-04"])
+        #expect(missing.status == 1)
+        #expect(missing.stderr == "Error: no working-day calendar for 2027: add Pipelines/calendar/2027.json from the State Council's holiday notice\n")
+    }
 }
