@@ -12,13 +12,14 @@ enum Help {
         OPTIONS:
         \(helpOption)
         SUBCOMMANDS:
-          run                     Run a pipeline: ingest, verify, load the base databases, compare, associate.
+          run                     Run a pipeline: ingest, verify, load the base databases, compare, associate, rectify.
           stage                   Re-run one stage of an existing run.
           runs                    List runs with their counts.
           summary                 Print the summary of one run.
           findings                List a run's findings (personal data masked).
           lookup                  What the city knows about one key, and why a record is flagged.
           calendar                Working days: add N working days to a date, or check dates.
+          tasks                   Rectification tasks: list, show, export per agency, import replies, summary.
           catalog check           Check the catalog and list every problem.
           inspect                 Read one export with its dataset's reader, without the store.
           standardize             Put values through a standard: canonical form, or why not.
@@ -50,7 +51,7 @@ enum Help {
         USAGE: onesource stage <name> --run <id> [--store <path>] [--threads <n>]
 
         ARGUMENTS:
-          <name>                  The stage: ingest, verify (standardize and verify), load, compare or associate.
+          <name>                  The stage: ingest, verify (standardize and verify), load, compare, associate or rectify.
 
         OPTIONS:
           --run <id>              The run whose stage is re-run (see `onesource runs`).
@@ -169,6 +170,33 @@ enum Help {
         \(helpOption)
         A date in a year with no calendar file is an error naming the year (exit 1).
 
+        """
+
+    static let tasks = """
+        OVERVIEW: Rectification tasks (整改任务, measures art. 12 and 26): made by the rectify stage from findings,
+        due in 7 working days; open → 已更正 / 有异议 (agency replies) → 已核销 when a later run no longer finds
+        the problem, or reopened when it does.
+
+        USAGE: onesource tasks list [--agency <code>] [--status <s>] [--rule <id>] [--overdue] [--limit <n>]
+               onesource tasks show <id>
+               onesource tasks export --agency <code> --out <dir>
+               onesource tasks import-replies <file.csv|file.json>
+               onesource tasks summary
+
+        SUBCOMMANDS:
+          list                    Tasks, one per line (status: open, corrected, disputed, resolved, reopened).
+          show                    One task with every change of status.
+          export                  The agency's unresolved tasks as <dir>/<agency>/tasks.csv (UTF-8 with BOM, for Excel)
+                                  and tasks.json, in Chinese. Record keys of other agencies' records are masked.
+          import-replies          Apply replies: 任务编号, 答复 (已更正 / 有异议), 理由, 答复人, 答复时间 (or task_id,
+                                  reply, reason, who, when). Bad rows are listed with their line; good rows apply.
+          summary                 Per agency: tasks, open, overdue, corrected, disputed, resolved, on time, median days.
+
+        OPTIONS:
+          --today <date>          The date overdue is judged on (default: today in Beijing).
+          --catalog <dir>         The catalog (default: Pipelines/catalog).
+          --calendar <dir>        The working-day calendar (default: Pipelines/calendar).
+        \(storeOption)\(helpOption)
         """
 
     static let catalog = """

@@ -268,6 +268,78 @@ func calendarCommand(_ words: [String]) throws -> ExitCode {
     return .success
 }
 
+func tasksCommand(_ words: [String]) throws -> ExitCode {
+    let arguments = try Arguments(words, valued: ["--store", "--catalog", "--calendar", "--agency", "--status", "--rule", "--out",
+                                                  "--today", "--limit"], flags: ["--overdue"])
+    if arguments.wantsHelp { print(Help.tasks, terminator: ""); return .success }
+    guard let sub = arguments.positionals.first else { throw UsageError("tasks needs a subcommand: list, show, export, import-replies, summary") }
+    let catalog = try Catalog.load(directory: arguments.value("--catalog") ?? "Pipelines/catalog")
+    let calendar = try WorkingDayCalendar.load(directory: arguments.value("--calendar") ?? "Pipelines/calendar")
+    var today = CivilDate.of(Date())
+    if let text = arguments.value("--today") {
+        guard let date = CivilDate(iso: text) else { throw UsageError("--today takes a date like 2026-12-09") }
+        today = date
+    }
+    if let agency = arguments.value("--agency"), catalog.agency(agency) == nil {
+        throw UsageError("unknown agency \(agency) (agencies: \(catalog.agencies.map(\.code).joined(separator: ", ")))")
+    }
+    let database = try openStore(arguments)
+    let book = TaskBook(database: database, catalog: catalog, calendar: calendar)
+    switch sub {
+    case "list":
+        let filter = TaskBook.Filter(agency: arguments.value("--agency"), status: arguments.value("--status"), rule: arguments.value("--rule"),
+                                     overdueOn: arguments.has("--overdue") ? today : nil,
+                                     limit: arguments.value("--limit") == nil ? 1000 : Int(try arguments.integer("--limit")))
+        let tasks = try book.list(filter)
+        let rows = tasks.map { task -> [String] in
+            let dataset = catalog.dataset(task.dataset)
+            let key = Masking.maskKey(task.recordKey, kinds: dataset?.key.map { catalog.element($0)?.personal } ?? [])
+            return [String(task.id), task.agency, task.rule, task.dataset, key, task.status + (task.isOverdue(today: today) ? " (overdue)" : ""),
+                    task.dueOn, task.location]
+        }
+        print(TextTable.render(header: ["task", "agency", "rule", "dataset", "key", "status", "due", "where"], rows: rows, rightAligned: [0]),
+              terminator: "")
+        print("\(tasks.count) task(s); personal data masked")
+    case "show":
+        guard arguments.positionals.count == 2, let id = Int64(arguments.positionals[1]) else { throw UsageError("tasks show takes a task id") }
+        guard let task = try book.task(id) else { printError(TaskError.noSuchTask(id).description); return .failure }
+        let element = catalog.element(task.element)
+        let kinds = catalog.dataset(task.dataset)?.key.map { catalog.element($0)?.personal } ?? []
+        print("任务 \(task.id) · \(TaskBook.statusNames[task.status] ?? task.status)\(task.isOverdue(today: today) ? "（已逾期）" : "")")
+        print("  单位: \(catalog.agency(task.agency)?.name ?? task.agency)")
+        print("  规则: \(task.rule) (\(task.severity))")
+        print("  数据集: \(catalog.dataset(task.dataset)?.name ?? task.dataset) · \(task.location)")
+        print("  记录键: \(Masking.maskKey(task.recordKey, kinds: kinds))")
+        print("  字段: \(element?.name ?? task.element)")
+        print("  报送值: \(task.observed.map { Masking.mask($0, kind: element?.personal) } ?? "—")")
+        print("  期望值: \(task.expected.map { Masking.mask($0, kind: element?.personal) } ?? "—")\(task.expectedSource.map { "（\($0)）" } ?? "")")
+        print("  说明: \(book.maskedMessage(task))")
+        print("  下发: \(task.issuedOn)  截止: \(task.dueOn)\(task.resolvedOn.map { "  核销: \($0)" } ?? "")")
+        if let reply = task.reply { print("  答复: \(reply)\(task.replyReason.map { "（\($0)）" } ?? "")") }
+        print("  历史:")
+        for event in try book.history(id) {
+            print("    \(event.at)\(event.run.map { " run \($0)" } ?? "")  \(event.from ?? "—") → \(event.to)  \(event.note ?? "")")
+        }
+    case "export":
+        guard let agency = arguments.value("--agency"), let out = arguments.value("--out") else {
+            throw UsageError("tasks export needs --agency and --out")
+        }
+        for path in try book.export(agency: agency, to: out, today: today) { print(path) }
+    case "import-replies":
+        guard arguments.positionals.count == 2 else { throw UsageError("tasks import-replies takes a file") }
+        let outcome = try ReplyImport(database: database).run(path: arguments.positionals[1])
+        print("\(outcome.applied.count) repl(ies) applied, \(outcome.rejected.count) row(s) rejected")
+        for rejection in outcome.rejected { print("  \(arguments.positionals[1]):\(rejection.line ?? 0): \(rejection.field.map { "[\($0)] " } ?? "")\(rejection.reason)") }
+        return outcome.rejected.isEmpty ? .success : .defects
+    case "summary":
+        print(TextTable.render(header: TaskBook.accountabilityHeader, rows: try book.accountability(today: today),
+                               rightAligned: Set(1...8)), terminator: "")
+    default:
+        throw UsageError("unknown tasks subcommand \(sub)")
+    }
+    return .success
+}
+
 /// The subcommands, with their help text and handler.
 enum Commands {
     static let table: [String: (help: String, run: @Sendable ([String]) throws -> ExitCode)] = [
@@ -281,6 +353,7 @@ enum Commands {
     "findings": (Help.findings, findingsCommand),
     "lookup": (Help.lookup, lookupCommand),
     "calendar": (Help.calendar, calendarCommand),
+    "tasks": (Help.tasks, tasksCommand),
     ]
 }
 

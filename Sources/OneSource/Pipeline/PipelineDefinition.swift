@@ -16,6 +16,13 @@ public struct PipelineDefinition: Sendable, Equatable {
     public let datasets: [String]?
     /// Absolute path of the GB/T 2260 division table.
     public let divisionTable: String
+    /// Absolute path of the working-day calendar folder.
+    public let calendarDirectory: String
+    /// Findings at or above this severity become rectification tasks.
+    public let taskThreshold: Severity
+    /// Working days an agency has to rectify (measures art. 12: 7), per rule where the definition says so.
+    public let dueWorkingDays: Int
+    public let ruleDueWorkingDays: [String: Int]
     /// The definition's JSON text, stored with every run.
     public let text: String
 
@@ -42,7 +49,7 @@ public struct PipelineDefinition: Sendable, Equatable {
         } catch {
             throw PipelineError.invalidDefinition(path: path, message: "$: not valid JSON: \(error.localizedDescription)")
         }
-        let allowed: Set<String> = ["name", "catalog", "dataRoot", "stages", "datasets", "divisions", "description"]
+        let allowed: Set<String> = ["name", "catalog", "dataRoot", "stages", "datasets", "divisions", "calendar", "tasks", "description"]
         for key in object.keys.sorted() where !allowed.contains(key) {
             throw PipelineError.invalidDefinition(path: path, message: "$.\(key): unknown property")
         }
@@ -62,6 +69,35 @@ public struct PipelineDefinition: Sendable, Equatable {
             }
             datasets = list
         }
+        var threshold = Severity.error
+        var due = 7
+        var ruleDue: [String: Int] = [:]
+        if let tasks = object["tasks"] {
+            guard let map = tasks as? [String: Any] else {
+                throw PipelineError.invalidDefinition(path: path, message: "$.tasks: an object with minimumSeverity, dueWorkingDays, ruleDueWorkingDays")
+            }
+            for key in map.keys.sorted() where !["minimumSeverity", "dueWorkingDays", "ruleDueWorkingDays"].contains(key) {
+                throw PipelineError.invalidDefinition(path: path, message: "$.tasks.\(key): unknown property")
+            }
+            if let text = map["minimumSeverity"] {
+                guard let value = (text as? String).flatMap(Severity.init(rawValue:)) else {
+                    throw PipelineError.invalidDefinition(path: path, message: "$.tasks.minimumSeverity: error, warning or notice")
+                }
+                threshold = value
+            }
+            if let days = map["dueWorkingDays"] {
+                guard let value = days as? Int, value > 0 else {
+                    throw PipelineError.invalidDefinition(path: path, message: "$.tasks.dueWorkingDays: a positive whole number")
+                }
+                due = value
+            }
+            if let perRule = map["ruleDueWorkingDays"] {
+                guard let value = perRule as? [String: Int], value.values.allSatisfy({ $0 > 0 }) else {
+                    throw PipelineError.invalidDefinition(path: path, message: "$.tasks.ruleDueWorkingDays: rule id -> positive whole number")
+                }
+                ruleDue = value
+            }
+        }
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
         func resolve(_ relative: String) -> String {
             URL(fileURLWithPath: relative, relativeTo: folder).standardizedFileURL.path
@@ -70,6 +106,8 @@ public struct PipelineDefinition: Sendable, Equatable {
                                   catalogDirectory: resolve(try string("catalog")),
                                   dataRoot: resolve(try string("dataRoot")), stages: stages, datasets: datasets,
                                   divisionTable: resolve(object["divisions"] as? String ?? "divisions/gbt2260.tsv"),
+                                  calendarDirectory: resolve(object["calendar"] as? String ?? "calendar"),
+                                  taskThreshold: threshold, dueWorkingDays: due, ruleDueWorkingDays: ruleDue,
                                   text: String(decoding: data, as: UTF8.self))
     }
 }

@@ -7,6 +7,7 @@ public struct Runner {
         "load": LoadStage(),
         "compare": CompareStage(),
         "associate": AssociateStage(),
+        "rectify": RectifyStage(),
     ]
 
     public let database: Database

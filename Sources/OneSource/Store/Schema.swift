@@ -135,6 +135,52 @@ public enum Schema {
             command     TEXT NOT NULL
         );
         """,
+        // 4: rectification tasks and their life.
+        """
+        CREATE TABLE tasks (
+            task_id     INTEGER PRIMARY KEY,
+            identity    TEXT NOT NULL UNIQUE,
+            rule_id     TEXT NOT NULL,
+            agency      TEXT NOT NULL,
+            dataset_id  TEXT NOT NULL,
+            record_key  TEXT NOT NULL,
+            element     TEXT NOT NULL,
+            severity    TEXT NOT NULL,
+            status      TEXT NOT NULL CHECK (status IN ('open', 'corrected', 'disputed', 'resolved', 'reopened')),
+            observed    TEXT,
+            expected    TEXT,
+            expected_source TEXT,
+            message     TEXT NOT NULL,
+            path        TEXT,
+            line        INTEGER,
+            first_run   INTEGER NOT NULL,
+            last_seen_run INTEGER NOT NULL,
+            issued_on   TEXT NOT NULL,
+            due_on      TEXT NOT NULL,
+            resolved_on TEXT,
+            resolved_run INTEGER,
+            reply       TEXT,
+            reply_reason TEXT,
+            reply_by    TEXT,
+            reply_at    TEXT,
+            previous    TEXT
+        );
+        CREATE INDEX tasks_by_agency ON tasks(agency, status);
+        CREATE TABLE task_events (
+            event_id    INTEGER PRIMARY KEY,
+            task_id     INTEGER NOT NULL REFERENCES tasks(task_id),
+            run_id      INTEGER,
+            at          TEXT NOT NULL,
+            from_status TEXT,
+            to_status   TEXT NOT NULL,
+            note        TEXT
+        );
+        CREATE INDEX task_events_by_task ON task_events(task_id);
+        CREATE TABLE rectify_runs (
+            run_id      INTEGER PRIMARY KEY,
+            rectified_at TEXT NOT NULL
+        );
+        """,
     ]
 
     /// The schema version this build writes.

@@ -14,9 +14,11 @@ struct SampleCity {
         try FileManager.default.copyItem(at: Paths.packageRoot.appendingPathComponent("SampleData"), to: data)
         try FileManager.default.copyItem(at: Paths.packageRoot.appendingPathComponent("Pipelines/catalog"), to: catalog)
         let divisions = Paths.packageRoot.appendingPathComponent("Pipelines/divisions/gbt2260.tsv").path
+        let calendar = Paths.packageRoot.appendingPathComponent("Pipelines/calendar").path
         try """
-            {"name": "nightly", "catalog": "catalog", "dataRoot": "data", "divisions": "\(divisions)",
-             "stages": ["ingest", "verify", "load", "compare", "associate"]}
+            {"name": "nightly", "catalog": "catalog", "dataRoot": "data", "divisions": "\(divisions)", "calendar": "\(calendar)",
+             "stages": ["ingest", "verify", "load", "compare", "associate", "rectify"],
+             "tasks": {"minimumSeverity": "error", "dueWorkingDays": 7, "ruleDueWorkingDays": {"benefit_after_death": 3}}}
             """.write(to: pipeline, atomically: true, encoding: .utf8)
     }
 
