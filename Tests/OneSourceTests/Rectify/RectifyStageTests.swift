@@ -163,4 +163,22 @@ import Testing
         #expect(renshe.allSatisfy { $0[12] == "否" })
         #expect(throws: TaskError.self) { try book.export(agency: "nobody", to: out, today: CivilDate(iso: "2026-12-01")!) }
     }
+
+    @Test func accountabilityCountsPerAgency() throws {
+        let city = try SampleCity()
+        let database = try store()
+        let first = try city.run(database)
+        try city.edit("data/信用办/行政处罚.ndjson") { $0.replacingOccurrences(of: "\"20250229\"", with: "\"20250228\"") }
+        _ = try city.run(database)
+        // Make the resolution 3 working days after issue: issued Monday 2026-11-23, resolved Thursday 2026-11-26.
+        try database.run("UPDATE tasks SET issued_on = '2026-11-23', due_on = '2026-12-02' WHERE first_run = ?", [.integer(first)])
+        try database.run("UPDATE tasks SET resolved_on = '2026-11-26' WHERE status = 'resolved'")
+        let catalog = try Catalog.load(directory: city.catalog.path)
+        let book = TaskBook(database: database, catalog: catalog,
+                            calendar: try WorkingDayCalendar.load(directory: Paths.packageRoot.appendingPathComponent("Pipelines/calendar").path))
+        let rows = try book.accountability(today: CivilDate(iso: "2026-12-03")!)
+        #expect(rows.first { $0[0] == "泰州市社会信用体系建设领导小组办公室（信用办）" } == ["泰州市社会信用体系建设领导小组办公室（信用办）", "4", "3", "3", "0", "0", "1", "1", "3"])
+        #expect(rows.first { $0[0] == "泰州市公安局" } == ["泰州市公安局", "12", "12", "12", "0", "0", "0", "0", "—"])
+        #expect(rows.count == 7)
+    }
 }
