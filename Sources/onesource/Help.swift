@@ -12,7 +12,7 @@ enum Help {
         OPTIONS:
         \(helpOption)
         SUBCOMMANDS:
-          run                     Run a pipeline: ingest, verify, load the base databases, compare, associate, rectify.
+          run                     Run a pipeline: ingest, verify, load, compare, associate, rectify, report.
           stage                   Re-run one stage of an existing run.
           runs                    List runs with their counts.
           summary                 Print the summary of one run.
@@ -20,6 +20,7 @@ enum Help {
           lookup                  What the city knows about one key, and why a record is flagged.
           calendar                Working days: add N working days to a date, or check dates.
           tasks                   Rectification tasks: list, show, export per agency, import replies, summary.
+          report                  Quality reports of a run (HTML, JSON, CSV), for the city and each agency.
           catalog check           Check the catalog and list every problem.
           inspect                 Read one export with its dataset's reader, without the store.
           standardize             Put values through a standard: canonical form, or why not.
@@ -51,7 +52,7 @@ enum Help {
         USAGE: onesource stage <name> --run <id> [--store <path>] [--threads <n>]
 
         ARGUMENTS:
-          <name>                  The stage: ingest, verify (standardize and verify), load, compare, associate or rectify.
+          <name>                  The stage: ingest, verify (standardize and verify), load, compare, associate, rectify or report.
 
         OPTIONS:
           --run <id>              The run whose stage is re-run (see `onesource runs`).
@@ -196,6 +197,20 @@ enum Help {
           --today <date>          The date overdue is judged on (default: today in Beijing).
           --catalog <dir>         The catalog (default: Pipelines/catalog).
           --calendar <dir>        The working-day calendar (default: Pipelines/calendar).
+        \(storeOption)\(helpOption)
+        """
+
+    static let report = """
+        OVERVIEW: Measure a run's data quality per agency, dataset and GB/T 36344 dimension and write the reports:
+        city.html / city.json, agency-<code>.html / .json (self-contained, Chinese, printable) and metrics.csv.
+        Personal data in the reports is masked.
+
+        USAGE: onesource report --run <id> --out <dir> [--agency <code>] [--store <path>]
+
+        OPTIONS:
+          --run <id>              The run.
+          --out <dir>             Where to write the reports.
+          --agency <code>         Only this agency's report (and its metrics).
         \(storeOption)\(helpOption)
         """
 

@@ -340,6 +340,26 @@ func tasksCommand(_ words: [String]) throws -> ExitCode {
     return .success
 }
 
+func reportCommand(_ words: [String]) throws -> ExitCode {
+    let arguments = try Arguments(words, valued: ["--store", "--run", "--agency", "--out"], flags: [])
+    if arguments.wantsHelp { print(Help.report, terminator: ""); return .success }
+    guard arguments.positionals.isEmpty else { throw UsageError("report takes no arguments") }
+    guard let out = arguments.value("--out") else { throw UsageError("--out is required") }
+    let runID = try arguments.integer("--run")
+    let database = try openStore(arguments)
+    let run = try RunLedger(database: database).run(runID)
+    let pipeline = try PipelineDefinition.parse(data: Data(run.definition.utf8), path: run.pipelinePath)
+    let catalog = try Catalog.load(directory: pipeline.catalogDirectory)
+    if let agency = arguments.value("--agency"), catalog.agency(agency) == nil {
+        throw UsageError("unknown agency \(agency) (agencies: \(catalog.agencies.map(\.code).joined(separator: ", ")))")
+    }
+    try database.transaction {
+        try QualityMetrics.compute(database, catalog: catalog, datasets: try pipeline.selectedDatasets(in: catalog), run: runID)
+    }
+    for path in try ReportStage.write(database, catalog: catalog, run: runID, agency: arguments.value("--agency"), to: out) { print(path) }
+    return .success
+}
+
 /// The subcommands, with their help text and handler.
 enum Commands {
     static let table: [String: (help: String, run: @Sendable ([String]) throws -> ExitCode)] = [
@@ -354,6 +374,7 @@ enum Commands {
     "lookup": (Help.lookup, lookupCommand),
     "calendar": (Help.calendar, calendarCommand),
     "tasks": (Help.tasks, tasksCommand),
+    "report": (Help.report, reportCommand),
     ]
 }
 

@@ -56,10 +56,10 @@ import Testing
         #expect(again.stdout.contains("  verify       pending — inputs changed when ingest was re-run; re-run this stage\n"))
         #expect(again.stdout.contains("  associate    pending — inputs changed when ingest was re-run; re-run this stage\n"))
         #expect(again.stdout.contains("Rows: read 3238 = staged 3235 + rejected 3 (reconciles)\n"))
-        for stage in ["verify", "load", "compare", "associate"] {
+        for stage in ["verify", "load", "compare", "associate", "rectify"] {
             #expect(try runBinary(["stage", stage, "--run", "1", "--store", store]).stdout.contains("Run 1 · pipeline nightly · incomplete\n"))
         }
-        let associate = try runBinary(["stage", "rectify", "--run", "1", "--store", store])
+        let associate = try runBinary(["stage", "report", "--run", "1", "--store", store])
         #expect(associate.status == 3)
         #expect(associate.stdout.contains("Run 1 · pipeline nightly · done_with_defects\n"))
         let findings = try runBinary(["findings", "--run", "1", "--rule", "unique_key", "--store", store])

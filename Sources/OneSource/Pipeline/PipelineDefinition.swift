@@ -18,6 +18,8 @@ public struct PipelineDefinition: Sendable, Equatable {
     public let divisionTable: String
     /// Absolute path of the working-day calendar folder.
     public let calendarDirectory: String
+    /// Absolute path of the folder the report stage writes into.
+    public let reportsDirectory: String
     /// Findings at or above this severity become rectification tasks.
     public let taskThreshold: Severity
     /// Working days an agency has to rectify (measures art. 12: 7), per rule where the definition says so.
@@ -49,7 +51,7 @@ public struct PipelineDefinition: Sendable, Equatable {
         } catch {
             throw PipelineError.invalidDefinition(path: path, message: "$: not valid JSON: \(error.localizedDescription)")
         }
-        let allowed: Set<String> = ["name", "catalog", "dataRoot", "stages", "datasets", "divisions", "calendar", "tasks", "description"]
+        let allowed: Set<String> = ["name", "catalog", "dataRoot", "stages", "datasets", "divisions", "calendar", "tasks", "reports", "description"]
         for key in object.keys.sorted() where !allowed.contains(key) {
             throw PipelineError.invalidDefinition(path: path, message: "$.\(key): unknown property")
         }
@@ -107,6 +109,7 @@ public struct PipelineDefinition: Sendable, Equatable {
                                   dataRoot: resolve(try string("dataRoot")), stages: stages, datasets: datasets,
                                   divisionTable: resolve(object["divisions"] as? String ?? "divisions/gbt2260.tsv"),
                                   calendarDirectory: resolve(object["calendar"] as? String ?? "calendar"),
+                                  reportsDirectory: resolve(object["reports"] as? String ?? "../var/reports"),
                                   taskThreshold: threshold, dueWorkingDays: due, ruleDueWorkingDays: ruleDue,
                                   text: String(decoding: data, as: UTF8.self))
     }

@@ -8,6 +8,7 @@ public struct Runner {
         "compare": CompareStage(),
         "associate": AssociateStage(),
         "rectify": RectifyStage(),
+        "report": ReportStage(),
     ]
 
     public let database: Database

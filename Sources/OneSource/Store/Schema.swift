@@ -181,6 +181,32 @@ public enum Schema {
             rectified_at TEXT NOT NULL
         );
         """,
+        // 5: quality measurements per run, kept so trends can be drawn.
+        """
+        CREATE TABLE quality_metrics (
+            run_id      INTEGER NOT NULL REFERENCES runs(run_id),
+            agency      TEXT NOT NULL,
+            dataset_id  TEXT NOT NULL,
+            dimension   TEXT NOT NULL,
+            numerator   INTEGER NOT NULL,
+            denominator INTEGER NOT NULL,
+            PRIMARY KEY (run_id, dataset_id, dimension)
+        );
+        CREATE TABLE quality_deliveries (
+            run_id      INTEGER NOT NULL REFERENCES runs(run_id),
+            dataset_id  TEXT NOT NULL,
+            status      TEXT NOT NULL,
+            delivered_on TEXT,
+            age_days    INTEGER,
+            allowed_days INTEGER NOT NULL,
+            late        INTEGER NOT NULL,
+            duplicate_of_run INTEGER,
+            records     INTEGER NOT NULL,
+            previous_records INTEGER,
+            sharp_change INTEGER NOT NULL,
+            PRIMARY KEY (run_id, dataset_id)
+        );
+        """,
     ]
 
     /// The schema version this build writes.

@@ -48,7 +48,9 @@ public struct FindingListing {
             let expected = row[11].text.map { Masking.mask($0, kind: kind) }
             let ruleID = row[3].text ?? ""
             var message = row[12].text ?? ""
-            if let rule = catalog.ruleBook[ruleID], kind != nil || ruleID == "unique_key" {
+            if let association = catalog.associations.first(where: { $0.id == ruleID }), kind != nil {
+                message = association.render(observed: observed, expected: expected, reason: row[13].text)
+            } else if let rule = catalog.ruleBook[ruleID], kind != nil || ruleID == "unique_key" {
                 // Re-rendered with masked values. Reasons name positions and check characters, never the value.
                 let maskedKey = Masking.maskKey(row[8].text ?? "", kinds: keyKinds)
                 message = rule.render(element: element?.name, observed: ruleID == "unique_key" ? maskedKey : observed,

@@ -17,7 +17,7 @@ struct SampleCity {
         let calendar = Paths.packageRoot.appendingPathComponent("Pipelines/calendar").path
         try """
             {"name": "nightly", "catalog": "catalog", "dataRoot": "data", "divisions": "\(divisions)", "calendar": "\(calendar)",
-             "stages": ["ingest", "verify", "load", "compare", "associate", "rectify"],
+             "stages": ["ingest", "verify", "load", "compare", "associate", "rectify", "report"], "reports": "reports",
              "tasks": {"minimumSeverity": "error", "dueWorkingDays": 7, "ruleDueWorkingDays": {"benefit_after_death": 3}}}
             """.write(to: pipeline, atomically: true, encoding: .utf8)
     }

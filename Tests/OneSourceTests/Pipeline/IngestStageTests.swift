@@ -57,7 +57,7 @@ import Testing
         try runner.rerun(stage: "ingest", run: runID)
         #expect(try counts() == before)
         #expect(try RunSummary.load(database, run: runID).reconciles)
-        #expect(throws: PipelineError.self) { try runner.rerun(stage: "report", run: runID) }
+        #expect(throws: PipelineError.self) { try runner.rerun(stage: "publish", run: runID) }
         #expect(throws: StoreError.self) { try runner.rerun(stage: "ingest", run: 999) }
     }
 

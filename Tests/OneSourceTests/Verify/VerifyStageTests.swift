@@ -129,7 +129,7 @@ import Testing
         #expect(try database.queryScalarInt("SELECT count(*) FROM findings WHERE run_id = ?", [.integer(runID)]) == 0)
         #expect(try database.queryScalarInt("SELECT count(*) FROM std_gongan_household") == 0)
         #expect(try RunLedger(database: database).stages(of: runID).map(\.status)
-                == ["done_with_defects", "pending", "pending", "pending", "pending", "pending"])
+                == ["done_with_defects", "pending", "pending", "pending", "pending", "pending", "pending"])
         #expect(try RunLedger(database: database).run(runID).status == "incomplete")
         try runner.rerun(stage: "verify", run: runID)
         #expect(try findings(database, runID) == VerifyStageTests.sampleFindings)

@@ -1,0 +1,164 @@
+import Foundation
+
+/// The content of one quality report (the whole city, or one agency) for one run: scores by dimension,
+/// the trend over the last runs, the rules that fail most with masked examples, tasks and deliveries.
+/// Rendered as HTML and JSON from the same values.
+public struct QualityReport {
+    public struct Metric: Sendable {
+        public let dimension: String
+        public let numerator: Int
+        public let denominator: Int
+        public var ratio: Double { denominator == 0 ? 1 : Double(numerator) / Double(denominator) }
+    }
+
+    public struct DatasetScore: Sendable {
+        public let id: String
+        public let name: String
+        public let agency: String
+        public let metrics: [Metric]
+        public var score: Double { QualityMetrics.score(Dictionary(uniqueKeysWithValues: metrics.map { ($0.dimension, $0.ratio) })) }
+    }
+
+    public struct RuleCount: Sendable {
+        public let rule: String
+        public let name: String
+        public let dimension: String
+        public let severity: String
+        public let count: Int
+        public let examples: [String]
+    }
+
+    public struct Delivery: Sendable {
+        public let dataset: String
+        public let name: String
+        public let status: String
+        public let deliveredOn: String?
+        public let ageDays: Int?
+        public let allowedDays: Int
+        public let late: Bool
+        public let duplicateOf: Int64?
+        public let records: Int
+        public let previousRecords: Int?
+        public let sharpChange: Bool
+    }
+
+    public let title: String
+    public let agency: Agency?
+    public let runID: Int64
+    public let runDate: String
+    public let datasets: [DatasetScore]
+    public let trend: [(run: Int64, date: String, score: Double)]
+    public let rules: [RuleCount]
+    public let tasks: [String: Int]
+    public let deliveries: [Delivery]
+
+    /// The scope's score: the mean of its datasets' scores.
+    public var score: Double { datasets.isEmpty ? 0 : datasets.map(\.score).reduce(0, +) / Double(datasets.count) }
+
+    /// Sums of each dimension's numerators and denominators over the scope.
+    public var totals: [Metric] {
+        QualityMetrics.measured.map { dimension in
+            let metrics = datasets.flatMap(\.metrics).filter { $0.dimension == dimension }
+            return Metric(dimension: dimension, numerator: metrics.reduce(0) { $0 + $1.numerator },
+                          denominator: metrics.reduce(0) { $0 + $1.denominator })
+        }
+    }
+
+    /// Builds the report of `agency` (nil: the whole city) for `run`, from stored metrics, findings and tasks.
+    public static func build(_ database: Database, catalog: Catalog, run runID: Int64, agency code: String?) throws -> QualityReport {
+        let run = try RunLedger(database: database).run(runID)
+        let agency = code.flatMap { catalog.agency($0) }
+        func datasetScores(_ run: Int64) throws -> [DatasetScore] {
+            var byDataset: [String: [Metric]] = [:]
+            var order: [String] = []
+            for row in try database.rows("""
+                SELECT dataset_id, dimension, numerator, denominator FROM quality_metrics WHERE run_id = ? \(code == nil ? "" : "AND agency = ?")
+                ORDER BY dataset_id
+                """, code == nil ? [.integer(run)] : [.integer(run), .text(code!)]) {
+                let id = row[0].text ?? ""
+                if byDataset[id] == nil { order.append(id) }
+                byDataset[id, default: []].append(Metric(dimension: row[1].text ?? "", numerator: Int(row[2].integer ?? 0),
+                                                         denominator: Int(row[3].integer ?? 0)))
+            }
+            return order.map { id in
+                let metrics = QualityMetrics.measured.compactMap { dimension in byDataset[id]?.first { $0.dimension == dimension } }
+                return DatasetScore(id: id, name: catalog.dataset(id)?.name ?? id, agency: catalog.dataset(id)?.agency ?? "", metrics: metrics)
+            }
+        }
+        let datasets = try datasetScores(runID)
+        var trend: [(Int64, String, Double)] = []
+        for row in try database.rows("SELECT DISTINCT run_id FROM quality_metrics WHERE run_id <= ? ORDER BY run_id DESC LIMIT 10", [.integer(runID)]).reversed() {
+            guard let id = row[0].integer else { continue }
+            let scores = try datasetScores(id)
+            guard !scores.isEmpty else { continue }
+            trend.append((id, String(try RunLedger(database: database).run(id).date.description), scores.map(\.score).reduce(0, +) / Double(scores.count)))
+        }
+        // The rules that fail most, with masked examples.
+        var rules: [RuleCount] = []
+        let counts = try database.rows("""
+            SELECT rule_id, dimension, max(severity), count(*) FROM findings WHERE run_id = ? \(code == nil ? "" : "AND agency = ?")
+            GROUP BY rule_id, dimension ORDER BY count(*) DESC, rule_id LIMIT 10
+            """, code == nil ? [.integer(runID)] : [.integer(runID), .text(code!)])
+        for row in counts {
+            let rule = row[0].text ?? ""
+            let name = catalog.ruleBook[rule]?.name ?? catalog.associations.first { $0.id == rule }?.name ?? rule
+            let examples = try FindingListing.load(database, catalog: catalog, run: runID, filter: .init(rule: rule, limit: 50)).lines
+                .filter { code == nil || $0.agency == code }.prefix(3).map(\.message)
+            rules.append(RuleCount(rule: rule, name: name, dimension: row[1].text ?? "", severity: row[2].text ?? "",
+                                   count: Int(row[3].integer ?? 0), examples: Array(examples)))
+        }
+        // Tasks as of the run's date.
+        var tasks: [String: Int] = ["open": 0, "overdue": 0, "corrected": 0, "disputed": 0, "resolved": 0]
+        for row in try database.rows("""
+            SELECT status, due_on < ? AS late, count(*) FROM tasks \(code == nil ? "" : "WHERE agency = ?") GROUP BY status, late
+            """, code == nil ? [.text(run.date.description)] : [.text(run.date.description), .text(code!)]) {
+            let status = row[0].text ?? "", count = Int(row[2].integer ?? 0)
+            let key = status == "reopened" ? "open" : status
+            tasks[key, default: 0] += count
+            if (status == "open" || status == "reopened") && row[1].integer == 1 { tasks["overdue", default: 0] += count }
+        }
+        let deliveries = try database.rows("""
+            SELECT d.dataset_id, d.status, d.delivered_on, d.age_days, d.allowed_days, d.late, d.duplicate_of_run, d.records,
+                   d.previous_records, d.sharp_change FROM quality_deliveries d WHERE d.run_id = ? ORDER BY d.dataset_id
+            """, [.integer(runID)]).filter { code == nil || catalog.dataset($0[0].text ?? "")?.agency == code }.map { row in
+            Delivery(dataset: row[0].text ?? "", name: catalog.dataset(row[0].text ?? "")?.name ?? "", status: row[1].text ?? "",
+                     deliveredOn: row[2].text, ageDays: row[3].integer.map(Int.init), allowedDays: Int(row[4].integer ?? 0),
+                     late: row[5].integer == 1, duplicateOf: row[6].integer, records: Int(row[7].integer ?? 0),
+                     previousRecords: row[8].integer.map(Int.init), sharpChange: row[9].integer == 1)
+        }
+        let title = agency.map { "\($0.name) 数据质量报告" } ?? "泰州市公共数据质量报告"
+        return QualityReport(title: title, agency: agency, runID: runID, runDate: run.date.description, datasets: datasets,
+                             trend: trend, rules: rules, tasks: tasks, deliveries: deliveries)
+    }
+
+    /// The same content for machines.
+    public func json() throws -> Data {
+        func round(_ value: Double) -> Double { (value * 100).rounded() / 100 }
+        let object: [String: Any] = [
+            "title": title,
+            "agency": agency.map { ["code": $0.code, "name": $0.name] } ?? NSNull(),
+            "run": ["id": runID, "date": runDate],
+            "score": round(score),
+            "weights": QualityMetrics.scoreWeights,
+            "dimensions": totals.map { ["dimension": $0.dimension, "name": QualityMetrics.chineseNames[$0.dimension] ?? "",
+                                        "numerator": $0.numerator, "denominator": $0.denominator, "ratio": round($0.ratio)] },
+            "datasets": datasets.map { dataset in
+                ["id": dataset.id, "name": dataset.name, "agency": dataset.agency, "score": round(dataset.score),
+                 "metrics": dataset.metrics.map { ["dimension": $0.dimension, "numerator": $0.numerator, "denominator": $0.denominator,
+                                                   "ratio": round($0.ratio)] }] as [String: Any]
+            },
+            "trend": trend.map { ["run": $0.run, "date": $0.date, "score": round($0.score)] as [String: Any] },
+            "rules": rules.map { ["rule": $0.rule, "name": $0.name, "dimension": $0.dimension, "severity": $0.severity,
+                                  "count": $0.count, "examples": $0.examples] as [String: Any] },
+            "tasks": tasks,
+            "deliveries": deliveries.map { delivery in
+                ["dataset": delivery.dataset, "name": delivery.name, "status": delivery.status,
+                 "deliveredOn": delivery.deliveredOn ?? NSNull(), "ageDays": delivery.ageDays ?? NSNull(),
+                 "allowedDays": delivery.allowedDays, "late": delivery.late, "duplicateOfRun": delivery.duplicateOf ?? NSNull(),
+                 "records": delivery.records, "previousRecords": delivery.previousRecords ?? NSNull(),
+                 "sharpChange": delivery.sharpChange] as [String: Any]
+            },
+        ]
+        return try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+    }
+}

@@ -1,0 +1,49 @@
+import Foundation
+
+/// The report stage: measures the run's quality (stored per run for trends) and writes the reports: one
+/// HTML and JSON for the city, one per agency, and the metrics as CSV, into `<reports>/run-<id>/`.
+public struct ReportStage: Stage {
+    public let name = "report"
+
+    public init() {}
+
+    public func run(_ context: StageContext) throws -> StageOutcome {
+        let datasets = try context.pipeline.selectedDatasets(in: context.catalog)
+        let folder = (context.pipeline.reportsDirectory as NSString).appendingPathComponent("run-\(context.runID)")
+        try context.database.transaction {
+            try QualityMetrics.compute(context.database, catalog: context.catalog, datasets: datasets, run: context.runID)
+        }
+        let files = try ReportStage.write(context.database, catalog: context.catalog, run: context.runID, agency: nil, to: folder)
+        return StageOutcome(recordsIn: 0, recordsOut: files.count, rejected: 0, hasDefects: false,
+                            message: "\(files.count) files in \(folder) (open \(folder)/city.html)")
+    }
+
+    /// Writes the city's report and each agency's (or only `agency`'s), and metrics.csv; returns the paths.
+    public static func write(_ database: Database, catalog: Catalog, run runID: Int64, agency: String?, to folder: String) throws -> [String] {
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        var written: [String] = []
+        func save(_ report: QualityReport, _ stem: String) throws {
+            let html = (folder as NSString).appendingPathComponent(stem + ".html")
+            let json = (folder as NSString).appendingPathComponent(stem + ".json")
+            try Data(HTMLReport.render(report, catalog: catalog).utf8).write(to: URL(fileURLWithPath: html))
+            try report.json().write(to: URL(fileURLWithPath: json))
+            written += [html, json]
+        }
+        if agency == nil { try save(try QualityReport.build(database, catalog: catalog, run: runID, agency: nil), "city") }
+        for code in catalog.agencies.map(\.code) where agency == nil || agency == code {
+            try save(try QualityReport.build(database, catalog: catalog, run: runID, agency: code), "agency-\(code)")
+        }
+        var rows: [[String]] = [["run", "agency", "dataset", "dimension", "numerator", "denominator", "ratio"]]
+        for row in try database.rows("""
+            SELECT run_id, agency, dataset_id, dimension, numerator, denominator FROM quality_metrics WHERE run_id = ? \(agency == nil ? "" : "AND agency = ?")
+            ORDER BY agency, dataset_id, dimension
+            """, agency == nil ? [.integer(runID)] : [.integer(runID), .text(agency!)]) {
+            let numerator = row[4].integer ?? 0, denominator = row[5].integer ?? 0
+            rows.append(row.map(\.description) + [String(format: "%.4f", denominator == 0 ? 1 : Double(numerator) / Double(denominator))])
+        }
+        let csv = (folder as NSString).appendingPathComponent("metrics.csv")
+        try Data(TaskBook.csv(rows)).write(to: URL(fileURLWithPath: csv))
+        written.append(csv)
+        return written
+    }
+}
