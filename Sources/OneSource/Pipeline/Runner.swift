@@ -45,8 +45,12 @@ public struct Runner {
         return runID
     }
 
+    /// Other names people use for a stage: standardization and verification are one stage.
+    static let aliases = ["standardize": "verify"]
+
     /// Re-runs one stage of an existing run, replacing that stage's output for the run.
-    public func rerun(stage name: String, run runID: Int64) throws {
+    public func rerun(stage requested: String, run runID: Int64) throws {
+        let name = Runner.aliases[requested] ?? requested
         let ledger = RunLedger(database: database)
         let record = try ledger.run(runID)
         let pipeline = try PipelineDefinition.parse(data: Data(record.definition.utf8), path: record.pipelinePath)
