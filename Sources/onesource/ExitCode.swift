@@ -10,4 +10,6 @@ enum ExitCode: Int32 {
     case defects = 3
     /// The command was called wrongly.
     case usage = 64
+    /// Another onesource process is writing to the store; try again later (EX_TEMPFAIL).
+    case busy = 75
 }

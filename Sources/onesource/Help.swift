@@ -21,13 +21,15 @@ enum Help {
           calendar                Working days: add N working days to a date, or check dates.
           tasks                   Rectification tasks: list, show, export per agency, import replies, summary.
           report                  Quality reports of a run (HTML, JSON, CSV), for the city and each agency.
+          audit                   The audit trail: runs, stages, input files, exports, replies, reveals.
           catalog check           Check the catalog and list every problem.
           inspect                 Read one export with its dataset's reader, without the store.
           standardize             Put values through a standard: canonical form, or why not.
           help <subcommand>       Show help for a subcommand.
 
         EXIT CODES: 0 success, 1 could not run, 2 invalid catalog or pipeline, 3 ran but found
-          defects (rejected rows, missing or unreadable files), 64 usage error.
+          defects (rejected rows, missing or unreadable files, error findings), 64 usage error,
+          75 another process is writing to the store.
 
         """
 
@@ -35,12 +37,15 @@ enum Help {
         OVERVIEW: Run a pipeline definition: a new run in the store, every stage in order.
 
         USAGE: onesource run <pipeline.json> [--store <path>] [--threads <n>]
+               onesource run --resume <id> [--store <path>] [--threads <n>]
 
         ARGUMENTS:
           <pipeline.json>         A pipeline definition, e.g. Pipelines/nightly.json.
 
         OPTIONS:
+          --resume <id>           Continue an interrupted run from its first unfinished stage.
         \(storeOption)\(threadsOption)\(helpOption)
+        Only one process writes to a store at a time: a second one is refused (exit 75) with the holder named.
         Prints the run summary: files read, rows staged and rejected, and the first rejected rows.
         Exits 0 when clean, 3 when rows were rejected or files were missing, 1 when it could not run.
 
@@ -211,6 +216,21 @@ enum Help {
           --run <id>              The run.
           --out <dir>             Where to write the reports.
           --agency <code>         Only this agency's report (and its metrics).
+        \(storeOption)\(helpOption)
+        """
+
+    static let audit = """
+        OVERVIEW: Query the append-only audit trail (measures art. 23): every run, stage, input file (path, size,
+        SHA-256), task export, reply import, report and reveal of personal data, with who, on which host and when.
+
+        USAGE: onesource audit [--since <date>] [--until <date>] [--dataset <id>] [--sha256 <hash>] [--key <key>] [--store <path>]
+
+        OPTIONS:
+          --since, --until <date> Only entries on or after / on or before these dates (Beijing time).
+          --dataset <id>          Only entries about this dataset.
+          --sha256 <hash>         Only entries about the file with this content.
+          --key <key>             The files that delivered this record key, and the reveals of it.
+          --limit <n>             At most this many entries (default 500).
         \(storeOption)\(helpOption)
         """
 

@@ -20,6 +20,15 @@ func openStore(_ arguments: Arguments) throws -> Database {
     try Store.open(path: arguments.value("--store") ?? Store.defaultPath)
 }
 
+/// Takes the store's writer lock for a command that writes; says so when it took over a stale one.
+func writerLock(_ arguments: Arguments, _ purpose: String) throws -> WriterLock {
+    let lock = try WriterLock(storePath: arguments.value("--store") ?? Store.defaultPath, purpose: purpose)
+    if let stale = lock.clearedStale {
+        FileHandle.standardError.write(Data("onesource: cleared a stale lock left by a process that is gone (\(stale))\n".utf8))
+    }
+    return lock
+}
+
 func exitCode(forRunStatus status: String) -> ExitCode {
     switch status {
     case "done": return .success
@@ -29,14 +38,25 @@ func exitCode(forRunStatus status: String) -> ExitCode {
 }
 
 func runCommand(_ words: [String]) throws -> ExitCode {
-    let arguments = try Arguments(words, valued: ["--store", "--threads"], flags: [])
+    let arguments = try Arguments(words, valued: ["--store", "--threads", "--resume"], flags: [])
     if arguments.wantsHelp { print(Help.run, terminator: ""); return .success }
-    guard arguments.positionals.count == 1 else { throw UsageError("run takes exactly one pipeline definition") }
-    let pipeline = try PipelineDefinition.load(path: arguments.positionals[0])
+    let lock = try writerLock(arguments, "onesource run \(words.joined(separator: " "))")
     let database = try openStore(arguments)
-    let runID = try Runner(database: database, log: ConsoleLog(), threads: try threads(arguments)).run(pipeline)
+    let runner = Runner(database: database, log: ConsoleLog(), threads: try threads(arguments))
+    let runID: Int64
+    if arguments.value("--resume") != nil {
+        guard arguments.positionals.isEmpty else { throw UsageError("run --resume takes a run id and no pipeline") }
+        runID = try arguments.integer("--resume")
+        lock.update("resuming run \(runID)")
+        try runner.resume(run: runID)
+    } else {
+        guard arguments.positionals.count == 1 else { throw UsageError("run takes exactly one pipeline definition") }
+        let pipeline = try PipelineDefinition.load(path: arguments.positionals[0])
+        runID = try runner.run(pipeline)
+    }
     let summary = try RunSummary.load(database, run: runID)
     print(summary.render(), terminator: "")
+    withExtendedLifetime(lock) {}
     return exitCode(forRunStatus: summary.run.status)
 }
 
@@ -45,6 +65,8 @@ func stageCommand(_ words: [String]) throws -> ExitCode {
     if arguments.wantsHelp { print(Help.stage, terminator: ""); return .success }
     guard arguments.positionals.count == 1 else { throw UsageError("stage takes exactly one stage name") }
     let runID = try arguments.integer("--run")
+    let lock = try writerLock(arguments, "onesource stage \(arguments.positionals[0]) --run \(runID)")
+    defer { withExtendedLifetime(lock) {} }
     let database = try openStore(arguments)
     try Runner(database: database, log: ConsoleLog(), threads: try threads(arguments)).rerun(stage: arguments.positionals[0], run: runID)
     let summary = try RunSummary.load(database, run: runID)
@@ -226,6 +248,7 @@ func lookupCommand(_ words: [String]) throws -> ExitCode {
     let reveal = arguments.has("--reveal")
     if reveal {
         try lookup.recordReveal(key: key, command: (["onesource"] + CommandLine.arguments.dropFirst()).joined(separator: " "))
+        try AuditTrail(database: database).record("personal_data_revealed", counts: key, outcome: "revealed")
     }
     guard let report = try lookup.report(key, reveal: reveal) else {
         print("nothing known about \(reveal ? key : Masking.mask(key, kind: "id_number")) (tried: \(lookup.candidates(key).map { reveal ? $0 : Masking.mask($0, kind: "id_number") }.joined(separator: ", ")))")
@@ -324,10 +347,21 @@ func tasksCommand(_ words: [String]) throws -> ExitCode {
         guard let agency = arguments.value("--agency"), let out = arguments.value("--out") else {
             throw UsageError("tasks export needs --agency and --out")
         }
-        for path in try book.export(agency: agency, to: out, today: today) { print(path) }
+        let paths = try book.export(agency: agency, to: out, today: today)
+        for path in paths { print(path) }
+        try AuditTrail(database: database).record("tasks_exported", dataset: nil, path: paths.first,
+                                                  counts: "agency \(agency), \(try book.exportRows(agency: agency, today: today).count) tasks",
+                                                  outcome: "written")
     case "import-replies":
         guard arguments.positionals.count == 2 else { throw UsageError("tasks import-replies takes a file") }
+        let lock = try writerLock(arguments, "onesource tasks import-replies \(arguments.positionals[1])")
+        defer { withExtendedLifetime(lock) {} }
         let outcome = try ReplyImport(database: database).run(path: arguments.positionals[1])
+        let input = try? FileInput(path: arguments.positionals[1])
+        try AuditTrail(database: database).record("replies_imported", path: arguments.positionals[1], size: input?.size,
+                                                  sha256: try input?.sha256(),
+                                                  counts: "applied \(outcome.applied.count), rejected \(outcome.rejected.count)",
+                                                  outcome: outcome.rejected.isEmpty ? "done" : "done_with_rejections")
         print("\(outcome.applied.count) repl(ies) applied, \(outcome.rejected.count) row(s) rejected")
         for rejection in outcome.rejected { print("  \(arguments.positionals[1]):\(rejection.line ?? 0): \(rejection.field.map { "[\($0)] " } ?? "")\(rejection.reason)") }
         return outcome.rejected.isEmpty ? .success : .defects
@@ -356,7 +390,38 @@ func reportCommand(_ words: [String]) throws -> ExitCode {
     try database.transaction {
         try QualityMetrics.compute(database, catalog: catalog, datasets: try pipeline.selectedDatasets(in: catalog), run: runID)
     }
-    for path in try ReportStage.write(database, catalog: catalog, run: runID, agency: arguments.value("--agency"), to: out) { print(path) }
+    let paths = try ReportStage.write(database, catalog: catalog, run: runID, agency: arguments.value("--agency"), to: out)
+    for path in paths { print(path) }
+    try AuditTrail(database: database).record("reports_written", run: runID, path: out, counts: "\(paths.count) files", outcome: "written")
+    return .success
+}
+
+func auditCommand(_ words: [String]) throws -> ExitCode {
+    let arguments = try Arguments(words, valued: ["--store", "--since", "--until", "--dataset", "--sha256", "--key", "--catalog", "--limit"], flags: [])
+    if arguments.wantsHelp { print(Help.audit, terminator: ""); return .success }
+    func date(_ name: String) throws -> CivilDate? {
+        guard let text = arguments.value(name) else { return nil }
+        guard let value = CivilDate(iso: text) else { throw UsageError("\(name) takes a date like 2026-11-29") }
+        return value
+    }
+    let catalog = try Catalog.load(directory: arguments.value("--catalog") ?? "Pipelines/catalog")
+    var key = arguments.value("--key")
+    if let raw = key, let canonical = IdentityNumber.standardize(raw, context: StandardContext(today: CivilDate.of(Date()),
+                                                                                            divisions: DivisionTable(entries: [], source: ""))).value {
+        key = canonical
+    }
+    let database = try openStore(arguments)
+    let entries = try AuditTrail(database: database).query(since: try date("--since"), until: try date("--until"),
+                                                            dataset: arguments.value("--dataset"), sha256: arguments.value("--sha256"),
+                                                            key: key, catalog: catalog,
+                                                            limit: arguments.value("--limit") == nil ? 500 : Int(try arguments.integer("--limit")))
+    let rows = entries.map { entry -> [String] in
+        let counts = entry.action == "personal_data_revealed" ? Masking.mask(entry.counts ?? "", kind: "id_number") : (entry.counts ?? "")
+        return [entry.at, "\(entry.user)@\(entry.host)", entry.action, entry.run.map(String.init) ?? "", entry.dataset ?? "",
+                entry.path ?? "", entry.sha256.map { String($0.prefix(12)) } ?? "", counts, entry.outcome]
+    }
+    print(TextTable.render(header: ["at", "who", "action", "run", "dataset", "path", "sha256", "counts", "outcome"], rows: rows), terminator: "")
+    print("\(entries.count) audit entr\(entries.count == 1 ? "y" : "ies")")
     return .success
 }
 
@@ -375,6 +440,7 @@ enum Commands {
     "calendar": (Help.calendar, calendarCommand),
     "tasks": (Help.tasks, tasksCommand),
     "report": (Help.report, reportCommand),
+    "audit": (Help.audit, auditCommand),
     ]
 }
 
@@ -408,6 +474,9 @@ func main(_ words: [String]) -> ExitCode {
     } catch let error as CatalogError {
         printError(error.description)
         return .invalidConfiguration
+    } catch let error as WriterLockError {
+        printError(error.description)
+        return .busy
     } catch let error as PipelineError {
         printError(error.description)
         if case .invalidDefinition = error { return .invalidConfiguration }

@@ -133,6 +133,7 @@ public enum PipelineError: Error, CustomStringConvertible {
     case unknownStage(String, known: [String])
     case stageNotInPipeline(stage: String, run: Int64, stages: [String])
     case stageFailed(stage: String, underlying: String)
+    case nothingToResume(run: Int64)
 
     public var description: String {
         switch self {
@@ -142,6 +143,7 @@ public enum PipelineError: Error, CustomStringConvertible {
         case .stageNotInPipeline(let stage, let run, let stages):
             return "run \(run)'s pipeline has no stage \"\(stage)\" (it has: \(stages.joined(separator: ", ")))"
         case .stageFailed(let stage, let underlying): return "stage \(stage) failed: \(underlying)"
+        case .nothingToResume(let run): return "run \(run) finished every stage; nothing to resume (use `onesource stage NAME --run \(run)` to re-run one)"
         }
     }
 }

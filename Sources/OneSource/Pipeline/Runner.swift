@@ -36,13 +36,43 @@ public struct Runner {
         _ = try pipeline.selectedDatasets(in: catalog)
         let ledger = RunLedger(database: database)
         let runID = try ledger.begin(pipeline)
+        try AuditTrail(database: database).record("run_started", run: runID, path: pipeline.path, outcome: "started")
         log.info("run \(runID) of pipeline \(pipeline.name) started")
         let context = StageContext(database: database, catalog: catalog, pipeline: pipeline, runID: runID, log: log, threads: threads)
         for stage in stages {
             guard try execute(stage, context) else { break }
         }
-        _ = try ledger.finish(runID)
+        let status = try ledger.finish(runID)
+        try AuditTrail(database: database).record("run_finished", run: runID, path: pipeline.path, outcome: status)
         return runID
+    }
+
+    /// Continues an interrupted run from its first stage that did not finish, through to the end.
+    /// A stage killed half-way left nothing behind (each stage writes in one transaction), so it simply runs again.
+    /// - Returns: the names of the stages run.
+    @discardableResult
+    public func resume(run runID: Int64) throws -> [String] {
+        let ledger = RunLedger(database: database)
+        let record = try ledger.run(runID)
+        let pipeline = try PipelineDefinition.parse(data: Data(record.definition.utf8), path: record.pipelinePath)
+        let catalog = try Catalog.load(directory: pipeline.catalogDirectory)
+        let states = try ledger.stages(of: runID)
+        guard let first = states.firstIndex(where: { !$0.status.hasPrefix("done") }) else {
+            throw PipelineError.nothingToResume(run: runID)
+        }
+        let context = StageContext(database: database, catalog: catalog, pipeline: pipeline, runID: runID, log: log, threads: threads)
+        try AuditTrail(database: database).record("run_resumed", run: runID, path: pipeline.path, counts: "from stage \(states[first].stage)",
+                                                  outcome: "started")
+        log.info("run \(runID): resuming at stage \(states[first].stage)")
+        var ran: [String] = []
+        for state in states[first...] {
+            let stage = try stage(state.stage)
+            ran.append(stage.name)
+            guard try execute(stage, context) else { break }
+        }
+        let status = try ledger.finish(runID)
+        try AuditTrail(database: database).record("run_finished", run: runID, path: pipeline.path, outcome: status)
+        return ran
     }
 
     /// Other names people use for a stage: standardization and verification are one stage.
@@ -76,10 +106,27 @@ public struct Runner {
         do {
             let outcome = try stage.run(context)
             try ledger.stageFinished(context.runID, stage.name, outcome)
+            let audit = AuditTrail(database: database)
+            try audit.record("stage_finished", run: context.runID, dataset: nil, path: stage.name,
+                             counts: "in \(outcome.recordsIn), out \(outcome.recordsOut), rejected \(outcome.rejected)",
+                             outcome: outcome.hasDefects ? "done_with_defects" : "done")
+            if stage.name == "ingest" {
+                for file in try database.rows("""
+                    SELECT dataset_id, path, size_bytes, sha256, rows_read, rows_staged, rows_rejected, status FROM run_files WHERE run_id = ?
+                    ORDER BY file_id
+                    """, [.integer(context.runID)]) {
+                    try audit.record("file_ingested", run: context.runID, dataset: file[0].text,
+                                     path: (context.pipeline.dataRoot as NSString).appendingPathComponent(file[1].text ?? ""),
+                                     size: file[2].integer, sha256: file[3].text,
+                                     counts: "read \(file[4].integer ?? 0), staged \(file[5].integer ?? 0), rejected \(file[6].integer ?? 0)",
+                                     outcome: file[7].text ?? "")
+                }
+            }
             log.info("stage \(stage.name): \(outcome.message ?? "done") (\(String(format: "%.2f", Date().timeIntervalSince(started))) s)")
             return true
         } catch {
             try ledger.stageFailed(context.runID, stage.name, "\(error)")
+            try AuditTrail(database: database).record("stage_failed", run: context.runID, path: stage.name, counts: "\(error)", outcome: "failed")
             log.info("stage \(stage.name) failed: \(error)")
             return false
         }

@@ -207,6 +207,27 @@ public enum Schema {
             PRIMARY KEY (run_id, dataset_id)
         );
         """,
+        // 6: the audit trail (measures art. 23: every data event traceable); append-only, enforced by triggers.
+        """
+        CREATE TABLE audit (
+            audit_id    INTEGER PRIMARY KEY,
+            at          TEXT NOT NULL,
+            user_name   TEXT NOT NULL,
+            host_name   TEXT NOT NULL,
+            action      TEXT NOT NULL,
+            run_id      INTEGER,
+            dataset_id  TEXT,
+            path        TEXT,
+            size_bytes  INTEGER,
+            sha256      TEXT,
+            counts      TEXT,
+            outcome     TEXT NOT NULL
+        );
+        CREATE INDEX audit_by_time ON audit(at);
+        CREATE INDEX audit_by_sha ON audit(sha256);
+        CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+        CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+        """,
     ]
 
     /// The schema version this build writes.

@@ -1,0 +1,100 @@
+import Foundation
+import Testing
+@testable import OneSource
+
+@Suite struct OperationsTests {
+    /// A pipeline over one large generated 公安局 file, slow enough to be caught mid-stage.
+    func bigCity() throws -> (root: URL, pipeline: String, store: String, rows: Int) {
+        let root = try Paths.temporaryDirectory()
+        let folder = root.appendingPathComponent("data/公安局")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let rows = 300_000
+        var text = "公民身份号码,姓名,性别,民族,出生日期,户籍地址,户籍区划代码,登记日期\r\n"
+        text.reserveCapacity(rows * 110)
+        for i in 0..<rows {
+            // Unique and valid: 1,000 sequence numbers per birth date.
+            let birth = CivilDate(year: 1950, month: 1, day: 1)!.adding(days: (i / 1000) * 7)
+            let body = "321202" + birth.compact + String(format: "%03d", i % 1000)
+            let id = body + String(IdentityNumber.checkCharacter(for: Array(body.utf8)))
+            text += "\(id),张三,\((i % 1000) % 2 == 1 ? "男" : "女"),01,\(birth),江苏省泰州市海陵区海陵南路\(i)号,321202,2015-06-01\r\n"
+        }
+        try text.write(to: folder.appendingPathComponent("户籍人口.csv"), atomically: true, encoding: .utf8)
+        let catalog = Paths.packageRoot.appendingPathComponent("Pipelines/catalog").path
+        let pipeline = root.appendingPathComponent("p.json").path
+        try #"{"name": "big", "catalog": "\#(catalog)", "dataRoot": "data", "divisions": "\#(Paths.packageRoot.appendingPathComponent("Pipelines/divisions/gbt2260.tsv").path)", "stages": ["ingest", "verify"], "datasets": ["gongan_household"]}"#
+            .write(toFile: pipeline, atomically: true, encoding: .utf8)
+        return (root, pipeline, root.appendingPathComponent("s.sqlite").path, rows)
+    }
+
+    @Test func aKilledRunLeavesTheStoreConsistentAndResumes() throws {
+        let city = try bigCity()
+        let process = Process()
+        process.executableURL = Paths.binary
+        process.arguments = ["run", city.pipeline, "--store", city.store]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // Wait until the run is inside a stage, then try a second writer, then kill the first hard.
+        var inside = false
+        for _ in 0..<600 {
+            usleep(50_000)
+            if let database = try? Database(path: city.store),
+               (try? database.queryScalarInt("SELECT count(*) FROM run_stages WHERE status = 'running'")) == 1 { inside = true; break }
+        }
+        #expect(inside)
+        let second = try runBinary(["run", city.pipeline, "--store", city.store])
+        #expect(second.status == 75)
+        #expect(second.stderr.hasPrefix("Error: the store is being written by pid \(process.processIdentifier) on "))
+        #expect(second.stderr.contains("onesource run \(city.pipeline) --store \(city.store)"))
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        let database = try Store.open(path: city.store)
+        #expect(try database.queryScalarText("SELECT status FROM runs WHERE run_id = 1") == "running")
+        // Whatever the stage had written was rolled back with its transaction.
+        let staged = try database.queryScalarInt("SELECT count(*) FROM sqlite_master WHERE name = 'stg_gongan_household'") == 1
+            ? try database.queryScalarInt("SELECT count(*) FROM stg_gongan_household WHERE run_id = 1") : 0
+        let stages = try RunLedger(database: database).stages(of: 1).map(\.status)
+        #expect(stages == ["running", "pending"] ? staged == 0 : stages.first == "done")
+        let resumed = try runBinary(["run", "--resume", "1", "--store", city.store])
+        #expect(resumed.status == 0)
+        #expect(resumed.stderr.contains("onesource: cleared a stale lock left by a process that is gone (pid \(process.processIdentifier)"))
+        #expect(resumed.stdout.contains("Run 1 · pipeline big · done\n"))
+        #expect(try database.queryScalarInt("SELECT count(*) FROM stg_gongan_household WHERE run_id = 1") == Int64(city.rows))
+        #expect(try database.queryScalarInt("SELECT count(*) FROM std_gongan_household WHERE run_id = 1") == Int64(city.rows))
+        let again = try runBinary(["run", "--resume", "1", "--store", city.store])
+        #expect(again.status == 1)
+        #expect(again.stderr == "Error: run 1 finished every stage; nothing to resume (use `onesource stage NAME --run 1` to re-run one)\n")
+        // The audit trail has the run, its resumption and the file with its hash.
+        let actions = try database.rows("SELECT action FROM audit ORDER BY audit_id").compactMap { $0[0].text }
+        #expect(actions.first == "run_started")
+        #expect(actions.contains("run_resumed") && actions.contains("file_ingested") && actions.last == "run_finished")
+    }
+
+    @Test func theAuditTrailIsAppendOnly() throws {
+        let database = try Store.open(path: try Paths.temporaryDirectory().appendingPathComponent("a.sqlite").path)
+        let audit = AuditTrail(database: database)
+        try audit.record("tasks_exported", path: "/tmp/x", counts: "agency gongan, 3 tasks", outcome: "written")
+        #expect(throws: SQLiteError.self) { try database.run("UPDATE audit SET outcome = 'forged'") }
+        #expect(throws: SQLiteError.self) { try database.run("DELETE FROM audit") }
+        let entries = try audit.query(since: CivilDate.of(Date()), until: CivilDate.of(Date()))
+        #expect(entries.map(\.action) == ["tasks_exported"])
+        #expect(entries.first?.user == Clock.userName())
+        #expect(try audit.query(since: CivilDate.of(Date()).adding(days: 1)).isEmpty)
+    }
+
+    @Test func aSecondLockInTheSameStoreIsRefusedAndReleasedOnExit() throws {
+        let store = try Paths.temporaryDirectory().appendingPathComponent("l.sqlite").path
+        do {
+            let first = try WriterLock(storePath: store, purpose: "first")
+            #expect(first.clearedStale == nil)
+            do {
+                _ = try WriterLock(storePath: store, purpose: "second")
+                Issue.record("the second lock should be refused")
+            } catch let WriterLockError.busy(_, holder) {
+                #expect(holder.hasSuffix(": first"))
+            }
+        }
+        let third = try WriterLock(storePath: store, purpose: "third")
+        #expect(third.clearedStale == nil)   // released cleanly: nothing stale
+    }
+}
