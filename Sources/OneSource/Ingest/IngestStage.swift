@@ -72,6 +72,9 @@ public struct IngestStage: Stage {
         let writer = try StagingWriter(database: database, table: table, runID: context.runID, fileID: fileID,
                                        datasetID: dataset.id)
         let rowsBefore = try table.lastRowID(in: database)
+        let started = Date()
+        let totalBytes = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? NSNumber)?.int64Value
+        var records = 0
         var summary: ReadSummary
         var size: Int64?
         var digest: String?
@@ -79,6 +82,9 @@ public struct IngestStage: Stage {
             switch channel.receive() {
             case .batch(let batch):
                 try writer.write(batch)
+                records += batch.recordCount + batch.rejections.count
+                context.log.progress(stage: name, item: relative, records: records, bytes: batch.bytesRead, totalBytes: totalBytes,
+                                     elapsed: Date().timeIntervalSince(started))
             case .finished(let read, let fileSize, let sha):
                 summary = read
                 size = fileSize

@@ -11,6 +11,8 @@ public struct RecordBatch: Sendable {
     var lengths: [Int] = []
     /// Rejected rows met while filling this batch.
     var rejections: [Rejection] = []
+    /// Bytes of the file read when the batch was sent (for progress).
+    var bytesRead: Int64 = 0
     let fieldCount: Int
 
     init(fieldCount: Int) {
@@ -95,10 +97,12 @@ enum BatchProducer {
         let channel: BoundedChannel<IngestMessage>
         var batch: RecordBatch
         let fieldCount: Int
+        let input: FileInput
 
-        init(channel: BoundedChannel<IngestMessage>, fieldCount: Int) {
+        init(channel: BoundedChannel<IngestMessage>, fieldCount: Int, input: FileInput) {
             self.channel = channel
             self.fieldCount = fieldCount
+            self.input = input
             batch = RecordBatch(fieldCount: fieldCount)
         }
 
@@ -114,6 +118,7 @@ enum BatchProducer {
 
         func flush() {
             guard batch.recordCount > 0 || !batch.rejections.isEmpty else { return }
+            batch.bytesRead = input.bytesRead
             channel.send(.batch(batch))
             batch = RecordBatch(fieldCount: fieldCount)
         }
@@ -133,7 +138,7 @@ enum BatchProducer {
                 channel.send(.failed(.cannotRead(path: displayPath, reason: "\(error)"), size: nil, sha256: nil))
                 return
             }
-            let sink = BatchingSink(channel: channel, fieldCount: dataset.fields.count)
+            let sink = BatchingSink(channel: channel, fieldCount: dataset.fields.count, input: input)
             do {
                 let summary = try RecordReaders.make(for: dataset, input: input, displayPath: displayPath).read(into: sink)
                 sink.flush()

@@ -58,6 +58,12 @@ extension Stage {
 /// Where stages say what they are doing; the CLI prints it, tests collect it.
 public protocol RunLog: AnyObject {
     func info(_ message: String)
+    /// How far a stage has got: records so far, and bytes read of the total when the stage reads files.
+    func progress(stage: String, item: String, records: Int, bytes: Int64?, totalBytes: Int64?, elapsed: Double)
+}
+
+extension RunLog {
+    public func progress(stage: String, item: String, records: Int, bytes: Int64?, totalBytes: Int64?, elapsed: Double) {}
 }
 
 /// A log that drops everything.

@@ -52,6 +52,7 @@ public struct VerifyStage: Stage {
 
     private func verify(_ verifier: RecordVerifier, table: StandardizedTable, context: StageContext, counts: inout Counts) throws {
         let database = context.database
+        let started = Date()
         let dataset = verifier.dataset
         let staging = StagingTable(dataset: dataset)
         let columns = (["rowid", "file_id", "line", "record_index"] + staging.elementColumns).map(StagingTable.quote).joined(separator: ", ")
@@ -84,6 +85,8 @@ public struct VerifyStage: Stage {
                 guard let lastRow = rowIDs.last else { break }
                 next = lastRow + 1
                 let outputs = VerifyStage.verifyInParallel(inputs, with: verifier, threads: context.threads)
+                context.log.progress(stage: name, item: dataset.id, records: counts.records + inputs.count, bytes: nil, totalBytes: nil,
+                                     elapsed: Date().timeIntervalSince(started))
                 for (index, output) in outputs.enumerated() {
                     let input = inputs[index]
                     var findings = output.findings
