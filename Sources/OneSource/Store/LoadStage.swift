@@ -135,11 +135,13 @@ public struct LoadStage: Stage {
                                       replaced_by_run, replaced_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         let now = Clock.now()
+        // A base loaded for the first time needs no look-up per key.
+        let empty = try database.queryScalarInt("SELECT count(*) FROM (SELECT 1 FROM \(name) LIMIT 1)") == 0
         for key in order {
             guard let cells = winners[key] else { continue }
             result.records += 1
-            try existing.bind([.text(key)])
-            if try existing.step() {
+            if !empty { try existing.bind([.text(key)]) }
+            if try !empty && existing.step() {
                 var assignments: [String] = []
                 var arguments: [SQLValue] = []
                 for (index, element) in table.elements.enumerated() {
@@ -160,7 +162,7 @@ public struct LoadStage: Stage {
                     try database.run("UPDATE \(name) SET \(assignments.joined(separator: ", ")) WHERE record_key = ?", arguments + [.text(key)])
                 }
             } else {
-                try existing.reset()
+                if !empty { try existing.reset() }
                 result.inserted += 1
                 var values: [SQLValue] = [.text(key), .integer(context.runID)]
                 for cell in cells {
