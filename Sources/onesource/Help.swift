@@ -22,6 +22,7 @@ enum Help {
           tasks                   Rectification tasks: list, show, export per agency, import replies, summary.
           report                  Quality reports of a run (HTML, JSON, CSV), for the city and each agency.
           audit                   The audit trail: runs, stages, input files, exports, replies, reveals.
+          generate                Write a synthetic city with injected defects and their ground truth.
           catalog check           Check the catalog and list every problem.
           inspect                 Read one export with its dataset's reader, without the store.
           standardize             Put values through a standard: canonical form, or why not.
@@ -232,6 +233,21 @@ enum Help {
           --key <key>             The files that delivered this record key, and the reveals of it.
           --limit <n>             At most this many entries (default 500).
         \(storeOption)\(helpOption)
+        """
+
+    static let generate = """
+        OVERVIEW: Write a synthetic city: every agency's exports (formats and encodings as in SampleData), with
+        defects injected at a known rate, ground-truth.csv listing each one (file, line, stage, rule), and the
+        catalog, division table, calendar and nightly.json to run it as is. Deterministic for a seed.
+
+        USAGE: onesource generate --persons <n> --out <dir> [--seed <s>] [--defect-rate <r>] [--pipelines <dir>]
+
+        OPTIONS:
+          --persons <n>           People in the city; the other agencies' data are in proportion.
+          --seed <s>              Seed of the generator (default 1).
+          --defect-rate <r>       Share of records with an injected defect (default 0.01).
+          --pipelines <dir>       Where the catalog, divisions and calendar are copied from (default: Pipelines).
+        \(helpOption)
         """
 
     static let catalog = """

@@ -467,6 +467,25 @@ func auditCommand(_ words: [String]) throws -> ExitCode {
     return .success
 }
 
+func generateCommand(_ words: [String]) throws -> ExitCode {
+    let arguments = try Arguments(words, valued: ["--persons", "--seed", "--out", "--defect-rate", "--pipelines"], flags: [])
+    if arguments.wantsHelp { print(Help.generate, terminator: ""); return .success }
+    guard let out = arguments.value("--out") else { throw UsageError("--out is required") }
+    let persons = Int(try arguments.integer("--persons"))
+    let seed = arguments.value("--seed") == nil ? 1 : UInt64(try arguments.integer("--seed"))
+    var rate = 0.01
+    if let text = arguments.value("--defect-rate") {
+        guard let value = Double(text), (0...0.5).contains(value) else { throw UsageError("--defect-rate is a fraction from 0 to 0.5") }
+        rate = value
+    }
+    let started = Date()
+    let defects = try CityGenerator(persons: persons, seed: seed, defectRate: rate, output: out,
+                                    pipelines: arguments.value("--pipelines") ?? "Pipelines").write()
+    print("wrote a city of \(persons) persons to \(out) in \(String(format: "%.1f", Date().timeIntervalSince(started))) s: "
+          + "\(defects.count) injected defects listed in \(out)/ground-truth.csv; run it with: onesource run \(out)/nightly.json --store PATH")
+    return .success
+}
+
 /// The subcommands, with their help text and handler.
 enum Commands {
     static let table: [String: (help: String, run: @Sendable ([String]) throws -> ExitCode)] = [
@@ -483,6 +502,7 @@ enum Commands {
     "tasks": (Help.tasks, tasksCommand),
     "report": (Help.report, reportCommand),
     "audit": (Help.audit, auditCommand),
+    "generate": (Help.generate, generateCommand),
     ]
 }
 
