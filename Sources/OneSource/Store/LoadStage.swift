@@ -190,10 +190,14 @@ public struct LoadStage: Stage {
                 FROM \(StagingTable.quote("std_" + dataset.id)) s JOIN \(StagingTable.quote(staging.name)) g ON g.rowid = s.staging_rowid
                 WHERE s.run_id = ? AND s.has_error = 1 ORDER BY s.staging_rowid
                 """, [.integer(context.runID)])
-            let reasons = try database.prepare("""
-                SELECT group_concat(message, '；') FROM findings
-                WHERE run_id = ? AND file_id = ? AND record_index = ? AND severity = 'error'
-                """)
+            // Every error message of the dataset's records in one pass (a look-up per record would scan the findings each time).
+            var reasons: [String: String] = [:]
+            for row in try database.rows("""
+                SELECT file_id, record_index, group_concat(message, '；') FROM findings
+                WHERE run_id = ? AND dataset_id = ? AND severity = 'error' AND file_id IS NOT NULL GROUP BY file_id, record_index
+                """, [.integer(context.runID), .text(dataset.id)]) {
+                reasons["\(row[0].integer ?? 0):\(row[1].integer ?? 0)"] = row[2].text
+            }
             let insert = try database.prepare("""
                 INSERT INTO quarantine (run_id, dataset_id, file_id, line, record_index, record_key, raw, reasons)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -202,9 +206,7 @@ public struct LoadStage: Stage {
                 var raw: [String: String] = [:]
                 for (index, element) in columns.enumerated() { if let value = row[5 + index].text { raw[element] = value } }
                 let json = String(decoding: try JSONSerialization.data(withJSONObject: raw, options: [.sortedKeys]), as: UTF8.self)
-                try reasons.bind([.integer(context.runID), row[1], row[3]])
-                let reason = try reasons.step() ? reasons.text(0) ?? "" : ""
-                try reasons.reset()
+                let reason = reasons["\(row[1].integer ?? 0):\(row[3].integer ?? 0)"] ?? ""
                 try insert.bind([.integer(context.runID), .text(dataset.id), row[1], row[2], row[3], row[4], .text(json), .text(reason)])
                 try insert.run()
                 count += 1
