@@ -20,16 +20,7 @@ public struct BaseTable {
     static func q(_ identifier: String) -> String { StagingTable.quote(identifier) }
 
     public func ensure(in database: Database) throws {
-        var columns = ["record_key TEXT PRIMARY KEY", "first_run INTEGER NOT NULL"]
-        for element in elements {
-            columns += ["\(BaseTable.q(element)) TEXT", "\(BaseTable.q(element + ":file")) INTEGER", "\(BaseTable.q(element + ":line")) INTEGER"]
-        }
-        try database.execute("CREATE TABLE IF NOT EXISTS \(BaseTable.q(name)) (\(columns.joined(separator: ", ")))")
-        let existing = Set(try database.rows("SELECT name FROM pragma_table_info(?)", [.text(name)]).compactMap { $0[0].text })
-        for element in elements where !existing.contains(element) {
-            try database.execute("ALTER TABLE \(BaseTable.q(name)) ADD COLUMN \(BaseTable.q(element)) TEXT")
-            try database.execute("ALTER TABLE \(BaseTable.q(name)) ADD COLUMN \(BaseTable.q(element + ":file")) INTEGER")
-            try database.execute("ALTER TABLE \(BaseTable.q(name)) ADD COLUMN \(BaseTable.q(element + ":line")) INTEGER")
-        }
+        let columns = elements.flatMap { [($0, "TEXT"), ($0 + ":file", "INTEGER"), ($0 + ":line", "INTEGER")] }
+        try StagingTable.ensure(name, fixed: ["record_key TEXT PRIMARY KEY", "first_run INTEGER NOT NULL"], elements: columns, in: database)
     }
 }

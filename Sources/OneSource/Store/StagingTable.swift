@@ -21,22 +21,23 @@ public struct StagingTable {
 
     /// Creates the table, or adds columns for elements the catalog mapped since it was created.
     public func ensure(in database: Database) throws {
-        let table = StagingTable.quote(name)
-        let columns = elementColumns.map { "\(StagingTable.quote($0)) TEXT" }.joined(separator: ",\n    ")
-        try database.execute("""
-            CREATE TABLE IF NOT EXISTS \(table) (
-                run_id INTEGER NOT NULL,
-                file_id INTEGER NOT NULL,
-                line INTEGER,
-                record_index INTEGER NOT NULL\(columns.isEmpty ? "" : ",\n    " + columns)
-            );
-            """)
-        let existing = Set(try database.rows("SELECT name FROM pragma_table_info(?)", [.text(name)]).compactMap { $0[0].text })
-        for element in elementColumns where !existing.contains(element) {
-            try database.execute("ALTER TABLE \(table) ADD COLUMN \(StagingTable.quote(element)) TEXT")
-        }
+        try StagingTable.ensure(name, fixed: ["run_id INTEGER NOT NULL", "file_id INTEGER NOT NULL", "line INTEGER",
+                                              "record_index INTEGER NOT NULL"],
+                                elements: elementColumns.map { ($0, "TEXT") }, in: database)
         try database.run("INSERT OR IGNORE INTO staging_tables (dataset_id, table_name) VALUES (?, ?)",
                          [.text(dataset.id), .text(name)])
+    }
+
+    /// Creates a table with fixed columns and one column per element, or adds the element columns it lacks
+    /// (the catalog may map new elements after the table was first made). Shared by the staging,
+    /// standardized and base tables.
+    static func ensure(_ name: String, fixed: [String], elements: [(name: String, type: String)], in database: Database) throws {
+        let columns = fixed + elements.map { "\(quote($0.name)) \($0.type)" }
+        try database.execute("CREATE TABLE IF NOT EXISTS \(quote(name)) (\(columns.joined(separator: ", ")))")
+        let existing = Set(try database.rows("SELECT name FROM pragma_table_info(?)", [.text(name)]).compactMap { $0[0].text })
+        for element in elements where !existing.contains(element.name) {
+            try database.execute("ALTER TABLE \(quote(name)) ADD COLUMN \(quote(element.name)) \(element.type)")
+        }
     }
 
     /// Deletes the rows staged from one file, by the rowid range recorded for it.

@@ -10,23 +10,10 @@ public struct StandardizedTable {
     public var elementColumns: [String] { dataset.fields.map(\.element) }
 
     public func ensure(in database: Database) throws {
-        let table = StagingTable.quote(name)
-        let columns = elementColumns.map { "\(StagingTable.quote($0)) TEXT" }.joined(separator: ",\n    ")
-        try database.execute("""
-            CREATE TABLE IF NOT EXISTS \(table) (
-                staging_rowid INTEGER PRIMARY KEY,
-                run_id INTEGER NOT NULL,
-                file_id INTEGER NOT NULL,
-                line INTEGER,
-                record_index INTEGER NOT NULL,
-                record_key TEXT NOT NULL,
-                has_error INTEGER NOT NULL\(columns.isEmpty ? "" : ",\n    " + columns)
-            );
-            """)
-        let existing = Set(try database.rows("SELECT name FROM pragma_table_info(?)", [.text(name)]).compactMap { $0[0].text })
-        for element in elementColumns where !existing.contains(element) {
-            try database.execute("ALTER TABLE \(table) ADD COLUMN \(StagingTable.quote(element)) TEXT")
-        }
+        try StagingTable.ensure(name, fixed: ["staging_rowid INTEGER PRIMARY KEY", "run_id INTEGER NOT NULL", "file_id INTEGER NOT NULL",
+                                              "line INTEGER", "record_index INTEGER NOT NULL", "record_key TEXT NOT NULL",
+                                              "has_error INTEGER NOT NULL"],
+                                elements: elementColumns.map { ($0, "TEXT") }, in: database)
         try database.run("INSERT OR IGNORE INTO standardized_tables (dataset_id, table_name) VALUES (?, ?)",
                          [.text(dataset.id), .text(name)])
     }
