@@ -69,6 +69,7 @@ public struct IngestStage: Stage {
         // Parsing runs on another thread and hands over batches; this thread owns the connection and writes.
         let channel = BoundedChannel<IngestMessage>(capacity: 4)
         BatchProducer.start(dataset: dataset, path: file, displayPath: relative, channel: channel)
+        defer { channel.cancel() }
         let writer = try StagingWriter(database: database, table: table, runID: context.runID, fileID: fileID,
                                        datasetID: dataset.id)
         let rowsBefore = try table.lastRowID(in: database)

@@ -65,12 +65,23 @@ final class BoundedChannel<Element: Sendable>: @unchecked Sendable {
     private let condition = NSCondition()
     private var items: [Element] = []
     private let capacity: Int
+    private var cancelled = false
 
     init(capacity: Int) { self.capacity = capacity }
 
+    /// The consumer gave up (it failed): the producer's sends return at once and are dropped, so it can finish.
+    func cancel() {
+        condition.lock()
+        cancelled = true
+        items.removeAll()
+        condition.broadcast()
+        condition.unlock()
+    }
+
     func send(_ item: Element) {
         condition.lock()
-        while items.count >= capacity { condition.wait() }
+        while items.count >= capacity && !cancelled { condition.wait() }
+        if cancelled { condition.unlock(); return }
         items.append(item)
         condition.broadcast()
         condition.unlock()

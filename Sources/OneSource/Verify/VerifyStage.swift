@@ -56,9 +56,6 @@ public struct VerifyStage: Stage {
         let dataset = verifier.dataset
         let staging = StagingTable(dataset: dataset)
         let columns = (["rowid", "file_id", "line", "record_index"] + staging.elementColumns).map(StagingTable.quote).joined(separator: ", ")
-        let select = try database.prepare("""
-            SELECT \(columns) FROM \(StagingTable.quote(staging.name)) WHERE rowid BETWEEN ? AND ? ORDER BY rowid LIMIT ?
-            """)
         let insert = try table.insertStatement(in: database)
         let writer = try FindingWriter(database: database, runID: context.runID, stage: name)
         let ranges = try database.rows("""
@@ -70,20 +67,22 @@ public struct VerifyStage: Stage {
                                                  [.integer(context.runID), .text(dataset.id)]) ?? 0
         firstLineOfKey.reserveCapacity(Int(staged))
         let fieldCount = staging.elementColumns.count
-        for range in ranges {
-            guard var next = range[0].integer, let last = range[1].integer else { continue }
-            while next <= last {
-                var rowIDs: [Int64] = []
-                var inputs: [RecordVerifier.Input] = []
-                try select.bind([.integer(next), .integer(last), .int(VerifyStage.chunkSize)])
-                while try select.step() {
-                    rowIDs.append(select.int64(0))
-                    inputs.append(RecordVerifier.Input(fileID: select.int64(1), line: select.int(2), recordIndex: select.int(3),
-                                                       values: (0..<fieldCount).map { select.text(4 + $0) }))
-                }
-                try select.reset()
-                guard let lastRow = rowIDs.last else { break }
-                next = lastRow + 1
+        // A second connection reads the next chunk of staging (committed by ingest) while this one verifies
+        // and writes the current chunk: WAL lets a reader and the writer work at the same time.
+        let channel = BoundedChannel<VerifyChunk>(capacity: 2)
+        let chunkRanges = ranges.compactMap { row -> ClosedRange<Int64>? in
+            guard let first = row[0].integer, let last = row[1].integer, first <= last else { return nil }
+            return first...last
+        }
+        VerifyStage.startReader(path: database.path, table: staging.name, columns: columns, ranges: chunkRanges,
+                                fieldCount: fieldCount, channel: channel)
+        defer { channel.cancel() }
+        while true {
+            let message = channel.receive()
+            guard case .chunk(let rowIDs, let inputs) = message else {
+                if case .failed(let reason) = message { throw PipelineError.stageFailed(stage: name, underlying: reason) }
+                break
+            }
                 let outputs = VerifyStage.verifyInParallel(inputs, with: verifier, threads: context.threads)
                 context.log.progress(stage: name, item: dataset.id, records: counts.records + inputs.count, bytes: nil, totalBytes: nil,
                                      elapsed: Date().timeIntervalSince(started))
@@ -121,6 +120,41 @@ public struct VerifyStage: Stage {
                     counts.records += 1
                     if hasError { counts.withErrors += 1 }
                 }
+        }
+    }
+
+    /// Reads staging rows in chunks on a background queue, with its own connection, into `channel`.
+    static func startReader(path: String, table: String, columns: String, ranges: [ClosedRange<Int64>], fieldCount: Int,
+                            channel: BoundedChannel<VerifyChunk>) {
+        DispatchQueue.global(qos: .userInitiated).async {
+            do {
+                let database = try Database(path: path)
+                try database.execute("PRAGMA cache_size=-8192")   // it reads each page once; keep its cache small
+                let select = try database.prepare("""
+                    SELECT \(columns) FROM \(StagingTable.quote(table)) WHERE rowid BETWEEN ? AND ? ORDER BY rowid LIMIT ?
+                    """)
+                for range in ranges {
+                    var next = range.lowerBound
+                    while next <= range.upperBound {
+                        var rowIDs: [Int64] = []
+                        var inputs: [RecordVerifier.Input] = []
+                        rowIDs.reserveCapacity(chunkSize)
+                        inputs.reserveCapacity(chunkSize)
+                        try select.bind([.integer(next), .integer(range.upperBound), .int(chunkSize)])
+                        while try select.step() {
+                            rowIDs.append(select.int64(0))
+                            inputs.append(RecordVerifier.Input(fileID: select.int64(1), line: select.int(2), recordIndex: select.int(3),
+                                                               values: (0..<fieldCount).map { select.text(4 + $0) }))
+                        }
+                        try select.reset()
+                        guard let last = rowIDs.last else { break }
+                        next = last + 1
+                        channel.send(.chunk(rowIDs, inputs))
+                    }
+                }
+                channel.send(.done)
+            } catch {
+                channel.send(.failed("reading staging: \(error)"))
             }
         }
     }
@@ -137,6 +171,13 @@ public struct VerifyStage: Stage {
         }
         return results.joined()
     }
+}
+
+/// What the staging reader hands to the verifier.
+enum VerifyChunk: Sendable {
+    case chunk([Int64], [RecordVerifier.Input])
+    case done
+    case failed(String)
 }
 
 /// Per-slice results written by concurrent workers, each to its own slot.
