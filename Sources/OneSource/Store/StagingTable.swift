@@ -31,9 +31,10 @@ public struct StagingTable {
     /// Creates a table with fixed columns and one column per element, or adds the element columns it lacks
     /// (the catalog may map new elements after the table was first made). Shared by the staging,
     /// standardized and base tables.
-    static func ensure(_ name: String, fixed: [String], elements: [(name: String, type: String)], in database: Database) throws {
+    static func ensure(_ name: String, fixed: [String], elements: [(name: String, type: String)], options: String = "",
+                       in database: Database) throws {
         let columns = fixed + elements.map { "\(quote($0.name)) \($0.type)" }
-        try database.execute("CREATE TABLE IF NOT EXISTS \(quote(name)) (\(columns.joined(separator: ", ")))")
+        try database.execute("CREATE TABLE IF NOT EXISTS \(quote(name)) (\(columns.joined(separator: ", ")))\(options)")
         let existing = Set(try database.rows("SELECT name FROM pragma_table_info(?)", [.text(name)]).compactMap { $0[0].text })
         for element in elements where !existing.contains(element.name) {
             try database.execute("ALTER TABLE \(quote(name)) ADD COLUMN \(quote(element.name)) \(element.type)")
