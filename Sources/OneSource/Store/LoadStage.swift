@@ -44,15 +44,16 @@ public struct LoadStage: Stage {
                 let result = try load(table, datasets: datasets, context: context)
                 loaded += result.records
                 records += result.records
-                context.log.info("\(table.base.id): \(result.records) keys, \(result.inserted) new, \(result.changed) changed (\(result.valuesChanged) values)")
+                context.log.info("\(table.base.id): \(result.records) keys, \(result.inserted) new, \(result.changed) changed (\(result.valuesChanged) values); "
+                                 + String(format: "merged in %.2f s, written in %.2f s", result.readSeconds, result.writeSeconds))
             }
             let quarantined = try quarantine(datasets: datasets, context: context)
             let summary = try database.rows("""
-                SELECT sum(rows_read), sum(rows_rejected) FROM run_files WHERE run_id = ?
+                SELECT sum(rows_read), sum(rows_rejected), sum(rows_staged) FROM run_files WHERE run_id = ?
                 """, [.integer(runID)]).first
             let read = Int(summary?[0].integer ?? 0), rejected = Int(summary?[1].integer ?? 0)
-            let accepted = Int(try database.queryScalarInt(
-                "SELECT count(*) FROM (\(datasets.map { "SELECT 1 FROM \(StagingTable.quote("std_" + $0.id)) WHERE run_id = \(runID) AND has_error = 0" }.joined(separator: " UNION ALL ")))") ?? 0)
+            // Every staged record was verified into std: the accepted ones are the staged minus the quarantined.
+            let accepted = Int(summary?[2].integer ?? 0) - quarantined
             return StageOutcome(recordsIn: read, recordsOut: accepted, rejected: quarantined, hasDefects: quarantined > 0,
                                 message: "read \(read) = loaded \(accepted) + quarantined \(quarantined) + rejected \(rejected); "
                                     + "\(records) keys in \(tables.count) base tables")
@@ -83,6 +84,7 @@ public struct LoadStage: Stage {
 
     struct LoadResult {
         var records = 0, inserted = 0, changed = 0, valuesChanged = 0
+        var readSeconds = 0.0, writeSeconds = 0.0
     }
 
     private func load(_ table: BaseTable, datasets: [Dataset], context: StageContext) throws -> LoadResult {
@@ -90,6 +92,7 @@ public struct LoadStage: Stage {
         let catalog = context.catalog
         let feeding = catalog.datasets(of: table.base).filter { dataset in datasets.contains { $0.id == dataset.id } }
         let slot = Dictionary(uniqueKeysWithValues: table.elements.enumerated().map { ($1, $0) })
+        let started = Date()
         var winners: [String: [Cell?]] = [:]
         var order: [String] = []
         for (position, dataset) in feeding.enumerated() {
@@ -123,6 +126,8 @@ public struct LoadStage: Stage {
             }
         }
         var result = LoadResult()
+        result.readSeconds = Date().timeIntervalSince(started)
+        let writing = Date()
         let name = BaseTable.q(table.name)
         let columnList = table.elements.flatMap { [BaseTable.q($0), BaseTable.q($0 + ":file"), BaseTable.q($0 + ":line")] }
         let existing = try database.prepare("SELECT \(columnList.joined(separator: ", ")) FROM \(name) WHERE record_key = ?")
@@ -164,14 +169,26 @@ public struct LoadStage: Stage {
             } else {
                 if !empty { try existing.reset() }
                 result.inserted += 1
-                var values: [SQLValue] = [.text(key), .integer(context.runID)]
-                for cell in cells {
-                    if let cell { values += [.text(cell.value), .integer(Int64(cell.fileID)), .int(Int(cell.line))] } else { values += [.null, .null, .null] }
+                // Bound one by one: an array of values per row cost more than the insert itself.
+                try insert.bind(.text(key), at: 1)
+                try insert.bind(.integer(context.runID), at: 2)
+                for (index, cell) in cells.enumerated() {
+                    let column = Int32(3 + index * 3)
+                    if let cell {
+                        try insert.bind(.text(cell.value), at: column)
+                        try insert.bind(Int(cell.fileID), at: column + 1)
+                        try insert.bind(Int(cell.line), at: column + 2)
+                    } else {
+                        try insert.bindNull(at: column)
+                        try insert.bindNull(at: column + 1)
+                        try insert.bindNull(at: column + 2)
+                    }
                 }
-                try insert.bind(values)
-                try insert.run()
+                try insert.step()
+                insert.resetKeepingBindings()
             }
         }
+        result.writeSeconds = Date().timeIntervalSince(writing)
         try database.run("INSERT INTO base_loads (run_id, base, records, inserted, changed, values_changed) VALUES (?, ?, ?, ?, ?, ?)",
                          [.integer(context.runID), .text(table.base.id), .int(result.records), .int(result.inserted),
                           .int(result.changed), .int(result.valuesChanged)])
