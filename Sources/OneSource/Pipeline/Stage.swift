@@ -53,6 +53,15 @@ public protocol Stage: Sendable {
 
 extension Stage {
     public func preflight(_ context: StageContext) throws {}
+
+    /// Refuses to redo this run's stage when a later run has already built on its output, as recorded in
+    /// `ledger` (a table with one row per run that did the stage). `what` says what the later run did.
+    func refuseIfLaterRun(in ledger: String, _ context: StageContext, did what: String) throws {
+        if let later = try context.database.queryScalarInt("SELECT min(run_id) FROM \(ledger) WHERE run_id > ?", [.integer(context.runID)]) {
+            throw PipelineError.stageFailed(stage: name, underlying:
+                "run \(later) \(what) after run \(context.runID); re-running run \(context.runID)'s \(name) would undo its work")
+        }
+    }
 }
 
 /// Where stages say what they are doing; the CLI prints it, tests collect it.

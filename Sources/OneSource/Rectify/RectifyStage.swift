@@ -14,10 +14,7 @@ public struct RectifyStage: Stage {
                           "severity", "resolved_on", "resolved_run"]
 
     public func preflight(_ context: StageContext) throws {
-        if let later = try context.database.queryScalarInt("SELECT min(run_id) FROM rectify_runs WHERE run_id > ?", [.integer(context.runID)]) {
-            throw PipelineError.stageFailed(stage: name, underlying:
-                "run \(later) updated the tasks after run \(context.runID); re-running run \(context.runID)'s rectify would undo its work")
-        }
+        try refuseIfLaterRun(in: "rectify_runs", context, did: "updated the tasks")
     }
 
     public func run(_ context: StageContext) throws -> StageOutcome {

@@ -22,10 +22,7 @@ public struct LoadStage: Stage {
 
     /// A run's load can be redone only while no later run has loaded on top of it.
     public func preflight(_ context: StageContext) throws {
-        if let later = try context.database.queryScalarInt("SELECT min(run_id) FROM base_loads WHERE run_id > ?", [.integer(context.runID)]) {
-            throw PipelineError.stageFailed(stage: name, underlying:
-                "run \(later) loaded the base databases after run \(context.runID); re-running run \(context.runID)'s load would undo its work")
-        }
+        try refuseIfLaterRun(in: "base_loads", context, did: "loaded the base databases")
     }
 
     public func run(_ context: StageContext) throws -> StageOutcome {
