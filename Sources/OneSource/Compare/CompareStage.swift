@@ -10,15 +10,6 @@ public struct CompareStage: Stage {
 
     public init() {}
 
-    /// One verified record of a non-authoritative dataset.
-    struct Row: Sendable {
-        let key: String
-        let fileID: Int64
-        let line: Int
-        let recordIndex: Int
-        let values: [String?]
-    }
-
     public func run(_ context: StageContext) throws -> StageOutcome {
         let database = context.database
         let catalog = context.catalog
@@ -42,162 +33,164 @@ public struct CompareStage: Stage {
         }
     }
 
+    /// One dataset's rows for the base, read in key order (delivery order among equal keys): the verified
+    /// rows, and for the key's authority also the rows with errors (they still show the key was delivered).
+    private final class Source {
+        let position: Int
+        let dataset: Dataset
+        let statement: Statement
+        /// Columns read after the fixed ones: the elements this dataset is authoritative for, then those it is compared on.
+        let owned: [Int]          // slot in `wanted` of each owned column
+        let compared: [Int]       // slot in `wanted` of each compared column
+        var key: String?
+
+        init(position: Int, dataset: Dataset, statement: Statement, owned: [Int], compared: [Int]) throws {
+            self.position = position
+            self.dataset = dataset
+            self.statement = statement
+            self.owned = owned
+            self.compared = compared
+            try advance()
+        }
+
+        func advance() throws { key = try statement.step() ? statement.text(0) : nil }
+        var hasError: Bool { statement.int(5) != 0 }
+        var fileID: Int64 { statement.int64(1) }
+        var line: Int { statement.int(2) }
+        var recordIndex: Int { statement.int(3) }
+        var rowID: Int64 { statement.int64(4) }
+        func owned(_ index: Int) -> String? { statement.text(6 + index) }
+        func compared(_ index: Int) -> String? { statement.text(6 + owned.count + index) }
+    }
+
+    /// Where a finding stands in the order the stage reports them: per dataset its comparisons in delivery
+    /// order, then its keys missing from the authority; after all datasets, the authority's reviews.
+    private struct Place: Comparable {
+        var dataset: Int, phase: Int, row: Int64, column: Int, value: String
+        static func < (a: Place, b: Place) -> Bool {
+            (a.dataset, a.phase, a.row, a.column) < (b.dataset, b.phase, b.row, b.column)
+                || ((a.dataset, a.phase, a.row, a.column) == (b.dataset, b.phase, b.row, b.column) && a.value < b.value)
+        }
+    }
+
+    /// Compares the datasets of one base key by key: each is read sorted by key, so memory does not grow
+    /// with the number of keys, and the result does not depend on any thread count.
     private func compare(base: BaseDefinition, datasets: [Dataset], context: StageContext) throws -> ([Finding], Int) {
         let catalog = context.catalog
         let book = catalog.ruleBook
         guard let keyAuthority = catalog.element(base.key)?.authority else { return ([], 0) }
-        // Keys the key's authority delivered at all this run (a quarantined record is not a missing one).
-        var authorityKeys: Set<String> = []
-        for dataset in datasets where dataset.agency == keyAuthority {
-            for row in try database(context).rows("SELECT record_key FROM \(StagingTable.quote("std_" + dataset.id)) WHERE run_id = ?",
-                                                  [.integer(context.runID)]) {
-                if let key = row[0].text { authorityKeys.insert(key) }
-            }
-        }
-        // Only elements some other agency also delivers are compared, so only those authoritative values are kept.
-        var compared: [String: [String]] = [:]   // dataset id -> elements it is compared on
+        // Only elements some other agency also delivers are compared, so only those authoritative values are read.
+        var comparedOn: [[String]] = []
         var wanted: [String] = []
         for dataset in datasets {
             let elements = dataset.fields.map(\.element).filter { element in
                 element != base.key && catalog.element(element).map { $0.authority != dataset.agency } == true
                     && datasets.contains { $0.agency == catalog.element(element)?.authority && $0.fields.contains { $0.element == element } }
             }
-            compared[dataset.id] = elements
+            comparedOn.append(elements)
             for element in elements where !wanted.contains(element) { wanted.append(element) }
         }
         let slot = Dictionary(uniqueKeysWithValues: wanted.enumerated().map { ($1, $0) })
-        // Authoritative values: key -> one value per wanted element, with the index of the dataset that gave it.
-        var authority: [String: AuthorityValues] = [:]
+        var sources: [Source] = []
         for (position, dataset) in datasets.enumerated() {
             let owned = wanted.filter { element in
                 catalog.element(element)?.authority == dataset.agency && dataset.fields.contains { $0.element == element }
             }
-            guard !owned.isEmpty else { continue }
-            for row in try read(dataset, elements: owned, context: context) {
-                var entry = authority.removeValue(forKey: row.key) ?? AuthorityValues(values: Array(repeating: nil, count: wanted.count),
-                                                                   sources: Array(repeating: -1, count: wanted.count))
-                for (index, element) in owned.enumerated() {
-                    guard let value = row.values[index], let target = slot[element], entry.values[target] == nil else { continue }
-                    entry.values[target] = value
-                    entry.sources[target] = Int16(position)
-                }
-                authority[row.key] = entry
-            }
+            let columns = owned + comparedOn[position]
+            // The key's authority is read with its error rows too: a quarantined record is not a missing one.
+            let filter = dataset.agency == keyAuthority ? "" : " AND has_error = 0"
+            let select = try context.database.prepare("""
+                SELECT record_key, file_id, line, record_index, staging_rowid, has_error\(columns.map { ", " + StagingTable.quote($0) }.joined())
+                FROM \(StagingTable.quote("std_" + dataset.id)) WHERE run_id = ? AND record_key <> ''\(filter)
+                ORDER BY record_key, staging_rowid
+                """)
+            try select.bind([.integer(context.runID)])
+            sources.append(try Source(position: position, dataset: dataset, statement: select,
+                                      owned: owned.map { slot[$0]! }, compared: comparedOn[position].map { slot[$0]! }))
         }
-        var findings: [Finding] = []
+        let matches = book["matches_authority"], missing = book["key_missing_in_authority"], outvoted = book["authority_outvoted"]
+        let sourceNames = datasets.map { "\(catalog.agency($0.agency)?.name ?? $0.agency)（\($0.name)）" }
+        let keyAuthorityName = catalog.agency(keyAuthority)?.name ?? keyAuthority
+        var findings: [(Place, Finding)] = []
         var records = 0
-        // votes[(element, key)][value] = agencies that delivered `value` against the authority.
-        var votes: [String: [String: [String]]] = [:]
-        var voteOrder: [(String, String)] = []
-        for dataset in datasets {
-            let elements = compared[dataset.id] ?? []
-            let rows = try read(dataset, elements: elements, context: context)
-            records += rows.count
-            findings += CompareStage.compareInParallel(rows, dataset: dataset, elements: elements.map { slot[$0]! }, names: elements,
-                                                       authority: authority, datasets: datasets, catalog: catalog, threads: context.threads)
-            for row in rows {
-                guard let entry = authority[row.key] else { continue }
-                for (index, element) in elements.enumerated() {
-                    guard let value = row.values[index], let truth = entry.values[slot[element]!], truth != value else { continue }
-                    let voteKey = element + "\u{1F}" + row.key
-                    if votes[voteKey] == nil { voteOrder.append((element, row.key)) }
-                    var agencies = votes[voteKey, default: [:]][value, default: []]
-                    if !agencies.contains(dataset.agency) { agencies.append(dataset.agency) }
-                    votes[voteKey, default: [:]][value] = agencies
+        var truth = [String?](repeating: nil, count: wanted.count)
+        var truthSource = [Int](repeating: -1, count: wanted.count)
+        /// Per key: one row's values, kept until every source has passed the key.
+        struct Pending { let source: Source; let fileID: Int64; let line: Int; let recordIndex: Int; let rowID: Int64; let values: [String?] }
+        var pending: [Pending] = []
+        while true {
+            var smallest: String?
+            for source in sources {
+                if let key = source.key, smallest.map({ key.utf8.lexicographicallyPrecedes($0.utf8) }) ?? true { smallest = key }
+            }
+            guard let key = smallest else { break }
+            for index in truth.indices { truth[index] = nil; truthSource[index] = -1 }
+            var authorityHasKey = false
+            pending.removeAll(keepingCapacity: true)
+            for source in sources {
+                while let current = source.key, current.utf8.elementsEqual(key.utf8) {
+                    if source.dataset.agency == keyAuthority { authorityHasKey = true }
+                    if !source.hasError {
+                        // Authoritative values: the first delivered, in dataset order.
+                        for (index, target) in source.owned.enumerated() where truth[target] == nil {
+                            if let value = source.owned(index) { truth[target] = value; truthSource[target] = source.position }
+                        }
+                        pending.append(Pending(source: source, fileID: source.fileID, line: source.line, recordIndex: source.recordIndex,
+                                               rowID: source.rowID, values: source.compared.indices.map { source.compared($0) }))
+                    }
+                    try source.advance()
                 }
             }
-            // A key the authority does not have: the dataset's policy says how serious that is.
-            if dataset.agency != keyAuthority, let severity = dataset.missingKey.severity, let rule = book["key_missing_in_authority"] {
-                let agencyName = catalog.agency(keyAuthority)?.name ?? keyAuthority
-                for row in rows where !authorityKeys.contains(row.key) {
-                    findings.append(Finding(
+            records += pending.count
+            // votes[element slot][value] = agencies that delivered it against the authority, with where it was first seen.
+            var votes: [Int: [String: [String]]] = [:]
+            var firstVote: [Int: Place] = [:]
+            for row in pending {
+                let dataset = row.source.dataset
+                for (index, target) in row.source.compared.enumerated() {
+                    guard let value = row.values[index], let expected = truth[target], expected != value else { continue }
+                    let place = Place(dataset: row.source.position, phase: 0, row: row.rowID, column: index, value: "")
+                    if let rule = matches {
+                        let source = sourceNames[truthSource[target]]
+                        findings.append((place, Finding(
+                            ruleID: rule.id, dimension: rule.dimension, severity: rule.severity, agency: dataset.agency,
+                            datasetID: dataset.id, recordKey: key, element: wanted[target], observed: value, expected: expected,
+                            reason: source, fileID: row.fileID, line: row.line, recordIndex: row.recordIndex,
+                            message: rule.render(element: catalog.element(wanted[target])?.name, observed: value, expected: expected, reason: source))))
+                    }
+                    if firstVote[target] == nil { firstVote[target] = place }
+                    var agencies = votes[target, default: [:]][value, default: []]
+                    if !agencies.contains(dataset.agency) { agencies.append(dataset.agency) }
+                    votes[target, default: [:]][value] = agencies
+                }
+                // A key the authority does not have: the dataset's policy says how serious that is.
+                if !authorityHasKey, dataset.agency != keyAuthority, let severity = dataset.missingKey.severity, let rule = missing {
+                    findings.append((Place(dataset: row.source.position, phase: 1, row: row.rowID, column: 0, value: ""), Finding(
                         ruleID: rule.id, dimension: rule.dimension, severity: severity,
                         agency: dataset.missingKey.addressedToSelf ? dataset.agency : keyAuthority, datasetID: dataset.id,
-                        recordKey: row.key, element: base.key, observed: row.key, expected: nil, reason: agencyName,
+                        recordKey: key, element: base.key, observed: key, expected: nil, reason: keyAuthorityName,
                         fileID: row.fileID, line: row.line, recordIndex: row.recordIndex,
-                        message: rule.render(element: catalog.element(base.key)?.name, observed: row.key, expected: nil, reason: agencyName)))
+                        message: rule.render(element: catalog.element(base.key)?.name, observed: key, expected: nil, reason: keyAuthorityName))))
+                }
+            }
+            // The authority may be the one that is wrong: two or more agencies agree on another value.
+            if let rule = outvoted {
+                for (target, candidates) in votes {
+                    guard let expected = truth[target], let first = firstVote[target] else { continue }
+                    let source = datasets[truthSource[target]]
+                    for (value, agencies) in candidates where agencies.count >= 2 {
+                        let names = agencies.map { catalog.agency($0)?.name ?? $0 }.joined(separator: "、")
+                        let place = Place(dataset: datasets.count, phase: first.dataset, row: first.row, column: first.column, value: value)
+                        findings.append((place, Finding(
+                            ruleID: rule.id, dimension: rule.dimension, severity: rule.severity, agency: source.agency,
+                            datasetID: source.id, recordKey: key, element: wanted[target], observed: expected, expected: value,
+                            reason: names, fileID: nil, line: nil, recordIndex: nil,
+                            message: rule.render(element: catalog.element(wanted[target])?.name, observed: expected, expected: value, reason: names))))
+                    }
                 }
             }
         }
-        // The authority may be the one that is wrong: two or more agencies agree on another value.
-        if let rule = book["authority_outvoted"] {
-            for (element, key) in voteOrder {
-                guard let entry = authority[key], let target = slot[element], let truth = entry.values[target],
-                      let candidates = votes[element + "\u{1F}" + key] else { continue }
-                let source = datasets[Int(entry.sources[target])]
-                for (value, agencies) in candidates.sorted(by: { $0.key < $1.key }) where agencies.count >= 2 {
-                    let names = agencies.map { catalog.agency($0)?.name ?? $0 }.joined(separator: "、")
-                    findings.append(Finding(
-                        ruleID: rule.id, dimension: rule.dimension, severity: rule.severity, agency: source.agency,
-                        datasetID: source.id, recordKey: key, element: element, observed: truth, expected: value,
-                        reason: names, fileID: nil, line: nil, recordIndex: nil,
-                        message: rule.render(element: catalog.element(element)?.name, observed: truth, expected: value, reason: names)))
-                }
-            }
-        }
-        return (findings, records)
+        findings.sort { $0.0 < $1.0 }
+        return (findings.map(\.1), records)
     }
-
-    private func database(_ context: StageContext) -> Database { context.database }
-
-    private func read(_ dataset: Dataset, elements: [String], context: StageContext) throws -> [Row] {
-        let select = try context.database.prepare("""
-            SELECT record_key, file_id, line, record_index\(elements.map { ", " + StagingTable.quote($0) }.joined())
-            FROM \(StagingTable.quote("std_" + dataset.id)) WHERE run_id = ? AND has_error = 0 ORDER BY staging_rowid
-            """)
-        try select.bind([.integer(context.runID)])
-        var rows: [Row] = []
-        while try select.step() {
-            guard let key = select.text(0), !key.isEmpty else { continue }
-            rows.append(Row(key: key, fileID: select.int64(1), line: select.int(2), recordIndex: select.int(3),
-                            values: elements.indices.map { select.text(4 + $0) }))
-        }
-        return rows
-    }
-
-    /// Compares rows with the authority's values on `threads` threads, in key partitions of the row list;
-    /// findings come back in row order whatever the thread count.
-    static func compareInParallel(_ rows: [Row], dataset: Dataset, elements: [Int], names: [String],
-                                  authority: [String: AuthorityValues], datasets: [Dataset],
-                                  catalog: Catalog, threads: Int) -> [Finding] {
-        guard !elements.isEmpty, let rule = catalog.ruleBook["matches_authority"] else { return [] }
-        let lookup = AuthorityLookup(values: authority)
-        let sourceNames = datasets.map { "\(catalog.agency($0.agency)?.name ?? $0.agency)（\($0.name)）" }
-        let elementNames = names.map { catalog.element($0)?.name }
-        @Sendable func work(_ slice: ArraySlice<Row>) -> [Finding] {
-            var out: [Finding] = []
-            for row in slice {
-                guard let entry = lookup.values[row.key] else { continue }
-                for (index, target) in elements.enumerated() {
-                    guard let value = row.values[index], let truth = entry.values[target], truth != value else { continue }
-                    let source = sourceNames[Int(entry.sources[target])]
-                    out.append(Finding(
-                        ruleID: rule.id, dimension: rule.dimension, severity: rule.severity, agency: dataset.agency,
-                        datasetID: dataset.id, recordKey: row.key, element: names[index], observed: value, expected: truth,
-                        reason: source, fileID: row.fileID, line: row.line, recordIndex: row.recordIndex,
-                        message: rule.render(element: elementNames[index], observed: value, expected: truth, reason: source)))
-                }
-            }
-            return out
-        }
-        if threads <= 1 || rows.count < 1024 { return work(rows[...]) }
-        let slices = min(threads * 4, rows.count)
-        let results = SliceResults<Finding>(count: slices)
-        DispatchQueue.concurrentPerform(iterations: slices) { slice in
-            let lower = rows.count * slice / slices, upper = rows.count * (slice + 1) / slices
-            results.store(slice, work(rows[lower..<upper]))
-        }
-        return results.joined()
-    }
-}
-
-/// The authority's values for one key: one per compared element, and which dataset gave each.
-struct AuthorityValues: Sendable {
-    var values: [String?]
-    var sources: [Int16]
-}
-
-/// The authority's values, shared read-only by the comparing threads.
-struct AuthorityLookup: Sendable {
-    let values: [String: AuthorityValues]
 }

@@ -12,11 +12,33 @@ public struct IngestStage: Stage {
         let tables = try context.pipeline.selectedDatasets(in: context.catalog).map(StagingTable.init)
         // Table changes happen before the data transaction so a failed ingest still leaves the schema usable.
         for table in tables { try table.ensure(in: database) }
-        return try database.transaction {
+        context.verifiedDuringIngest = nil
+        var verifiers: [String: RecordVerifier] = [:]
+        if context.verifyWhileIngesting {
+            do {
+                for verifier in try VerifyStage.verifiers(for: context) { verifiers[verifier.dataset.id] = verifier }
+            } catch {
+                // The verify stage reports this itself, after ingest.
+                context.log.info("verifying while ingesting is not possible (\(error)); verify will read staging afterwards")
+                verifiers = [:]
+            }
+        }
+        let verifying = !verifiers.isEmpty
+        var counts = VerifyStage.Counts()
+        let outcome: StageOutcome = try database.transaction {
             try clearOutput(of: context.runID, tables: tables, in: database)
             var total = StageOutcome(recordsIn: 0, recordsOut: 0, rejected: 0, hasDefects: false)
             for table in tables {
                 let dataset = table.dataset
+                let verification = try verifiers[dataset.id].map {
+                    try VerifiedRecordWriter(database: database, runID: context.runID, verifier: $0)
+                }
+                let started = Date(), before = counts
+                defer {
+                    if verification != nil {
+                        context.log.info(counts.line(for: dataset, since: before, seconds: Date().timeIntervalSince(started)))
+                    }
+                }
                 let files = try FilePattern.matches(dataset.file, under: context.pipeline.dataRoot)
                 if files.isEmpty {
                     try recordMissing(dataset, context: context)
@@ -25,7 +47,7 @@ public struct IngestStage: Stage {
                     continue
                 }
                 for file in files {
-                    let result = try ingest(file: file, table: table, context: context)
+                    let result = try ingest(file: file, table: table, context: context, verification: verification, counts: &counts)
                     total.recordsIn += result.rowsRead
                     total.recordsOut += result.records
                     total.rejected += result.rejected
@@ -33,8 +55,11 @@ public struct IngestStage: Stage {
                 }
             }
             total.message = "read \(total.recordsIn), staged \(total.recordsOut), rejected \(total.rejected)"
+                + (verifying ? "; verified as staged" : "")
             return total
         }
+        if verifying { context.verifiedDuringIngest = counts.outcome }
+        return outcome
     }
 
     /// Removes everything an earlier ingest of this run wrote, so a re-run replaces it.
@@ -59,7 +84,10 @@ public struct IngestStage: Stage {
                   .text("no file matches \(dataset.file) under \(context.pipeline.dataRoot)")])
     }
 
-    private func ingest(file: String, table: StagingTable, context: StageContext) throws -> ReadSummary {
+    /// Stages one file; with `verification`, each record is also standardized and verified (by a worker, before
+    /// the batch reaches this thread) and written to the standardized table with its findings.
+    private func ingest(file: String, table: StagingTable, context: StageContext, verification: VerifiedRecordWriter?,
+                        counts: inout VerifyStage.Counts) throws -> ReadSummary {
         let database = context.database
         let dataset = table.dataset
         let relative = FilePattern.relative(file, to: context.pipeline.dataRoot)
@@ -68,7 +96,13 @@ public struct IngestStage: Stage {
         let fileID = database.lastInsertRowID
         // Parsing runs on another thread and hands over batches; this thread owns the connection and writes.
         let channel = BoundedChannel<IngestMessage>(capacity: 4)
-        BatchProducer.start(dataset: dataset, path: file, displayPath: relative, channel: channel)
+        BatchProducer.start(dataset: dataset, path: file, displayPath: relative, channel: channel,
+                            verifier: verification?.verifier, fileID: fileID)
+        verification?.mark(counts)
+        // About one record per 100 bytes of export is a generous guess for the key map's size.
+        if let totalBytes = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? NSNumber)?.intValue {
+            verification?.reserve(totalBytes / 100)
+        }
         defer { channel.cancel() }
         let writer = try StagingWriter(database: database, table: table, runID: context.runID, fileID: fileID,
                                        datasetID: dataset.id)
@@ -82,7 +116,14 @@ public struct IngestStage: Stage {
         receiving: while true {
             switch channel.receive() {
             case .batch(let batch):
-                try writer.write(batch)
+                if let verification {
+                    try writer.write(batch) { record, rowID in
+                        try verification.write(rowID: rowID, fileID: fileID, line: batch.lines[record], recordIndex: batch.indexes[record],
+                                               output: batch.verified[record], counts: &counts)
+                    }
+                } else {
+                    try writer.write(batch)
+                }
                 records += batch.recordCount + batch.rejections.count
                 context.log.progress(stage: name, item: relative, records: records, bytes: batch.bytesRead, totalBytes: totalBytes,
                                      elapsed: Date().timeIntervalSince(started))
@@ -97,6 +138,14 @@ public struct IngestStage: Stage {
                 if let range = try table.appendedRange(after: rowsBefore, in: database) {
                     try database.run("DELETE FROM \(StagingTable.quote(table.name)) WHERE rowid BETWEEN ? AND ?",
                                      [.integer(range.lowerBound), .integer(range.upperBound)])
+                    if let verification {
+                        try database.run("DELETE FROM \(StagingTable.quote(StandardizedTable(dataset: dataset).name)) WHERE staging_rowid BETWEEN ? AND ?",
+                                         [.integer(range.lowerBound), .integer(range.upperBound)])
+                    }
+                }
+                if let verification {
+                    try database.run("DELETE FROM findings WHERE file_id = ?", [.integer(fileID)])
+                    counts = verification.takeBack()
                 }
                 try database.run("DELETE FROM rejections WHERE file_id = ?", [.integer(fileID)])
                 summary = ReadSummary(abortReason: error.description)

@@ -13,6 +13,8 @@ public struct RecordBatch: Sendable {
     var rejections: [Rejection] = []
     /// Bytes of the file read when the batch was sent (for progress).
     var bytesRead: Int64 = 0
+    /// When ingest verifies as it stages: each record's standardized values and findings, in record order.
+    var verified: [RecordVerifier.Output] = []
     let fieldCount: Int
 
     init(fieldCount: Int) {
@@ -20,6 +22,23 @@ public struct RecordBatch: Sendable {
     }
 
     var recordCount: Int { lines.count }
+
+    /// Standardizes and verifies every record of the batch (values decoded from the bytes exactly as staging
+    /// would hand them back).
+    mutating func verify(with verifier: RecordVerifier, fileID: Int64) {
+        var outputs: [RecordVerifier.Output] = []
+        outputs.reserveCapacity(recordCount)
+        withBytes { all in
+            for record in 0..<recordCount {
+                let values = (0..<fieldCount).map { slot in
+                    value(record: record, slot: slot, in: all).map { String(decoding: $0, as: UTF8.self) }
+                }
+                outputs.append(verifier.verify(RecordVerifier.Input(fileID: fileID, line: lines[record], recordIndex: indexes[record],
+                                                                    values: values)))
+            }
+        }
+        verified = outputs
+    }
 
     mutating func append(_ record: RecordFields) {
         lines.append(record.line)
@@ -68,6 +87,13 @@ final class BoundedChannel<Element: Sendable>: @unchecked Sendable {
     private var cancelled = false
 
     init(capacity: Int) { self.capacity = capacity }
+
+    /// True once the consumer gave up.
+    var isCancelled: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return cancelled
+    }
 
     /// The consumer gave up (it failed): the producer's sends return at once and are dropped, so it can finish.
     func cancel() {
@@ -137,7 +163,31 @@ enum BatchProducer {
 
     /// Starts reading `path` on a background queue; the messages arrive on `channel`, ending with
     /// `.finished` or `.failed`.
-    static func start(dataset: Dataset, path: String, displayPath: String, channel: BoundedChannel<IngestMessage>) {
+    /// With a `verifier`, a second worker standardizes and verifies each batch between the reader and `channel`,
+    /// so parsing, verifying and writing overlap.
+    static func start(dataset: Dataset, path: String, displayPath: String, channel: BoundedChannel<IngestMessage>,
+                      verifier: RecordVerifier? = nil, fileID: Int64 = 0) {
+        guard let verifier else { return read(dataset: dataset, path: path, displayPath: displayPath, channel: channel) }
+        let parsed = BoundedChannel<IngestMessage>(capacity: 2)
+        read(dataset: dataset, path: path, displayPath: displayPath, channel: parsed)
+        DispatchQueue.global(qos: .userInitiated).async {
+            while true {
+                let message = parsed.receive()
+                switch message {
+                case .batch(var batch):
+                    batch.verify(with: verifier, fileID: fileID)
+                    channel.send(.batch(batch))
+                    // The writer gave up: stop the reader too.
+                    if channel.isCancelled { parsed.cancel(); return }
+                case .finished, .failed:
+                    channel.send(message)
+                    return
+                }
+            }
+        }
+    }
+
+    private static func read(dataset: Dataset, path: String, displayPath: String, channel: BoundedChannel<IngestMessage>) {
         DispatchQueue.global(qos: .userInitiated).async {
             let input: FileInput
             do {

@@ -31,6 +31,8 @@ public struct Runner {
     /// Starts a new run of `pipeline` and runs every stage; returns the run id.
     /// - Throws: before the run is created, when the catalog or a stage name is invalid.
     public func run(_ pipeline: PipelineDefinition) throws -> Int64 {
+        let checkpointer = try Checkpointer(writer: database)
+        defer { checkpointer.stop() }
         let stages = try pipeline.stages.map(stage)
         let catalog = try Catalog.load(directory: pipeline.catalogDirectory)
         _ = try pipeline.selectedDatasets(in: catalog)
@@ -39,6 +41,7 @@ public struct Runner {
         try AuditTrail(database: database).record("run_started", run: runID, path: pipeline.path, outcome: "started")
         log.info("run \(runID) of pipeline \(pipeline.name) started")
         let context = StageContext(database: database, catalog: catalog, pipeline: pipeline, runID: runID, log: log, threads: threads)
+        context.verifyWhileIngesting = Runner.verifyFollowsIngest(pipeline.stages)
         for stage in stages {
             guard try execute(stage, context) else { break }
         }
@@ -52,6 +55,8 @@ public struct Runner {
     /// - Returns: the names of the stages run.
     @discardableResult
     public func resume(run runID: Int64) throws -> [String] {
+        let checkpointer = try Checkpointer(writer: database)
+        defer { checkpointer.stop() }
         let ledger = RunLedger(database: database)
         let record = try ledger.run(runID)
         let pipeline = try PipelineDefinition.parse(data: Data(record.definition.utf8), path: record.pipelinePath)
@@ -64,6 +69,7 @@ public struct Runner {
         try AuditTrail(database: database).record("run_resumed", run: runID, path: pipeline.path, counts: "from stage \(states[first].stage)",
                                                   outcome: "started")
         log.info("run \(runID): resuming at stage \(states[first].stage)")
+        context.verifyWhileIngesting = Runner.verifyFollowsIngest(states[first...].map(\.stage))
         var ran: [String] = []
         for state in states[first...] {
             let stage = try stage(state.stage)
@@ -75,11 +81,20 @@ public struct Runner {
         return ran
     }
 
+    /// Ingest verifies as it stages when verify is the very next stage of the same invocation (a full run or a
+    /// resume from ingest); re-running ingest alone by hand only stages.
+    static func verifyFollowsIngest(_ stages: [String]) -> Bool {
+        guard let ingest = stages.firstIndex(of: "ingest") else { return false }
+        return stages.index(after: ingest) < stages.endIndex && stages[stages.index(after: ingest)] == "verify"
+    }
+
     /// Other names people use for a stage: standardization and verification are one stage.
     static let aliases = ["standardize": "verify"]
 
     /// Re-runs one stage of an existing run, replacing that stage's output for the run.
     public func rerun(stage requested: String, run runID: Int64) throws {
+        let checkpointer = try Checkpointer(writer: database)
+        defer { checkpointer.stop() }
         let name = Runner.aliases[requested] ?? requested
         let ledger = RunLedger(database: database)
         let record = try ledger.run(runID)

@@ -9,6 +9,11 @@ public final class StageContext {
     public let log: RunLog
     /// Threads for parallel work; results are the same for any number.
     public let threads: Int
+    /// Set by the runner when verify follows ingest in the same invocation: ingest then standardizes and
+    /// verifies each batch as it stages it, instead of verify reading all of staging back afterwards.
+    public var verifyWhileIngesting = false
+    /// The verify stage's outcome when ingest already did its work (handed to the verify stage).
+    public var verifiedDuringIngest: StageOutcome?
 
     public init(database: Database, catalog: Catalog, pipeline: PipelineDefinition, runID: Int64, log: RunLog,
                 threads: Int = ProcessInfo.processInfo.activeProcessorCount) {

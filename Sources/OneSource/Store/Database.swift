@@ -46,7 +46,10 @@ public final class Database {
             try execute("PRAGMA cache_size=-65536")
         }
         try execute("PRAGMA foreign_keys=ON")
-        try execute("PRAGMA temp_store=MEMORY")
+        // Large sorts (load and compare read datasets in key order) spill to temporary files instead of
+        // growing memory with the data; the sort itself may use a second thread.
+        try execute("PRAGMA temp_store=FILE")
+        try execute("PRAGMA threads=\(min(4, ProcessInfo.processInfo.activeProcessorCount))")
     }
 
     deinit {

@@ -35,16 +35,20 @@ public struct LoadStage: Stage {
         for table in tables { try table.ensure(in: database) }
         return try database.transaction {
             try preflight(context)
+            let reverting = Date()
             try revert(run: runID, tables: tables, database: database)
+            context.log.info(String(format: "earlier load of this run undone in %.2f s", Date().timeIntervalSince(reverting)))
             var loaded = 0, records = 0
             for table in tables {
                 let result = try load(table, datasets: datasets, context: context)
                 loaded += result.records
                 records += result.records
                 context.log.info("\(table.base.id): \(result.records) keys, \(result.inserted) new, \(result.changed) changed (\(result.valuesChanged) values); "
-                                 + String(format: "merged in %.2f s, written in %.2f s", result.readSeconds, result.writeSeconds))
+                                 + String(format: "merged and written in %.2f s", result.seconds))
             }
+            let quarantining = Date()
             let quarantined = try quarantine(datasets: datasets, context: context)
+            context.log.info(String(format: "\(quarantined) records quarantined in %.2f s", Date().timeIntervalSince(quarantining)))
             let summary = try database.rows("""
                 SELECT sum(rows_read), sum(rows_rejected), sum(rows_staged) FROM run_files WHERE run_id = ?
                 """, [.integer(runID)]).first
@@ -81,50 +85,54 @@ public struct LoadStage: Stage {
 
     struct LoadResult {
         var records = 0, inserted = 0, changed = 0, valuesChanged = 0
-        var readSeconds = 0.0, writeSeconds = 0.0
+        var seconds = 0.0
     }
 
+    /// One feeding dataset's verified rows, read in key order (the first delivered first among equal keys).
+    private final class Source {
+        let statement: Statement
+        /// Per selected column: the base slot it feeds and its priority there.
+        let slots: [Int]
+        let priorities: [UInt8]
+        /// The current row's key, nil when the dataset is exhausted.
+        var key: String?
+
+        init(statement: Statement, slots: [Int], priorities: [UInt8]) throws {
+            self.statement = statement
+            self.slots = slots
+            self.priorities = priorities
+            try advance()
+        }
+
+        func advance() throws {
+            key = try statement.step() ? statement.text(0) : nil
+        }
+    }
+
+    /// Merges the feeding datasets key by key and writes each key's row. Every dataset is read sorted by key
+    /// (SQLite sorts, spilling to temporary files when large), so nothing per key is held in memory and
+    /// the base, clustered on its key, is written in order.
     private func load(_ table: BaseTable, datasets: [Dataset], context: StageContext) throws -> LoadResult {
         let database = context.database
         let catalog = context.catalog
         let feeding = catalog.datasets(of: table.base).filter { dataset in datasets.contains { $0.id == dataset.id } }
         let slot = Dictionary(uniqueKeysWithValues: table.elements.enumerated().map { ($1, $0) })
-        let started = Date()
-        var winners: [String: [Cell?]] = [:]
-        var order: [String] = []
+        var sources: [Source] = []
         for (position, dataset) in feeding.enumerated() {
             let columns = dataset.fields.map(\.element).filter { slot[$0] != nil }
-            let priorities = columns.map { element -> Int in
-                catalog.element(element)?.authority == dataset.agency ? 0 : position + 1
+            let priorities = columns.map { element -> UInt8 in
+                UInt8(min(catalog.element(element)?.authority == dataset.agency ? 0 : position + 1, 255))
             }
             let select = try database.prepare("""
                 SELECT record_key, file_id, line\(columns.map { ", " + BaseTable.q($0) }.joined())
-                FROM \(StagingTable.quote("std_" + dataset.id)) WHERE run_id = ? AND has_error = 0 ORDER BY staging_rowid
+                FROM \(StagingTable.quote("std_" + dataset.id)) WHERE run_id = ? AND has_error = 0 AND record_key <> ''
+                ORDER BY record_key, staging_rowid
                 """)
             try select.bind([.integer(context.runID)])
-            let width = table.elements.count
-            while try select.step() {
-                guard let key = select.text(0), !key.isEmpty else { continue }
-                let fileID = UInt32(truncatingIfNeeded: select.int64(1)), line = UInt32(truncatingIfNeeded: select.int(2))
-                var index = winners.index(forKey: key)
-                if index == nil {
-                    order.append(key)
-                    winners[key] = Array(repeating: nil, count: width)
-                    index = winners.index(forKey: key)
-                }
-                guard let index else { continue }
-                for (column, element) in columns.enumerated() {
-                    guard let value = select.text(3 + column), let target = slot[element] else { continue }
-                    let priority = UInt8(min(priorities[column], 255))
-                    // Mutated in place: copying each key's array out and back would double the work.
-                    if let current = winners.values[index][target], current.priority <= priority { continue }
-                    winners.values[index][target] = Cell(value: value, fileID: fileID, line: line, priority: priority)
-                }
-            }
+            sources.append(try Source(statement: select, slots: columns.map { slot[$0]! }, priorities: priorities))
         }
         var result = LoadResult()
-        result.readSeconds = Date().timeIntervalSince(started)
-        let writing = Date()
+        let started = Date()
         let name = BaseTable.q(table.name)
         let columnList = table.elements.flatMap { [BaseTable.q($0), BaseTable.q($0 + ":file"), BaseTable.q($0 + ":line")] }
         let existing = try database.prepare("SELECT \(columnList.joined(separator: ", ")) FROM \(name) WHERE record_key = ?")
@@ -139,8 +147,29 @@ public struct LoadStage: Stage {
         let now = Clock.now()
         // A base loaded for the first time needs no look-up per key.
         let empty = try database.queryScalarInt("SELECT count(*) FROM (SELECT 1 FROM \(name) LIMIT 1)") == 0
-        for key in order {
-            guard let cells = winners[key] else { continue }
+        var cells = [Cell?](repeating: nil, count: table.elements.count)
+        while true {
+            // The smallest current key over all sources (SQLite's BINARY order: bytes).
+            var smallest: String?
+            for source in sources {
+                if let key = source.key, smallest.map({ key.utf8.lexicographicallyPrecedes($0.utf8) }) ?? true { smallest = key }
+            }
+            guard let key = smallest else { break }
+            for index in cells.indices { cells[index] = nil }
+            // Sources in catalog order, rows in delivery order: a value wins only with a strictly better priority.
+            for source in sources {
+                while let current = source.key, current.utf8.elementsEqual(key.utf8) {
+                    let statement = source.statement
+                    let fileID = UInt32(truncatingIfNeeded: statement.int64(1)), line = UInt32(truncatingIfNeeded: statement.int(2))
+                    for (column, target) in source.slots.enumerated() {
+                        let priority = source.priorities[column]
+                        if let current = cells[target], current.priority <= priority { continue }
+                        guard let value = statement.text(3 + column) else { continue }
+                        cells[target] = Cell(value: value, fileID: fileID, line: line, priority: priority)
+                    }
+                    try source.advance()
+                }
+            }
             result.records += 1
             if !empty { try existing.bind([.text(key)]) }
             if try !empty && existing.step() {
@@ -185,7 +214,7 @@ public struct LoadStage: Stage {
                 insert.resetKeepingBindings()
             }
         }
-        result.writeSeconds = Date().timeIntervalSince(writing)
+        result.seconds = Date().timeIntervalSince(started)
         try database.run("INSERT INTO base_loads (run_id, base, records, inserted, changed, values_changed) VALUES (?, ?, ?, ?, ?, ?)",
                          [.integer(context.runID), .text(table.base.id), .int(result.records), .int(result.inserted),
                           .int(result.changed), .int(result.valuesChanged)])

@@ -14,6 +14,8 @@ public struct StandardizedTable {
                                               "line INTEGER", "record_index INTEGER NOT NULL", "record_key TEXT NOT NULL",
                                               "has_error INTEGER NOT NULL"],
                                 elements: elementColumns.map { ($0, "TEXT") }, in: database)
+        // Load quarantines the records with errors: a small partial index finds them without reading the table.
+        try database.execute("CREATE INDEX IF NOT EXISTS \(StagingTable.quote(name + "_errors")) ON \(StagingTable.quote(name)) (run_id) WHERE has_error = 1")
         try database.run("INSERT OR IGNORE INTO standardized_tables (dataset_id, table_name) VALUES (?, ?)",
                          [.text(dataset.id), .text(name)])
     }

@@ -45,13 +45,25 @@ public final class Statement {
         case .null: try check(sqlite3_bind_null(handle, index))
         case .integer(let number): try check(sqlite3_bind_int64(handle, index, number))
         case .real(let number): try check(sqlite3_bind_double(handle, index, number))
-        case .text(let string): try check(sqlite3_bind_text(handle, index, string, -1, Statement.transient))
+        case .text(let string): try bind(text: string, at: index)
         }
     }
 
     /// Binds an integer.
     public func bind(_ value: Int, at index: Int32) throws {
         try check(sqlite3_bind_int64(handle, index, Int64(value)))
+    }
+
+    /// Binds text from the string's UTF-8 storage (SQLite copies it); no C string is built.
+    public func bind(text: String, at index: Int32) throws {
+        var string = text
+        let rc = string.withUTF8 { bytes -> Int32 in
+            guard let base = bytes.baseAddress else { return sqlite3_bind_text(handle, index, "", 0, Statement.transient) }
+            return base.withMemoryRebound(to: CChar.self, capacity: bytes.count) {
+                sqlite3_bind_text(handle, index, $0, Int32(bytes.count), Statement.transient)
+            }
+        }
+        try check(rc)
     }
 
     /// Binds NULL.
@@ -112,6 +124,9 @@ public final class Statement {
     public func isNull(_ column: Int) -> Bool {
         sqlite3_column_type(handle, Int32(column)) == SQLITE_NULL
     }
+
+    /// The rowid of the last row inserted on the statement's connection.
+    public var lastInsertRowID: Int64 { database.lastInsertRowID }
 
     /// The column as text, or nil for NULL.
     public func text(_ column: Int) -> String? {

@@ -11,6 +11,31 @@ public struct VerifyStage: Stage {
     public init() {}
 
     public func run(_ context: StageContext) throws -> StageOutcome {
+        // In a full run, ingest verified each batch as it staged it (see `IngestStage`): nothing is left to do.
+        if let outcome = context.verifiedDuringIngest {
+            context.verifiedDuringIngest = nil
+            context.log.info("records were standardized and verified by ingest as they were staged")
+            return outcome
+        }
+        let database = context.database
+        let verifiers = try VerifyStage.verifiers(for: context)
+        return try database.transaction {
+            try database.run("DELETE FROM findings WHERE run_id = ? AND stage = ?", [.integer(context.runID), .text(name)])
+            var counts = Counts()
+            for verifier in verifiers {
+                let table = StandardizedTable(dataset: verifier.dataset)
+                try table.clear(run: context.runID, in: database)
+                let started = Date()
+                let before = counts
+                try verify(verifier, table: table, context: context, counts: &counts)
+                context.log.info(counts.line(for: verifier.dataset, since: before, seconds: Date().timeIntervalSince(started)))
+            }
+            return counts.outcome
+        }
+    }
+
+    /// One verifier per selected dataset, their staging and standardized tables created (outside any transaction).
+    static func verifiers(for context: StageContext) throws -> [RecordVerifier] {
         let database = context.database
         let divisions = try DivisionTable.load(path: context.pipeline.divisionTable)
         let run = try RunLedger(database: database).run(context.runID)
@@ -21,33 +46,28 @@ public struct VerifyStage: Stage {
             try StagingTable(dataset: dataset).ensure(in: database)
             try StandardizedTable(dataset: dataset).ensure(in: database)
         }
-        return try database.transaction {
-            try database.run("DELETE FROM findings WHERE run_id = ? AND stage = ?", [.integer(context.runID), .text(name)])
-            var counts = Counts()
-            for verifier in verifiers {
-                let table = StandardizedTable(dataset: verifier.dataset)
-                try table.clear(run: context.runID, in: database)
-                let started = Date()
-                let before = counts
-                try verify(verifier, table: table, context: context, counts: &counts)
-                let records = counts.records - before.records
-                let seconds = Date().timeIntervalSince(started)
-                context.log.info("\(verifier.dataset.id): verified \(records) records in \(String(format: "%.2f", seconds)) s, "
-                                 + "\(counts.findings - before.findings) findings, \(counts.withErrors - before.withErrors) records with errors")
-            }
-            return StageOutcome(recordsIn: counts.records, recordsOut: counts.records - counts.withErrors, rejected: counts.withErrors,
-                                hasDefects: counts.bySeverity[.error, default: 0] > 0,
-                                message: "verified \(counts.records) records; findings: \(counts.bySeverity[.error, default: 0]) errors, "
-                                    + "\(counts.bySeverity[.warning, default: 0]) warnings, \(counts.bySeverity[.notice, default: 0]) notices; "
-                                    + "\(counts.withErrors) records with errors")
-        }
+        return verifiers
     }
 
+    /// What verification counted, over all datasets of the run.
     struct Counts {
         var records = 0
         var withErrors = 0
         var findings = 0
         var bySeverity: [Severity: Int] = [:]
+
+        func line(for dataset: Dataset, since before: Counts, seconds: Double) -> String {
+            "\(dataset.id): verified \(records - before.records) records in \(String(format: "%.2f", seconds)) s, "
+                + "\(findings - before.findings) findings, \(withErrors - before.withErrors) records with errors"
+        }
+
+        var outcome: StageOutcome {
+            StageOutcome(recordsIn: records, recordsOut: records - withErrors, rejected: withErrors,
+                         hasDefects: bySeverity[.error, default: 0] > 0,
+                         message: "verified \(records) records; findings: \(bySeverity[.error, default: 0]) errors, "
+                             + "\(bySeverity[.warning, default: 0]) warnings, \(bySeverity[.notice, default: 0]) notices; "
+                             + "\(withErrors) records with errors")
+        }
     }
 
     private func verify(_ verifier: RecordVerifier, table: StandardizedTable, context: StageContext, counts: inout Counts) throws {
@@ -56,16 +76,13 @@ public struct VerifyStage: Stage {
         let dataset = verifier.dataset
         let staging = StagingTable(dataset: dataset)
         let columns = (["rowid", "file_id", "line", "record_index"] + staging.elementColumns).map(StagingTable.quote).joined(separator: ", ")
-        let insert = try table.insertStatement(in: database)
-        let writer = try FindingWriter(database: database, runID: context.runID, stage: name)
+        let writer = try VerifiedRecordWriter(database: database, runID: context.runID, verifier: verifier)
+        writer.reserve(Int(try database.queryScalarInt("SELECT sum(rows_staged) FROM run_files WHERE run_id = ? AND dataset_id = ?",
+                                                   [.integer(context.runID), .text(dataset.id)]) ?? 0))
         let ranges = try database.rows("""
             SELECT staging_first, staging_last FROM run_files
             WHERE run_id = ? AND dataset_id = ? AND staging_first IS NOT NULL ORDER BY file_id
             """, [.integer(context.runID), .text(dataset.id)])
-        var firstLineOfKey: [String: Int] = [:]
-        let staged = try database.queryScalarInt("SELECT sum(rows_staged) FROM run_files WHERE run_id = ? AND dataset_id = ?",
-                                                 [.integer(context.runID), .text(dataset.id)]) ?? 0
-        firstLineOfKey.reserveCapacity(Int(staged))
         let fieldCount = staging.elementColumns.count
         // A second connection reads the next chunk of staging (committed by ingest) while this one verifies
         // and writes the current chunk: WAL lets a reader and the writer work at the same time.
@@ -83,43 +100,14 @@ public struct VerifyStage: Stage {
                 if case .failed(let reason) = message { throw PipelineError.stageFailed(stage: name, underlying: reason) }
                 break
             }
-                let outputs = VerifyStage.verifyInParallel(inputs, with: verifier, threads: context.threads)
-                context.log.progress(stage: name, item: dataset.id, records: counts.records + inputs.count, bytes: nil, totalBytes: nil,
-                                     elapsed: Date().timeIntervalSince(started))
-                for (index, output) in outputs.enumerated() {
-                    let input = inputs[index]
-                    var findings = output.findings
-                    var hasError = output.hasError
-                    if output.recordKey.contains(where: { $0 != "|" }) {
-                        if let first = firstLineOfKey[output.recordKey] {
-                            if let duplicate = verifier.duplicateKeyFinding(input, key: output.recordKey, firstLine: first) {
-                                findings.append(duplicate)
-                                if duplicate.severity == .error { hasError = true }
-                            }
-                        } else {
-                            firstLineOfKey[output.recordKey] = input.line
-                        }
-                    }
-                    try insert.bind(.integer(rowIDs[index]), at: 1)
-                    try insert.bind(.integer(context.runID), at: 2)
-                    try insert.bind(.integer(input.fileID), at: 3)
-                    try insert.bind(input.line, at: 4)
-                    try insert.bind(input.recordIndex, at: 5)
-                    try insert.bind(.text(output.recordKey), at: 6)
-                    try insert.bind(hasError ? 1 : 0, at: 7)
-                    for (slot, value) in output.values.enumerated() {
-                        if let value { try insert.bind(.text(value), at: Int32(8 + slot)) } else { try insert.bindNull(at: Int32(8 + slot)) }
-                    }
-                    try insert.step()
-                    insert.resetKeepingBindings()
-                    for finding in findings {
-                        try writer.write(finding)
-                        counts.bySeverity[finding.severity, default: 0] += 1
-                    }
-                    counts.findings += findings.count
-                    counts.records += 1
-                    if hasError { counts.withErrors += 1 }
-                }
+            let outputs = VerifyStage.verifyInParallel(inputs, with: verifier, threads: context.threads)
+            context.log.progress(stage: name, item: dataset.id, records: counts.records + inputs.count, bytes: nil, totalBytes: nil,
+                                 elapsed: Date().timeIntervalSince(started))
+            for (index, output) in outputs.enumerated() {
+                let input = inputs[index]
+                try writer.write(rowID: rowIDs[index], fileID: input.fileID, line: input.line, recordIndex: input.recordIndex,
+                                 output: output, counts: &counts)
+            }
         }
     }
 
@@ -195,6 +183,84 @@ final class SliceResults<Element>: @unchecked Sendable {
 
     func joined() -> [Element] { slots.flatMap { $0 } }
 }
+
+/// Writes verified records of one dataset: the standardized row under the staging rowid, the findings, and
+/// the duplicate-key finding for a key seen earlier in the dataset this run (record order decides which is first).
+/// Used by the verify stage and by ingest when it verifies as it stages.
+final class VerifiedRecordWriter {
+    private let insert: Statement
+    private let findings: FindingWriter
+    let verifier: RecordVerifier
+    private let runID: Int64
+    private var firstLineOfKey: [String: Int] = [:]
+    /// Keys first seen since `mark()`, so a file that fails as a whole can be taken back.
+    private var keysSinceMark: [String] = []
+    private var countsAtMark = VerifyStage.Counts()
+
+    init(database: Database, runID: Int64, verifier: RecordVerifier) throws {
+        insert = try StandardizedTable(dataset: verifier.dataset).insertStatement(in: database)
+        findings = try FindingWriter(database: database, runID: runID, stage: "verify")
+        self.verifier = verifier
+        self.runID = runID
+    }
+
+    func write(rowID: Int64, fileID: Int64, line: Int, recordIndex: Int, output: RecordVerifier.Output,
+               counts: inout VerifyStage.Counts) throws {
+        var hasError = output.hasError
+        var duplicate: Finding?
+        if output.recordKey.utf8.contains(where: { $0 != UInt8(ascii: "|") }) {
+            if let first = firstLineOfKey[output.recordKey] {
+                duplicate = verifier.duplicateKeyFinding(
+                    RecordVerifier.Input(fileID: fileID, line: line, recordIndex: recordIndex, values: []),
+                    key: output.recordKey, firstLine: first)
+                if duplicate?.severity == .error { hasError = true }
+            } else {
+                firstLineOfKey[output.recordKey] = line
+                keysSinceMark.append(output.recordKey)
+            }
+        }
+        try insert.bind(.integer(rowID), at: 1)
+        try insert.bind(.integer(runID), at: 2)
+        try insert.bind(.integer(fileID), at: 3)
+        try insert.bind(line, at: 4)
+        try insert.bind(recordIndex, at: 5)
+        try insert.bind(.text(output.recordKey), at: 6)
+        try insert.bind(hasError ? 1 : 0, at: 7)
+        for (slot, value) in output.values.enumerated() {
+            if let value { try insert.bind(.text(value), at: Int32(8 + slot)) } else { try insert.bindNull(at: Int32(8 + slot)) }
+        }
+        try insert.step()
+        insert.resetKeepingBindings()
+        for finding in output.findings + (duplicate.map { [$0] } ?? []) {
+            try findings.write(finding)
+            counts.bySeverity[finding.severity, default: 0] += 1
+            counts.findings += 1
+        }
+        counts.records += 1
+        if hasError { counts.withErrors += 1 }
+    }
+
+    /// Makes room for `records` more keys, so the key map does not grow step by step.
+    func reserve(_ records: Int) {
+        firstLineOfKey.reserveCapacity(firstLineOfKey.count + records)
+    }
+
+    /// Remembers where a file starts.
+    func mark(_ counts: VerifyStage.Counts) {
+        keysSinceMark.removeAll(keepingCapacity: true)
+        countsAtMark = counts
+    }
+
+    /// Forgets the keys of the file since `mark` (its rows were removed); returns the counts as they were.
+    func takeBack() -> VerifyStage.Counts {
+        for key in keysSinceMark { firstLineOfKey.removeValue(forKey: key) }
+        keysSinceMark.removeAll()
+        return countsAtMark
+    }
+}
+
+@available(*, unavailable)
+extension VerifiedRecordWriter: Sendable {}
 
 /// Inserts findings for one run and stage.
 final class FindingWriter {

@@ -192,19 +192,6 @@ struct SampleCity {
         let a = try city.run(one, threads: 1), b = try city.run(four, threads: 4)
         let query = "SELECT stage, rule_id, agency, record_key, element, observed, expected, line FROM findings WHERE run_id = ? ORDER BY finding_id"
         #expect(try one.rows(query, [.integer(a)]) == (try four.rows(query, [.integer(b)])))
-        let rows = (0..<3000).map { CompareStage.Row(key: "k\($0)", fileID: 1, line: $0 + 2, recordIndex: $0 + 1, values: [$0 % 3 == 0 ? "x" : "y"]) }
-        let catalog = try Catalog.load(directory: city.catalog.path)
-        let dataset = try #require(catalog.dataset("renshe_insured"))
-        let truth = try #require(catalog.dataset("gongan_household"))
-        var authority: [String: AuthorityValues] = [:]
-        for i in 0..<3000 { authority["k\(i)"] = AuthorityValues(values: ["y"], sources: [0]) }
-        let serial = CompareStage.compareInParallel(rows, dataset: dataset, elements: [0], names: ["person.name"], authority: authority,
-                                                    datasets: [truth], catalog: catalog, threads: 1)
-        #expect(serial.count == 1000)
-        for threads in [2, 3, 8] {
-            #expect(CompareStage.compareInParallel(rows, dataset: dataset, elements: [0], names: ["person.name"], authority: authority,
-                                                   datasets: [truth], catalog: catalog, threads: threads) == serial)
-        }
     }
 
     @Test func associationRulesFireOnTheirCasesAndOnlyThere() throws {
