@@ -38,29 +38,28 @@ public struct CompareStage: Stage {
     private final class Source {
         let position: Int
         let dataset: Dataset
-        let statement: Statement
-        /// Columns read after the fixed ones: the elements this dataset is authoritative for, then those it is compared on.
+        let rows: SortedRows
+        /// Text columns: the elements this dataset is authoritative for, then those it is compared on.
         let owned: [Int]          // slot in `wanted` of each owned column
         let compared: [Int]       // slot in `wanted` of each compared column
-        var key: String?
 
-        init(position: Int, dataset: Dataset, statement: Statement, owned: [Int], compared: [Int]) throws {
+        init(position: Int, dataset: Dataset, rows: SortedRows, owned: [Int], compared: [Int]) {
             self.position = position
             self.dataset = dataset
-            self.statement = statement
+            self.rows = rows
             self.owned = owned
             self.compared = compared
-            try advance()
         }
 
-        func advance() throws { key = try statement.step() ? statement.text(0) : nil }
-        var hasError: Bool { statement.int(5) != 0 }
-        var fileID: Int64 { statement.int64(1) }
-        var line: Int { statement.int(2) }
-        var recordIndex: Int { statement.int(3) }
-        var rowID: Int64 { statement.int64(4) }
-        func owned(_ index: Int) -> String? { statement.text(6 + index) }
-        func compared(_ index: Int) -> String? { statement.text(6 + owned.count + index) }
+        var key: String? { rows.key }
+        func advance() throws { try rows.advance() }
+        var fileID: Int64 { rows.int(0) }
+        var line: Int { Int(rows.int(1)) }
+        var recordIndex: Int { Int(rows.int(2)) }
+        var rowID: Int64 { rows.int(3) }
+        var hasError: Bool { rows.int(4) != 0 }
+        func owned(_ index: Int) -> String? { rows.text(index) }
+        func compared(_ index: Int) -> String? { rows.text(owned.count + index) }
     }
 
     /// Where a finding stands in the order the stage reports them: per dataset its comparisons in delivery
@@ -99,15 +98,16 @@ public struct CompareStage: Stage {
             let columns = owned + comparedOn[position]
             // The key's authority is read with its error rows too: a quarantined record is not a missing one.
             let filter = dataset.agency == keyAuthority ? "" : " AND has_error = 0"
-            let select = try context.database.prepare("""
+            // Read ahead on its own connection, so the datasets sort at the same time.
+            let rows = SortedRows(path: context.database.path, sql: """
                 SELECT record_key, file_id, line, record_index, staging_rowid, has_error\(columns.map { ", " + StagingTable.quote($0) }.joined())
                 FROM \(StagingTable.quote("std_" + dataset.id)) WHERE run_id = ? AND record_key <> ''\(filter)
                 ORDER BY record_key, staging_rowid
-                """)
-            try select.bind([.integer(context.runID)])
-            sources.append(try Source(position: position, dataset: dataset, statement: select,
-                                      owned: owned.map { slot[$0]! }, compared: comparedOn[position].map { slot[$0]! }))
+                """, arguments: [.integer(context.runID)], ints: 5, texts: columns.count)
+            sources.append(Source(position: position, dataset: dataset, rows: rows,
+                                  owned: owned.map { slot[$0]! }, compared: comparedOn[position].map { slot[$0]! }))
         }
+        for source in sources { try source.advance() }
         let matches = book["matches_authority"], missing = book["key_missing_in_authority"], outvoted = book["authority_outvoted"]
         let sourceNames = datasets.map { "\(catalog.agency($0.agency)?.name ?? $0.agency)（\($0.name)）" }
         let keyAuthorityName = catalog.agency(keyAuthority)?.name ?? keyAuthority

@@ -96,13 +96,14 @@ public struct IngestStage: Stage {
         let fileID = database.lastInsertRowID
         // Parsing runs on another thread and hands over batches; this thread owns the connection and writes.
         let channel = BoundedChannel<IngestMessage>(capacity: 4)
-        BatchProducer.start(dataset: dataset, path: file, displayPath: relative, channel: channel,
-                            verifier: verification?.verifier, fileID: fileID)
+        // Before the worker starts: from then on it alone touches the key map, until it has sent its last message.
         verification?.mark(counts)
         // About one record per 100 bytes of export is a generous guess for the key map's size.
         if let totalBytes = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? NSNumber)?.intValue {
             verification?.reserve(totalBytes / 100)
         }
+        BatchProducer.start(dataset: dataset, path: file, displayPath: relative, channel: channel,
+                            verifier: verification?.duplicates, fileID: fileID, threads: context.threads)
         defer { channel.cancel() }
         let writer = try StagingWriter(database: database, table: table, runID: context.runID, fileID: fileID,
                                        datasetID: dataset.id)
@@ -119,7 +120,7 @@ public struct IngestStage: Stage {
                 if let verification {
                     try writer.write(batch) { record, rowID in
                         try verification.write(rowID: rowID, fileID: fileID, line: batch.lines[record], recordIndex: batch.indexes[record],
-                                               output: batch.verified[record], counts: &counts)
+                                               output: batch.verified[record], checked: true, counts: &counts)
                     }
                 } else {
                     try writer.write(batch)

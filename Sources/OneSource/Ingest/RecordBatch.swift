@@ -24,20 +24,36 @@ public struct RecordBatch: Sendable {
     var recordCount: Int { lines.count }
 
     /// Standardizes and verifies every record of the batch (values decoded from the bytes exactly as staging
-    /// would hand them back).
-    mutating func verify(with verifier: RecordVerifier, fileID: Int64) {
-        var outputs: [RecordVerifier.Output] = []
-        outputs.reserveCapacity(recordCount)
-        withBytes { all in
-            for record in 0..<recordCount {
-                let values = (0..<fieldCount).map { slot in
-                    value(record: record, slot: slot, in: all).map { String(decoding: $0, as: UTF8.self) }
+    /// would hand them back), in `slices` parts on concurrent threads; outputs stay in record order.
+    mutating func verify(with verifier: RecordVerifier, fileID: Int64, slices requested: Int = 1, duplicates: DuplicateKeys? = nil) {
+        defer {
+            // Duplicate keys depend on record order: checked one by one, after the parallel part.
+            if let duplicates {
+                for record in verified.indices {
+                    duplicates.check(&verified[record], fileID: fileID, line: lines[record], recordIndex: indexes[record])
                 }
-                outputs.append(verifier.verify(RecordVerifier.Input(fileID: fileID, line: lines[record], recordIndex: indexes[record],
-                                                                    values: values)))
             }
         }
-        verified = outputs
+        let count = recordCount
+        let slices = max(1, min(requested, count / 256))
+        let batch = self
+        @Sendable func outputs(_ range: Range<Int>) -> [RecordVerifier.Output] {
+            batch.withBytes { all in
+                range.map { record in
+                    let values = (0..<batch.fieldCount).map { slot in
+                        batch.value(record: record, slot: slot, in: all).map { String(decoding: $0, as: UTF8.self) }
+                    }
+                    return verifier.verify(RecordVerifier.Input(fileID: fileID, line: batch.lines[record], recordIndex: batch.indexes[record],
+                                                                values: values))
+                }
+            }
+        }
+        if slices == 1 { verified = outputs(0..<count); return }
+        let results = SliceResults<RecordVerifier.Output>(count: slices)
+        DispatchQueue.concurrentPerform(iterations: slices) { slice in
+            results.store(slice, outputs((count * slice / slices)..<(count * (slice + 1) / slices)))
+        }
+        verified = results.joined()
     }
 
     mutating func append(_ record: RecordFields) {
@@ -166,8 +182,8 @@ enum BatchProducer {
     /// With a `verifier`, a second worker standardizes and verifies each batch between the reader and `channel`,
     /// so parsing, verifying and writing overlap.
     static func start(dataset: Dataset, path: String, displayPath: String, channel: BoundedChannel<IngestMessage>,
-                      verifier: RecordVerifier? = nil, fileID: Int64 = 0) {
-        guard let verifier else { return read(dataset: dataset, path: path, displayPath: displayPath, channel: channel) }
+                      verifier: DuplicateKeys? = nil, fileID: Int64 = 0, threads: Int = 1) {
+        guard let duplicates = verifier else { return read(dataset: dataset, path: path, displayPath: displayPath, channel: channel) }
         let parsed = BoundedChannel<IngestMessage>(capacity: 2)
         read(dataset: dataset, path: path, displayPath: displayPath, channel: parsed)
         DispatchQueue.global(qos: .userInitiated).async {
@@ -175,7 +191,8 @@ enum BatchProducer {
                 let message = parsed.receive()
                 switch message {
                 case .batch(var batch):
-                    batch.verify(with: verifier, fileID: fileID)
+                    // Several slices per thread, so a slice held up by the reader or writer does not hold up the batch.
+                    batch.verify(with: duplicates.verifier, fileID: fileID, slices: threads > 1 ? threads * 4 : 1, duplicates: duplicates)
                     channel.send(.batch(batch))
                     // The writer gave up: stop the reader too.
                     if channel.isCancelled { parsed.cancel(); return }

@@ -88,6 +88,13 @@ public struct Runner {
         return stages.index(after: ingest) < stages.endIndex && stages[stages.index(after: ingest)] == "verify"
     }
 
+    /// User and system processor time of the whole process so far (all threads), in seconds.
+    static func processorSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1_000_000
+    }
+
     /// Other names people use for a stage: standardization and verification are one stage.
     static let aliases = ["standardize": "verify"]
 
@@ -118,6 +125,7 @@ public struct Runner {
         let ledger = RunLedger(database: database)
         try ledger.stageStarted(context.runID, stage.name)
         let started = Date()
+        let cpuStarted = Runner.processorSeconds()
         do {
             let outcome = try stage.run(context)
             try ledger.stageFinished(context.runID, stage.name, outcome)
@@ -137,7 +145,8 @@ public struct Runner {
                                      outcome: file[7].text ?? "")
                 }
             }
-            log.info("stage \(stage.name): \(outcome.message ?? "done") (\(String(format: "%.2f", Date().timeIntervalSince(started))) s)")
+            log.info("stage \(stage.name): \(outcome.message ?? "done") (\(String(format: "%.2f", Date().timeIntervalSince(started))) s, "
+                     + "\(String(format: "%.2f", Runner.processorSeconds() - cpuStarted)) s of processor time)")
             return true
         } catch {
             try ledger.stageFailed(context.runID, stage.name, "\(error)")

@@ -39,11 +39,13 @@ public enum DateStandard {
         case .failure(let failure):
             return .invalid(failure, changes)
         case .success(let parsed):
-            let permitted = allowed ?? [.iso]
+            let permitted = allowed ?? DateStandard.isoOnly
             if !parsed.hasDay && !permitted.contains(.month) {
                 return .invalid(StandardFailure("precision", "应为具体日期，实为月份“\(text)”"), changes)
             }
             if !permitted.contains(parsed.form) { changes.append(.reformatted) }
+            // Already yyyy-MM-dd (the usual case): nothing to rebuild.
+            if !keepTime && parsed.hasDay && parsed.form == .iso && parsed.time == nil && isCanonicalDay(text) { return .valid(text, changes) }
             text = parsed.hasDay ? parsed.date.description : String(parsed.date.description.prefix(7))
             if keepTime {
                 let t = parsed.time ?? (0, 0, 0)
@@ -51,6 +53,19 @@ public enum DateStandard {
             }
             return .valid(text, changes)
         }
+    }
+
+    private static let isoOnly: Set<Form> = [.iso]
+
+    /// Whether `text` is written exactly yyyy-MM-dd (digits where digits belong, hyphens between).
+    static func isCanonicalDay(_ text: String) -> Bool {
+        let bytes = text.utf8
+        guard bytes.count == 10 else { return false }
+        for (index, byte) in bytes.enumerated() {
+            if index == 4 || index == 7 { if byte != UInt8(ascii: "-") { return false } }
+            else if byte < UInt8(ascii: "0") || byte > UInt8(ascii: "9") { return false }
+        }
+        return true
     }
 
     /// Parses the date part (and an optional time) of already normalized text, on its UTF-8 bytes,
@@ -61,7 +76,8 @@ public enum DateStandard {
     }
 
     private static func parse(bytes: UnsafeBufferPointer<UInt8>, text: String) -> Result<Parsed, StandardFailure> {
-        let unreadable = StandardFailure("format", "无法识别的日期“\(text)”")
+        // Built only when needed: this runs for every date of every record.
+        var unreadable: StandardFailure { StandardFailure("format", "无法识别的日期“\(text)”") }
         // Split off a time after a space or a T.
         var dateEnd = bytes.count
         var time: (Int, Int, Int)?

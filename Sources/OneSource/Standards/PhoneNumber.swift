@@ -23,7 +23,7 @@ public enum PhoneNumber {
             digits.removeFirst(2)
             changes.append(.countryCodeRemoved)
         }
-        if digits.contains("+") { return .invalid(StandardFailure("format", "“+”只能用于国家代码+86"), changes) }
+        if digits.utf8.contains(UInt8(ascii: "+")) { return .invalid(StandardFailure("format", "“+”只能用于国家代码+86"), changes) }
         let canonical: String
         if digits.hasPrefix("1") {
             guard digits.count == 11 else {

@@ -65,9 +65,13 @@ public enum TextStandards {
     }
 
     /// Document numbers such as 泰审批许〔2024〕12号: the year bracket is written 〔〕.
+    private static let bracketOpenings: Set<Unicode.Scalar> = ["[", "［", "(", "（", "【", "〖"]
+
     public static func documentNumber(_ raw: String) -> StandardResult {
         var (text, changes) = TextNormalizer.normalize(raw, alphanumericsOnly: true)
         if text.isEmpty { return .empty }
+        // Most numbers have no bracket to normalize: look for one on the bytes before splitting into characters.
+        guard text.unicodeScalars.contains(where: { bracketOpenings.contains($0) }) else { return .valid(text, changes) }
         let opening: Set<Character> = ["[", "［", "(", "（", "【", "〖"]
         let closing: Set<Character> = ["]", "］", ")", "）", "】", "〗"]
         var characters = Array(text)
@@ -95,7 +99,7 @@ public enum TextStandards {
             changes.append(.unitRemoved)
             break
         }
-        if text.contains(",") { text.removeAll { $0 == "," }; changes.append(.separatorsRemoved) }
+        if text.utf8.contains(UInt8(ascii: ",")) { text.removeAll { $0 == "," }; changes.append(.separatorsRemoved) }
         if text.hasPrefix("-") { return .invalid(StandardFailure("negative", "金额不能为负数"), changes) }
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)
         guard (1...2).contains(parts.count), parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0.isASCII && $0.isNumber } }) else {

@@ -11,15 +11,6 @@ public struct LoadStage: Stage {
 
     public init() {}
 
-    /// One element's winning value for one key so far (kept small: there are millions).
-    struct Cell {
-        var value: String
-        var fileID: UInt32
-        var line: UInt32
-        /// 0 for the element's authority; then the catalog order of the other datasets.
-        var priority: UInt8
-    }
-
     /// A run's load can be redone only while no later run has loaded on top of it.
     public func preflight(_ context: StageContext) throws {
         try refuseIfLaterRun(in: "base_loads", context, did: "loaded the base databases")
@@ -88,135 +79,118 @@ public struct LoadStage: Stage {
         var seconds = 0.0
     }
 
-    /// One feeding dataset's verified rows, read in key order (the first delivered first among equal keys).
-    private final class Source {
-        let statement: Statement
-        /// Per selected column: the base slot it feeds and its priority there.
-        let slots: [Int]
-        let priorities: [UInt8]
-        /// The current row's key, nil when the dataset is exhausted.
-        var key: String?
-
-        init(statement: Statement, slots: [Int], priorities: [UInt8]) throws {
-            self.statement = statement
-            self.slots = slots
-            self.priorities = priorities
-            try advance()
-        }
-
-        func advance() throws {
-            key = try statement.step() ? statement.text(0) : nil
-        }
-    }
-
-    /// Merges the feeding datasets key by key and writes each key's row. Every dataset is read sorted by key
-    /// (SQLite sorts, spilling to temporary files when large), so nothing per key is held in memory and
-    /// the base, clustered on its key, is written in order.
+    /// Merges the feeding datasets into the base, element by element the authority first, in SQL: each
+    /// dataset's verified rows go in sorted by key (delivery order among equal keys) as an upsert that
+    /// takes a value only from a strictly better source than the one already there. A base loaded for the
+    /// first time is merged into directly; otherwise the run is merged into a temporary table first, which
+    /// is then compared with the base (history of every changed value) and applied to it.
+    /// Nothing per key is held in memory, and SQLite does all per-row work.
     private func load(_ table: BaseTable, datasets: [Dataset], context: StageContext) throws -> LoadResult {
         let database = context.database
         let catalog = context.catalog
+        let runID = context.runID
         let feeding = catalog.datasets(of: table.base).filter { dataset in datasets.contains { $0.id == dataset.id } }
-        let slot = Dictionary(uniqueKeysWithValues: table.elements.enumerated().map { ($1, $0) })
-        var sources: [Source] = []
-        for (position, dataset) in feeding.enumerated() {
-            let columns = dataset.fields.map(\.element).filter { slot[$0] != nil }
-            let priorities = columns.map { element -> UInt8 in
-                UInt8(min(catalog.element(element)?.authority == dataset.agency ? 0 : position + 1, 255))
-            }
-            let select = try database.prepare("""
-                SELECT record_key, file_id, line\(columns.map { ", " + BaseTable.q($0) }.joined())
-                FROM \(StagingTable.quote("std_" + dataset.id)) WHERE run_id = ? AND has_error = 0 AND record_key <> ''
-                ORDER BY record_key, staging_rowid
-                """)
-            try select.bind([.integer(context.runID)])
-            sources.append(try Source(statement: select, slots: columns.map { slot[$0]! }, priorities: priorities))
-        }
-        var result = LoadResult()
         let started = Date()
+        var result = LoadResult()
         let name = BaseTable.q(table.name)
-        let columnList = table.elements.flatMap { [BaseTable.q($0), BaseTable.q($0 + ":file"), BaseTable.q($0 + ":line")] }
-        let existing = try database.prepare("SELECT \(columnList.joined(separator: ", ")) FROM \(name) WHERE record_key = ?")
-        let insert = try database.prepare("""
-            INSERT INTO \(name) (record_key, first_run, \(columnList.joined(separator: ", ")))
-            VALUES (?, ?\(String(repeating: ", ?", count: columnList.count)))
-            """)
-        let history = try database.prepare("""
-            INSERT INTO base_history (base, record_key, element, old_value, old_file_id, old_line, new_value, new_file_id, new_line,
-                                      replaced_by_run, replaced_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """)
-        let now = Clock.now()
-        // A base loaded for the first time needs no look-up per key.
+        let q = BaseTable.q
         let empty = try database.queryScalarInt("SELECT count(*) FROM (SELECT 1 FROM \(name) LIMIT 1)") == 0
-        var cells = [Cell?](repeating: nil, count: table.elements.count)
-        while true {
-            // The smallest current key over all sources (SQLite's BINARY order: bytes).
-            var smallest: String?
-            for source in sources {
-                if let key = source.key, smallest.map({ key.utf8.lexicographicallyPrecedes($0.utf8) }) ?? true { smallest = key }
+        let target = empty ? name : "temp.\(q("merge_" + table.base.id))"
+        if !empty {
+            let columns = table.elements.flatMap { ["\(q($0)) TEXT", "\(q($0 + ":file")) INTEGER", "\(q($0 + ":line")) INTEGER"] }
+            try database.execute("DROP TABLE IF EXISTS \(target)")
+            try database.execute("""
+                CREATE TABLE \(target) (record_key TEXT PRIMARY KEY, first_run INTEGER NOT NULL, \(columns.joined(separator: ", "))) WITHOUT ROWID
+                """)
+        }
+        // The priority of each element's current value, from the file it came from (files of this run only).
+        var filesOf: [String: [Int64]] = [:]
+        for row in try database.rows("SELECT dataset_id, file_id FROM run_files WHERE run_id = ? ORDER BY file_id", [.integer(runID)]) {
+            if let dataset = row[0].text, let file = row[1].integer { filesOf[dataset, default: []].append(file) }
+        }
+        func priority(of element: String, in dataset: Dataset, position: Int) -> Int {
+            catalog.element(element)?.authority == dataset.agency ? 0 : position + 1
+        }
+        func currentPriority(_ element: String) -> String {
+            var cases: [String] = []
+            for (position, dataset) in feeding.enumerated() where dataset.fields.contains(where: { $0.element == element }) {
+                let files = filesOf[dataset.id] ?? []
+                if !files.isEmpty {
+                    cases.append("WHEN \(q(element + ":file")) IN (\(files.map(String.init).joined(separator: ", "))) "
+                                 + "THEN \(priority(of: element, in: dataset, position: position))")
+                }
             }
-            guard let key = smallest else { break }
-            for index in cells.indices { cells[index] = nil }
-            // Sources in catalog order, rows in delivery order: a value wins only with a strictly better priority.
-            for source in sources {
-                while let current = source.key, current.utf8.elementsEqual(key.utf8) {
-                    let statement = source.statement
-                    let fileID = UInt32(truncatingIfNeeded: statement.int64(1)), line = UInt32(truncatingIfNeeded: statement.int(2))
-                    for (column, target) in source.slots.enumerated() {
-                        let priority = source.priorities[column]
-                        if let current = cells[target], current.priority <= priority { continue }
-                        guard let value = statement.text(3 + column) else { continue }
-                        cells[target] = Cell(value: value, fileID: fileID, line: line, priority: priority)
+            return cases.isEmpty ? "255" : "CASE \(cases.joined(separator: " ")) ELSE 255 END"
+        }
+        for (position, dataset) in feeding.enumerated() {
+            let elements = dataset.fields.map(\.element).filter { table.elements.contains($0) }
+            var columns = ["record_key", "first_run"], values = ["record_key", "\(runID)"], updates: [String] = []
+            for element in elements {
+                let value = q(element)
+                columns += [value, q(element + ":file"), q(element + ":line")]
+                values += [value, "CASE WHEN \(value) IS NULL THEN NULL ELSE file_id END", "CASE WHEN \(value) IS NULL THEN NULL ELSE line END"]
+                let better = "excluded.\(value) IS NOT NULL AND (\(value) IS NULL OR (\(currentPriority(element))) > "
+                    + "\(priority(of: element, in: dataset, position: position)))"
+                for column in [value, q(element + ":file"), q(element + ":line")] {
+                    updates.append("\(column) = CASE WHEN \(better) THEN excluded.\(column) ELSE \(column) END")
+                }
+            }
+            let upsert = updates.isEmpty ? "NOTHING" : "UPDATE SET \(updates.joined(separator: ", "))"
+            try database.run("""
+                INSERT INTO \(target) (\(columns.joined(separator: ", ")))
+                SELECT \(values.joined(separator: ", ")) FROM \(StagingTable.quote("std_" + dataset.id))
+                WHERE run_id = ? AND has_error = 0 AND record_key <> '' ORDER BY record_key, staging_rowid
+                ON CONFLICT (record_key) DO \(upsert)
+                """, [.integer(runID)])
+        }
+        if empty {
+            result.records = Int(try database.queryScalarInt("SELECT count(*) FROM \(name)") ?? 0)
+            result.inserted = result.records
+        } else {
+            result.records = Int(try database.queryScalarInt("SELECT count(*) FROM \(target)") ?? 0)
+            let now = Clock.now()
+            // Every value this run changes: the old one goes to the history (same value: original provenance kept).
+            var changedKeys: [String] = []
+            for element in table.elements {
+                let value = q(element), file = q(element + ":file"), line = q(element + ":line")
+                let differs = "m.\(value) IS NOT NULL AND b.\(value) IS NOT m.\(value)"
+                try database.run("""
+                    INSERT INTO base_history (base, record_key, element, old_value, old_file_id, old_line, new_value, new_file_id, new_line,
+                                              replaced_by_run, replaced_at)
+                    SELECT ?, b.record_key, ?, b.\(value), b.\(file), b.\(line), m.\(value), m.\(file), m.\(line), ?, ?
+                    FROM \(target) m JOIN \(name) b ON b.record_key = m.record_key WHERE \(differs) ORDER BY b.record_key
+                    """, [.text(table.base.id), .text(element), .integer(runID), .text(now)])
+                result.valuesChanged += database.changes
+                changedKeys.append(differs)
+            }
+            if result.valuesChanged > 0 {
+                result.changed = Int(try database.queryScalarInt("""
+                    SELECT count(*) FROM \(target) m JOIN \(name) b ON b.record_key = m.record_key
+                    WHERE \(changedKeys.map { "(\($0))" }.joined(separator: " OR "))
+                    """) ?? 0)
+                let sets = table.elements.flatMap { element -> [String] in
+                    let value = q(element)
+                    let differs = "m.\(value) IS NOT NULL AND \(name).\(value) IS NOT m.\(value)"
+                    return [value, q(element + ":file"), q(element + ":line")].map { column in
+                        "\(column) = CASE WHEN \(differs) THEN m.\(column) ELSE \(name).\(column) END"
                     }
-                    try source.advance()
                 }
+                try database.run("""
+                    UPDATE \(name) SET \(sets.joined(separator: ", ")) FROM \(target) m WHERE m.record_key = \(name).record_key
+                    """)
             }
-            result.records += 1
-            if !empty { try existing.bind([.text(key)]) }
-            if try !empty && existing.step() {
-                var assignments: [String] = []
-                var arguments: [SQLValue] = []
-                for (index, element) in table.elements.enumerated() {
-                    guard let cell = cells[index] else { continue }   // not delivered this run: keep what the base has
-                    let old = existing.text(index * 3)
-                    if old == cell.value { continue }                   // same value: keep its original provenance
-                    try history.bind([.text(table.base.id), .text(key), .text(element), .optional(old),
-                                      existing.value(index * 3 + 1), existing.value(index * 3 + 2), .text(cell.value),
-                                      .integer(Int64(cell.fileID)), .int(Int(cell.line)), .integer(context.runID), .text(now)])
-                    try history.run()
-                    assignments.append("\(BaseTable.q(element)) = ?, \(BaseTable.q(element + ":file")) = ?, \(BaseTable.q(element + ":line")) = ?")
-                    arguments += [.text(cell.value), .integer(Int64(cell.fileID)), .int(Int(cell.line))]
-                }
-                try existing.reset()
-                if !assignments.isEmpty {
-                    result.changed += 1
-                    result.valuesChanged += assignments.count
-                    try database.run("UPDATE \(name) SET \(assignments.joined(separator: ", ")) WHERE record_key = ?", arguments + [.text(key)])
-                }
-            } else {
-                if !empty { try existing.reset() }
-                result.inserted += 1
-                // Bound one by one: an array of values per row cost more than the insert itself.
-                try insert.bind(.text(key), at: 1)
-                try insert.bind(.integer(context.runID), at: 2)
-                for (index, cell) in cells.enumerated() {
-                    let column = Int32(3 + index * 3)
-                    if let cell {
-                        try insert.bind(.text(cell.value), at: column)
-                        try insert.bind(Int(cell.fileID), at: column + 1)
-                        try insert.bind(Int(cell.line), at: column + 2)
-                    } else {
-                        try insert.bindNull(at: column)
-                        try insert.bindNull(at: column + 1)
-                        try insert.bindNull(at: column + 2)
-                    }
-                }
-                try insert.step()
-                insert.resetKeepingBindings()
-            }
+            let all = (["record_key", "first_run"] + table.elements.flatMap { [q($0), q($0 + ":file"), q($0 + ":line")] })
+            try database.run("""
+                INSERT INTO \(name) (\(all.joined(separator: ", "))) SELECT \(all.map { "m." + $0 }.joined(separator: ", "))
+                FROM \(target) m WHERE NOT EXISTS (SELECT 1 FROM \(name) b WHERE b.record_key = m.record_key)
+                ORDER BY m.record_key
+                """)
+            result.inserted = database.changes
+            try database.execute("DROP TABLE \(target)")
         }
         result.seconds = Date().timeIntervalSince(started)
         try database.run("INSERT INTO base_loads (run_id, base, records, inserted, changed, values_changed) VALUES (?, ?, ?, ?, ?, ?)",
-                         [.integer(context.runID), .text(table.base.id), .int(result.records), .int(result.inserted),
+                         [.integer(runID), .text(table.base.id), .int(result.records), .int(result.inserted),
                           .int(result.changed), .int(result.valuesChanged)])
         return result
     }
@@ -248,7 +222,7 @@ public struct LoadStage: Stage {
             for row in rows {
                 var raw: [String: String] = [:]
                 for (index, element) in columns.enumerated() { if let value = row[5 + index].text { raw[element] = value } }
-                let json = String(decoding: try JSONSerialization.data(withJSONObject: raw, options: [.sortedKeys]), as: UTF8.self)
+                let json = JSONText.object(raw)
                 let reason = reasons["\(row[1].integer ?? 0):\(row[3].integer ?? 0)"] ?? ""
                 try insert.bind([.integer(context.runID), .text(dataset.id), row[1], row[2], row[3], row[4], .text(json), .text(reason)])
                 try insert.run()

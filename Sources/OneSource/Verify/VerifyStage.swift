@@ -184,77 +184,99 @@ final class SliceResults<Element>: @unchecked Sendable {
     func joined() -> [Element] { slots.flatMap { $0 } }
 }
 
-/// Writes verified records of one dataset: the standardized row under the staging rowid, the findings, and
-/// the duplicate-key finding for a key seen earlier in the dataset this run (record order decides which is first).
+/// The keys seen so far in one dataset this run: the second record with a key gets the duplicate-key
+/// finding (record order decides which is first). Used by one thread at a time.
+final class DuplicateKeys: @unchecked Sendable {   // handed from the verifying worker to the writer through a channel
+    let verifier: RecordVerifier
+    private var firstLineOfKey: [String: Int] = [:]
+    /// Keys first seen since `mark()`, so a file that fails as a whole can be taken back.
+    private var keysSinceMark: [String] = []
+
+    init(verifier: RecordVerifier) { self.verifier = verifier }
+
+    /// Adds the duplicate-key finding to `output` when its key was seen before.
+    func check(_ output: inout RecordVerifier.Output, fileID: Int64, line: Int, recordIndex: Int) {
+        guard output.recordKey.utf8.contains(where: { $0 != UInt8(ascii: "|") }) else { return }
+        if let first = firstLineOfKey[output.recordKey] {
+            if let duplicate = verifier.duplicateKeyFinding(
+                RecordVerifier.Input(fileID: fileID, line: line, recordIndex: recordIndex, values: []),
+                key: output.recordKey, firstLine: first) {
+                output.findings.append(duplicate)
+                if duplicate.severity == .error { output.hasError = true }
+            }
+        } else {
+            firstLineOfKey[output.recordKey] = line
+            keysSinceMark.append(output.recordKey)
+        }
+    }
+
+    /// Makes room for `records` more keys, so the map does not grow step by step.
+    func reserve(_ records: Int) { firstLineOfKey.reserveCapacity(firstLineOfKey.count + records) }
+
+    func mark() { keysSinceMark.removeAll(keepingCapacity: true) }
+
+    /// Forgets the keys first seen since `mark` (their rows were removed).
+    func takeBack() {
+        for key in keysSinceMark { firstLineOfKey.removeValue(forKey: key) }
+        keysSinceMark.removeAll()
+    }
+}
+
+/// Writes verified records of one dataset: the standardized row under the staging rowid and the findings.
 /// Used by the verify stage and by ingest when it verifies as it stages.
 final class VerifiedRecordWriter {
     private let insert: Statement
     private let findings: FindingWriter
-    let verifier: RecordVerifier
     private let runID: Int64
-    private var firstLineOfKey: [String: Int] = [:]
-    /// Keys first seen since `mark()`, so a file that fails as a whole can be taken back.
-    private var keysSinceMark: [String] = []
+    let duplicates: DuplicateKeys
     private var countsAtMark = VerifyStage.Counts()
+
+    var verifier: RecordVerifier { duplicates.verifier }
 
     init(database: Database, runID: Int64, verifier: RecordVerifier) throws {
         insert = try StandardizedTable(dataset: verifier.dataset).insertStatement(in: database)
         findings = try FindingWriter(database: database, runID: runID, stage: "verify")
-        self.verifier = verifier
+        duplicates = DuplicateKeys(verifier: verifier)
         self.runID = runID
     }
 
-    func write(rowID: Int64, fileID: Int64, line: Int, recordIndex: Int, output: RecordVerifier.Output,
+    /// Writes one record; `checked` says whether `duplicates` already saw it (ingest checks on its worker).
+    func write(rowID: Int64, fileID: Int64, line: Int, recordIndex: Int, output: RecordVerifier.Output, checked: Bool = false,
                counts: inout VerifyStage.Counts) throws {
-        var hasError = output.hasError
-        var duplicate: Finding?
-        if output.recordKey.utf8.contains(where: { $0 != UInt8(ascii: "|") }) {
-            if let first = firstLineOfKey[output.recordKey] {
-                duplicate = verifier.duplicateKeyFinding(
-                    RecordVerifier.Input(fileID: fileID, line: line, recordIndex: recordIndex, values: []),
-                    key: output.recordKey, firstLine: first)
-                if duplicate?.severity == .error { hasError = true }
-            } else {
-                firstLineOfKey[output.recordKey] = line
-                keysSinceMark.append(output.recordKey)
-            }
-        }
+        var output = output
+        if !checked { duplicates.check(&output, fileID: fileID, line: line, recordIndex: recordIndex) }
         try insert.bind(.integer(rowID), at: 1)
         try insert.bind(.integer(runID), at: 2)
         try insert.bind(.integer(fileID), at: 3)
         try insert.bind(line, at: 4)
         try insert.bind(recordIndex, at: 5)
-        try insert.bind(.text(output.recordKey), at: 6)
-        try insert.bind(hasError ? 1 : 0, at: 7)
+        try insert.bind(text: output.recordKey, at: 6)
+        try insert.bind(output.hasError ? 1 : 0, at: 7)
         for (slot, value) in output.values.enumerated() {
-            if let value { try insert.bind(.text(value), at: Int32(8 + slot)) } else { try insert.bindNull(at: Int32(8 + slot)) }
+            if let value { try insert.bind(text: value, at: Int32(8 + slot)) } else { try insert.bindNull(at: Int32(8 + slot)) }
         }
         try insert.step()
         insert.resetKeepingBindings()
-        for finding in output.findings + (duplicate.map { [$0] } ?? []) {
+        for finding in output.findings {
             try findings.write(finding)
             counts.bySeverity[finding.severity, default: 0] += 1
             counts.findings += 1
         }
         counts.records += 1
-        if hasError { counts.withErrors += 1 }
+        if output.hasError { counts.withErrors += 1 }
     }
 
-    /// Makes room for `records` more keys, so the key map does not grow step by step.
-    func reserve(_ records: Int) {
-        firstLineOfKey.reserveCapacity(firstLineOfKey.count + records)
-    }
+    func reserve(_ records: Int) { duplicates.reserve(records) }
 
     /// Remembers where a file starts.
     func mark(_ counts: VerifyStage.Counts) {
-        keysSinceMark.removeAll(keepingCapacity: true)
+        duplicates.mark()
         countsAtMark = counts
     }
 
     /// Forgets the keys of the file since `mark` (its rows were removed); returns the counts as they were.
     func takeBack() -> VerifyStage.Counts {
-        for key in keysSinceMark { firstLineOfKey.removeValue(forKey: key) }
-        keysSinceMark.removeAll()
+        duplicates.takeBack()
         return countsAtMark
     }
 }

@@ -1,0 +1,94 @@
+import Foundation
+
+/// The rows of one query, read ahead on a background thread over a connection of its own and handed over
+/// in chunks: load and compare read several datasets sorted by key at once, so their sorting and reading
+/// overlap with the merge and the writes on the stage's own connection.
+///
+/// The query's first column is the key (text), then `ints` integer columns, then `texts` text columns.
+/// The background connection sees what was committed before it started (WAL snapshot): the stage reading
+/// must only read tables that earlier stages wrote.
+final class SortedRows {
+    struct Chunk: Sendable {
+        var keys: [String] = []
+        var ints: [Int64] = []
+        var texts: [String?] = []
+    }
+
+    enum Message: Sendable {
+        case chunk(Chunk)
+        case done
+        case failed(String)
+    }
+
+    static let rowsPerChunk = 4096
+
+    let ints: Int
+    let texts: Int
+    private let channel = BoundedChannel<Message>(capacity: 4)
+    private var chunk = Chunk()
+    private var row = -1
+    private var finished = false
+    /// The current row's key; nil once every row was read.
+    private(set) var key: String?
+
+    /// Starts reading in the background; `advance()` makes the first row current (so several readers can
+    /// be started before waiting on any).
+    init(path: String, sql: String, arguments: [SQLValue], ints: Int, texts: Int) {
+        self.ints = ints
+        self.texts = texts
+        let channel = self.channel
+        DispatchQueue.global(qos: .userInitiated).async {
+            do {
+                let database = try Database(path: path)
+                let statement = try database.prepare(sql)
+                try statement.bind(arguments)
+                var chunk = Chunk()
+                while try statement.step() {
+                    chunk.keys.append(statement.text(0) ?? "")
+                    for column in 0..<ints { chunk.ints.append(statement.int64(1 + column)) }
+                    for column in 0..<texts { chunk.texts.append(statement.text(1 + ints + column)) }
+                    if chunk.keys.count == SortedRows.rowsPerChunk {
+                        channel.send(.chunk(chunk))
+                        if channel.isCancelled { return }
+                        chunk = Chunk()
+                    }
+                }
+                if !chunk.keys.isEmpty { channel.send(.chunk(chunk)) }
+                channel.send(.done)
+            } catch {
+                channel.send(.failed("\(error)"))
+            }
+        }
+    }
+
+    deinit { channel.cancel() }
+
+    /// Moves to the next row (the first, on the first call).
+    /// - Throws: `PipelineError` when the query failed on the background connection.
+    func advance() throws {
+        row += 1
+        if row < chunk.keys.count { key = chunk.keys[row]; return }
+        key = nil
+        guard !finished else { return }
+        switch channel.receive() {
+        case .chunk(let next):
+            chunk = next
+            row = 0
+            key = chunk.keys[0]
+        case .done:
+            finished = true
+        case .failed(let reason):
+            finished = true
+            throw PipelineError.stageFailed(stage: "reading sorted rows", underlying: reason)
+        }
+    }
+
+    /// Integer column `index` (0-based among the integer columns) of the current row.
+    func int(_ index: Int) -> Int64 { chunk.ints[row * ints + index] }
+
+    /// Text column `index` (0-based among the text columns) of the current row.
+    func text(_ index: Int) -> String? { chunk.texts[row * texts + index] }
+}
+
+@available(*, unavailable)
+extension SortedRows: Sendable {}
