@@ -1,3 +1,5 @@
+import Foundation
+
 /// Association analysis: the rules of associations.json, each across a dataset's verified records and the
 /// base databases (benefits after death, licences of deregistered companies, unknown holders, …).
 public struct AssociateStage: Stage {
@@ -9,20 +11,59 @@ public struct AssociateStage: Stage {
         let database = context.database
         let catalog = context.catalog
         let selected = Set(try context.pipeline.selectedDatasets(in: catalog).map(\.id))
+        // Planned before the transaction (a missing base table is created then, visible to the readers).
+        var plans: [Plan] = []
+        for rule in catalog.associations {
+            guard let datasetID = rule.params["dataset"], selected.contains(datasetID), let dataset = catalog.dataset(datasetID),
+                  let plan = try plan(rule, dataset: dataset, context: context) else { continue }
+            plans.append(plan)
+        }
+        let divisions = try DivisionTable.load(path: context.pipeline.divisionTable)
+        let standards = StandardContext(today: try RunLedger(database: database).run(context.runID).date, divisions: divisions)
+        // The rules only read what earlier stages committed: each runs on a connection of its own, in parallel.
+        let rows = try AssociateStage.query(plans.map(\.sql), runID: context.runID, database: database, threads: context.threads)
         return try database.transaction {
             try database.run("DELETE FROM findings WHERE run_id = ? AND stage = ?", [.integer(context.runID), .text(name)])
             let writer = try FindingWriter(database: database, runID: context.runID, stage: name)
             var total = 0
-            for rule in catalog.associations {
-                guard let datasetID = rule.params["dataset"], selected.contains(datasetID), let dataset = catalog.dataset(datasetID) else { continue }
-                let findings = try evaluate(rule, dataset: dataset, context: context)
+            for (plan, rows) in zip(plans, rows) {
+                let findings = AssociateStage.findings(plan, rows: rows, standards: standards)
                 for finding in findings { try writer.write(finding) }
                 total += findings.count
-                context.log.info("\(rule.id): \(findings.count) findings")
+                context.log.info("\(plan.rule.id): \(findings.count) findings")
             }
             return StageOutcome(recordsIn: 0, recordsOut: 0, rejected: 0, hasDefects: total > 0,
                                 message: "\(catalog.associations.count) association rules; \(total) findings")
         }
+    }
+
+    /// One rule ready to run: its query and what its findings are about.
+    struct Plan {
+        let rule: AssociationRule
+        let dataset: Dataset
+        let sql: String
+        let element: String?
+    }
+
+    /// Runs each query (bound to the run) on `threads` connections of its own; rows come back per query, in order.
+    static func query(_ queries: [String], runID: Int64, database: Database, threads: Int) throws -> [[[SQLValue]]] {
+        if database.path == ":memory:" || threads <= 1 || queries.count < 2 {
+            return try queries.map { try database.rows($0, [.integer(runID)]) }
+        }
+        let results = SliceResults<Result<[[SQLValue]], Error>>(count: queries.count)
+        let path = database.path
+        let next = Counter()
+        DispatchQueue.concurrentPerform(iterations: min(threads, queries.count)) { _ in
+            let connection: Database
+            do { connection = try Database(path: path) } catch {
+                while let index = next.take(below: queries.count) { results.store(index, [.failure(error)]) }
+                return
+            }
+            while let index = next.take(below: queries.count) {
+                results.store(index, [Result { try connection.rows(queries[index], [.integer(runID)]) }])
+            }
+        }
+        return try results.joined().map { try $0.get() }
     }
 
     /// The base table holding `element` (as a column, or as its key).
@@ -36,7 +77,7 @@ public struct AssociateStage: Stage {
 
     private func q(_ identifier: String) -> String { StagingTable.quote(identifier) }
 
-    private func evaluate(_ rule: AssociationRule, dataset: Dataset, context: StageContext) throws -> [Finding] {
+    private func plan(_ rule: AssociationRule, dataset: Dataset, context: StageContext) throws -> Plan? {
         let catalog = context.catalog
         let p = rule.params
         let std = q("std_" + dataset.id)
@@ -75,7 +116,7 @@ public struct AssociateStage: Stage {
             element = p["status"]
         case "unknown_reference":
             let reference = q(p["reference"]!)
-            guard let base = catalog.base(p["base"]!) else { return [] }
+            guard let base = catalog.base(p["base"]!) else { return nil }
             let target = BaseTable(base: base, catalog: catalog)
             try target.ensure(in: context.database)
             sql = """
@@ -119,11 +160,15 @@ public struct AssociateStage: Stage {
                 """
             element = p["name"]
         default:
-            return []
+            return nil
         }
-        let divisions = try DivisionTable.load(path: context.pipeline.divisionTable)
-        let standards = StandardContext(today: try RunLedger(database: context.database).run(context.runID).date, divisions: divisions)
-        return try context.database.rows(sql, [.integer(context.runID)]).map { row in
+        return Plan(rule: rule, dataset: dataset, sql: sql, element: element)
+    }
+
+    /// The findings of one rule from its rows (file_id, line, record_index, record_key, observed, expected, reason).
+    static func findings(_ plan: Plan, rows: [[SQLValue]], standards: StandardContext) -> [Finding] {
+        let rule = plan.rule, dataset = plan.dataset, element = plan.element
+        return rows.map { row in
             var observed = row[4].text
             var expected = row[5].text
             var reason = row[6].text

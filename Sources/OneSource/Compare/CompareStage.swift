@@ -12,25 +12,52 @@ public struct CompareStage: Stage {
 
     public func run(_ context: StageContext) throws -> StageOutcome {
         let database = context.database
-        let catalog = context.catalog
-        let datasets = try context.pipeline.selectedDatasets(in: catalog)
-        let selected = Set(datasets.map(\.id))
+        // Computed while load ran (see `Runner`), or now.
+        let comparisons = try context.comparisonsAhead.map { try $0.wait() }
+            ?? CompareStage.compareAll(catalog: context.catalog, pipeline: context.pipeline, runID: context.runID, path: database.path)
+        context.comparisonsAhead = nil
         return try database.transaction {
             try database.run("DELETE FROM findings WHERE run_id = ? AND stage = ?", [.integer(context.runID), .text(name)])
             let writer = try FindingWriter(database: database, runID: context.runID, stage: name)
             var total = 0, compared = 0
-            for base in catalog.bases {
-                let feeding = catalog.datasets(of: base).filter { selected.contains($0.id) }
-                guard feeding.count > 1 else { continue }
-                let (findings, records) = try compare(base: base, datasets: feeding, context: context)
-                for finding in findings { try writer.write(finding) }
-                total += findings.count
-                compared += records
-                context.log.info("\(base.id): compared \(records) records from \(feeding.count) datasets, \(findings.count) findings")
+            for comparison in comparisons {
+                for finding in comparison.findings { try writer.write(finding) }
+                total += comparison.findings.count
+                compared += comparison.records
+                context.log.info("\(comparison.base): compared \(comparison.records) records from \(comparison.datasets) datasets, "
+                                 + "\(comparison.findings.count) findings")
             }
             return StageOutcome(recordsIn: compared, recordsOut: compared, rejected: 0, hasDefects: total > 0,
                                 message: "compared \(compared) records; \(total) findings")
         }
+    }
+
+    /// What comparing one base's datasets found.
+    public struct Comparison: Sendable {
+        let base: String
+        let datasets: Int
+        let findings: [Finding]
+        let records: Int
+    }
+
+    /// Compares every base fed by more than one selected dataset. Reads only the run's standardized
+    /// tables, over connections of its own, so it can run while another stage writes (see `ahead`).
+    static func compareAll(catalog: Catalog, pipeline: PipelineDefinition, runID: Int64, path: String) throws -> [Comparison] {
+        let selected = Set(try pipeline.selectedDatasets(in: catalog).map(\.id))
+        var comparisons: [Comparison] = []
+        for base in catalog.bases {
+            let feeding = catalog.datasets(of: base).filter { selected.contains($0.id) }
+            guard feeding.count > 1 else { continue }
+            let (findings, records) = try compare(base: base, datasets: feeding, catalog: catalog, runID: runID, path: path)
+            comparisons.append(Comparison(base: base.id, datasets: feeding.count, findings: findings, records: records))
+        }
+        return comparisons
+    }
+
+    /// Starts comparing the run on a background thread; the compare stage then only writes what it found.
+    static func ahead(_ context: StageContext) -> Pending<[Comparison]> {
+        let catalog = context.catalog, pipeline = context.pipeline, runID = context.runID, path = context.database.path
+        return Pending { try compareAll(catalog: catalog, pipeline: pipeline, runID: runID, path: path) }
     }
 
     /// One dataset's rows for the base, read in key order (delivery order among equal keys): the verified
@@ -74,8 +101,8 @@ public struct CompareStage: Stage {
 
     /// Compares the datasets of one base key by key: each is read sorted by key, so memory does not grow
     /// with the number of keys, and the result does not depend on any thread count.
-    private func compare(base: BaseDefinition, datasets: [Dataset], context: StageContext) throws -> ([Finding], Int) {
-        let catalog = context.catalog
+    private static func compare(base: BaseDefinition, datasets: [Dataset], catalog: Catalog, runID: Int64,
+                                path: String) throws -> ([Finding], Int) {
         let book = catalog.ruleBook
         guard let keyAuthority = catalog.element(base.key)?.authority else { return ([], 0) }
         // Only elements some other agency also delivers are compared, so only those authoritative values are read.
@@ -99,11 +126,11 @@ public struct CompareStage: Stage {
             // The key's authority is read with its error rows too: a quarantined record is not a missing one.
             let filter = dataset.agency == keyAuthority ? "" : " AND has_error = 0"
             // Read ahead on its own connection, so the datasets sort at the same time.
-            let rows = SortedRows(path: context.database.path, sql: """
+            let rows = SortedRows(path: path, sql: """
                 SELECT record_key, file_id, line, record_index, staging_rowid, has_error\(columns.map { ", " + StagingTable.quote($0) }.joined())
                 FROM \(StagingTable.quote("std_" + dataset.id)) WHERE run_id = ? AND record_key <> ''\(filter)
                 ORDER BY record_key, staging_rowid
-                """, arguments: [.integer(context.runID)], ints: 5, texts: columns.count)
+                """, arguments: [.integer(runID)], ints: 5, texts: columns.count)
             sources.append(Source(position: position, dataset: dataset, rows: rows,
                                   owned: owned.map { slot[$0]! }, compared: comparedOn[position].map { slot[$0]! }))
         }

@@ -42,7 +42,8 @@ public struct Runner {
         log.info("run \(runID) of pipeline \(pipeline.name) started")
         let context = StageContext(database: database, catalog: catalog, pipeline: pipeline, runID: runID, log: log, threads: threads)
         context.verifyWhileIngesting = Runner.verifyFollowsIngest(pipeline.stages)
-        for stage in stages {
+        for (index, stage) in stages.enumerated() {
+            startAhead(before: stage.name, next: pipeline.stages.dropFirst(index + 1).first, context)
             guard try execute(stage, context) else { break }
         }
         let status = try ledger.finish(runID)
@@ -71,14 +72,24 @@ public struct Runner {
         log.info("run \(runID): resuming at stage \(states[first].stage)")
         context.verifyWhileIngesting = Runner.verifyFollowsIngest(states[first...].map(\.stage))
         var ran: [String] = []
-        for state in states[first...] {
+        let remaining = states[first...].map(\.stage)
+        for (index, state) in states[first...].enumerated() {
             let stage = try stage(state.stage)
+            startAhead(before: stage.name, next: remaining.dropFirst(index + 1).first, context)
             ran.append(stage.name)
             guard try execute(stage, context) else { break }
         }
         let status = try ledger.finish(runID)
         try AuditTrail(database: database).record("run_finished", run: runID, path: pipeline.path, outcome: status)
         return ran
+    }
+
+    /// Compare reads only what verify wrote, not the bases: when it comes right after load, it starts
+    /// computing on its own connections while load writes, and its stage then only records the findings.
+    private func startAhead(before stage: String, next: String?, _ context: StageContext) {
+        if stage == "load" && next == "compare" && threads > 1 && database.path != ":memory:" {
+            context.comparisonsAhead = CompareStage.ahead(context)
+        }
     }
 
     /// Ingest verifies as it stages when verify is the very next stage of the same invocation (a full run or a
@@ -93,6 +104,13 @@ public struct Runner {
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
         return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1_000_000
+    }
+
+    /// The largest resident memory of the process so far, in megabytes.
+    static func peakMegabytes() -> Int {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return usage.ru_maxrss / 1024
     }
 
     /// Other names people use for a stage: standardization and verification are one stage.
@@ -146,7 +164,7 @@ public struct Runner {
                 }
             }
             log.info("stage \(stage.name): \(outcome.message ?? "done") (\(String(format: "%.2f", Date().timeIntervalSince(started))) s, "
-                     + "\(String(format: "%.2f", Runner.processorSeconds() - cpuStarted)) s of processor time)")
+                     + "\(String(format: "%.2f", Runner.processorSeconds() - cpuStarted)) s of processor time, peak memory so far \(Runner.peakMegabytes()) MB)")
             return true
         } catch {
             try ledger.stageFailed(context.runID, stage.name, "\(error)")

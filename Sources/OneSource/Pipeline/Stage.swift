@@ -14,6 +14,8 @@ public final class StageContext {
     public var verifyWhileIngesting = false
     /// The verify stage's outcome when ingest already did its work (handed to the verify stage).
     public var verifiedDuringIngest: StageOutcome?
+    /// The comparison computed while load ran, when compare follows load (it reads only the standardized tables).
+    var comparisonsAhead: Pending<[CompareStage.Comparison]>?
 
     public init(database: Database, catalog: Catalog, pipeline: PipelineDefinition, runID: Int64, log: RunLog,
                 threads: Int = ProcessInfo.processInfo.activeProcessorCount) {

@@ -150,35 +150,33 @@ public enum DateStandard {
             guard mark != 0, separator(mark) else { return .failure(unreadable) }
         }
         if digits > 0 { guard push() else { return .failure(unreadable) } }
-        let numbers = [(values.0, lengths.0), (values.1, lengths.1), (values.2, lengths.2)][0..<numberCount]
-            .map { (value: $0.0, digits: $0.1) }
-        let marks = [separators.0, separators.1, separators.2][0..<separatorCount]
+        // Decided on the tuples (no arrays: this runs for every date of every record).
+        let (s0, s1, s2) = separators
         var y = 0, m = 0, d = 1
         var hasDay = true
         let form: Form
-        switch (numbers.count, Array(marks)) {
-        case (1, []):
-            let (value, count) = numbers[0]
+        if numberCount == 1 && separatorCount == 0 {
+            let (value, count) = (values.0, lengths.0)
             guard count == 8 || count == 6 else { return .failure(unreadable) }
             if count == 8 { y = value / 10000; m = value / 100 % 100; d = value % 100; form = .compact }
             else { y = value / 100; m = value % 100; hasDay = false; form = .month }
-        case (3, [1, 2, 3]):
-            y = numbers[0].value; m = numbers[1].value; d = numbers[2].value; form = .chinese
-        case (2, [1, 2]), (2, [1]):
-            y = numbers[0].value; m = numbers[1].value; hasDay = false; form = .month
-        case (3, let s) where s.count == 2 && s[0] == s[1] && s[0] > 3:
-            y = numbers[0].value; m = numbers[1].value; d = numbers[2].value
-            switch s[0] {
+        } else if numberCount == 3 && separatorCount == 3 && s0 == 1 && s1 == 2 && s2 == 3 {
+            y = values.0; m = values.1; d = values.2; form = .chinese
+        } else if numberCount == 2 && ((separatorCount == 2 && s0 == 1 && s1 == 2) || (separatorCount == 1 && s0 == 1)) {
+            y = values.0; m = values.1; hasDay = false; form = .month
+        } else if numberCount == 3 && separatorCount == 2 && s0 == s1 && s0 > 3 {
+            y = values.0; m = values.1; d = values.2
+            switch s0 {
             case UInt8(ascii: "/"): form = .slash
             case UInt8(ascii: "."): form = .dotted
-            default: form = numbers[1].digits == 2 && numbers[2].digits == 2 ? .iso : .slash
+            default: form = lengths.1 == 2 && lengths.2 == 2 ? .iso : .slash
             }
-        case (2, let s) where s.count == 1 && s[0] > 3:
-            y = numbers[0].value; m = numbers[1].value; hasDay = false; form = .month
-        default:
+        } else if numberCount == 2 && separatorCount == 1 && s0 > 3 {
+            y = values.0; m = values.1; hasDay = false; form = .month
+        } else {
             return .failure(unreadable)
         }
-        guard numbers[0].digits == 4 || (numbers.count == 1) else { return .failure(unreadable) }
+        guard lengths.0 == 4 || numberCount == 1 else { return .failure(unreadable) }
         guard (1...12).contains(m) else {
             return .failure(StandardFailure("date", "“\(text)”不是真实日期（月份\(m)）"))
         }

@@ -65,13 +65,24 @@ public enum TextStandards {
     }
 
     /// Document numbers such as 泰审批许〔2024〕12号: the year bracket is written 〔〕.
-    private static let bracketOpenings: Set<Unicode.Scalar> = ["[", "［", "(", "（", "【", "〖"]
+    /// Whether `text` has one of [ ［ ( （ 【 〖, looked for on the UTF-8 bytes.
+    static func hasOpeningBracket(_ text: String) -> Bool {
+        var previous: (UInt8, UInt8) = (0, 0)
+        for byte in text.utf8 {
+            if byte == 0x5B || byte == 0x28 { return true }
+            switch (previous.0, previous.1, byte) {
+            case (0xEF, 0xBC, 0xBB), (0xEF, 0xBC, 0x88), (0xE3, 0x80, 0x90), (0xE3, 0x80, 0x96): return true
+            default: previous = (previous.1, byte)
+            }
+        }
+        return false
+    }
 
     public static func documentNumber(_ raw: String) -> StandardResult {
         var (text, changes) = TextNormalizer.normalize(raw, alphanumericsOnly: true)
         if text.isEmpty { return .empty }
         // Most numbers have no bracket to normalize: look for one on the bytes before splitting into characters.
-        guard text.unicodeScalars.contains(where: { bracketOpenings.contains($0) }) else { return .valid(text, changes) }
+        guard hasOpeningBracket(text) else { return .valid(text, changes) }
         let opening: Set<Character> = ["[", "［", "(", "（", "【", "〖"]
         let closing: Set<Character> = ["]", "］", ")", "）", "】", "〗"]
         var characters = Array(text)

@@ -111,36 +111,54 @@ public struct LoadStage: Stage {
         func priority(of element: String, in dataset: Dataset, position: Int) -> Int {
             catalog.element(element)?.authority == dataset.agency ? 0 : position + 1
         }
-        func currentPriority(_ element: String) -> String {
+        /// The priority of the value in `column` (an element's `:file` column): by the dataset of that file.
+        func priority(_ element: String, column: String) -> String {
             var cases: [String] = []
             for (position, dataset) in feeding.enumerated() where dataset.fields.contains(where: { $0.element == element }) {
                 let files = filesOf[dataset.id] ?? []
                 if !files.isEmpty {
-                    cases.append("WHEN \(q(element + ":file")) IN (\(files.map(String.init).joined(separator: ", "))) "
+                    cases.append("WHEN \(column) IN (\(files.map(String.init).joined(separator: ", "))) "
                                  + "THEN \(priority(of: element, in: dataset, position: position))")
                 }
             }
             return cases.isEmpty ? "255" : "CASE \(cases.joined(separator: " ")) ELSE 255 END"
         }
-        for (position, dataset) in feeding.enumerated() {
-            let elements = dataset.fields.map(\.element).filter { table.elements.contains($0) }
-            var columns = ["record_key", "first_run"], values = ["record_key", "\(runID)"], updates: [String] = []
-            for element in elements {
-                let value = q(element)
-                columns += [value, q(element + ":file"), q(element + ":line")]
-                values += [value, "CASE WHEN \(value) IS NULL THEN NULL ELSE file_id END", "CASE WHEN \(value) IS NULL THEN NULL ELSE line END"]
-                let better = "excluded.\(value) IS NOT NULL AND (\(value) IS NULL OR (\(currentPriority(element))) > "
-                    + "\(priority(of: element, in: dataset, position: position)))"
-                for column in [value, q(element + ":file"), q(element + ":line")] {
-                    updates.append("\(column) = CASE WHEN \(better) THEN excluded.\(column) ELSE \(column) END")
+        // All feeding datasets in one stream sorted by key, then dataset, then delivery: a key's rows arrive
+        // together, the first inserts and the others update the same row while it is at hand, so every page of
+        // the base is written once, in order. A value is replaced only by one from a strictly better source.
+        let delivered = table.elements.filter { element in feeding.contains { $0.fields.contains { $0.element == element } } }
+        if !feeding.isEmpty {
+            var branches: [String] = []
+            for (position, dataset) in feeding.enumerated() {
+                var columns = ["record_key AS k"]
+                for (index, element) in delivered.enumerated() {
+                    if dataset.fields.contains(where: { $0.element == element }) {
+                        let value = q(element)
+                        columns += ["\(value) AS v\(index)", "CASE WHEN \(value) IS NULL THEN NULL ELSE file_id END AS f\(index)",
+                                    "CASE WHEN \(value) IS NULL THEN NULL ELSE line END AS l\(index)"]
+                    } else {
+                        columns += ["NULL AS v\(index)", "NULL AS f\(index)", "NULL AS l\(index)"]
+                    }
                 }
+                columns += ["\(position) AS p", "staging_rowid AS r"]
+                branches.append("""
+                    SELECT \(columns.joined(separator: ", ")) FROM \(StagingTable.quote("std_" + dataset.id))
+                    WHERE run_id = ?1 AND has_error = 0 AND record_key <> ''
+                    """)
             }
-            let upsert = updates.isEmpty ? "NOTHING" : "UPDATE SET \(updates.joined(separator: ", "))"
+            let targetColumns = ["record_key", "first_run"] + delivered.flatMap { [q($0), q($0 + ":file"), q($0 + ":line")] }
+            let sourceColumns = ["k", "\(runID)"] + delivered.indices.flatMap { ["v\($0)", "f\($0)", "l\($0)"] }
+            let updates = delivered.flatMap { element -> [String] in
+                let value = q(element), file = q(element + ":file")
+                let better = "excluded.\(value) IS NOT NULL AND (\(value) IS NULL OR (\(priority(element, column: "excluded." + file))) < "
+                    + "(\(priority(element, column: file))))"
+                return [value, file, q(element + ":line")].map { "\($0) = CASE WHEN \(better) THEN excluded.\($0) ELSE \($0) END" }
+            }
             try database.run("""
-                INSERT INTO \(target) (\(columns.joined(separator: ", ")))
-                SELECT \(values.joined(separator: ", ")) FROM \(StagingTable.quote("std_" + dataset.id))
-                WHERE run_id = ? AND has_error = 0 AND record_key <> '' ORDER BY record_key, staging_rowid
-                ON CONFLICT (record_key) DO \(upsert)
+                INSERT INTO \(target) (\(targetColumns.joined(separator: ", ")))
+                SELECT \(sourceColumns.joined(separator: ", ")) FROM (\(branches.joined(separator: " UNION ALL ")))
+                WHERE true ORDER BY k, p, r
+                ON CONFLICT (record_key) DO \(updates.isEmpty ? "NOTHING" : "UPDATE SET " + updates.joined(separator: ", "))
                 """, [.integer(runID)])
         }
         if empty {

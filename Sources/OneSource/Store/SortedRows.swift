@@ -40,6 +40,8 @@ final class SortedRows {
         DispatchQueue.global(qos: .userInitiated).async {
             do {
                 let database = try Database(path: path)
+                // It reads each page once; its sort spills to temporary files past this much memory.
+                try database.execute("PRAGMA cache_size=-16384")
                 let statement = try database.prepare(sql)
                 try statement.bind(arguments)
                 var chunk = Chunk()

@@ -61,6 +61,7 @@ public struct RecordVerifier: Sendable {
     public let dataset: Dataset
     private let columns: [Column]
     private let keyColumns: [Int]
+    private let hasIdentity: Bool
     private let cross: [CrossRule]
     private let severities: [String: Severity]   // enabled per-element rules and their severity
     // The same, looked up once: the hot loop reads these instead of hashing rule ids.
@@ -89,6 +90,7 @@ public struct RecordVerifier: Sendable {
             columns.append(column)
         }
         self.columns = columns
+        hasIdentity = columns.contains { $0.standard.isIdentityNumber }
         keyColumns = dataset.key.compactMap { key in dataset.fields.firstIndex { $0.element == key } }
         let book = catalog.ruleBook
         definitions = book.rules
@@ -134,7 +136,8 @@ public struct RecordVerifier: Sendable {
     public func verify(_ input: Input) -> Output {
         var findings: [Finding] = []
         var canonical: [String?] = Array(repeating: nil, count: columns.count)
-        var identities: [IdentityNumber?] = Array(repeating: nil, count: columns.count)
+        // Only datasets with an identity number need the parsed numbers (for the cross-field rules).
+        var identities: [IdentityNumber?] = hasIdentity ? Array(repeating: nil, count: columns.count) : []
         var recordKey = ""
         var pending: [(rule: String, severity: Severity, column: Int?, observed: String?, expected: String?, standard: String?, reason: String?)] = []
 
@@ -174,7 +177,7 @@ public struct RecordVerifier: Sendable {
                 let reason = result.changes.map(\.message).joined(separator: "；")
                 pending.append(("nonstandard_form", level, index, raw, value, nil, reason))
             }
-            if let number = identities[index], let level = identityAddress, !context.divisions.isKnown(number.addressCode) {
+            if hasIdentity, let number = identities[index], let level = identityAddress, !context.divisions.isKnown(number.addressCode) {
                 pending.append(("identity_address_unknown", level, index, raw, nil, nil, number.addressCode))
             }
             if column.isDivision, let level = retiredDivision, !context.divisions.isCurrent(value) {
@@ -190,17 +193,17 @@ public struct RecordVerifier: Sendable {
         for rule in cross {
             switch rule.definition.id {
             case "birth_date_matches_identity":
-                if let id = identities[rule.columns["identity"]!], let column = rule.columns["birthDate"],
+                if !identities.isEmpty, let id = identities[rule.columns["identity"]!], let column = rule.columns["birthDate"],
                    let value = canonical[column], value != id.birthDate.description {
                     pending.append((rule.definition.id, rule.severity, column, value, id.birthDate.description, nil, nil))
                 }
             case "gender_matches_identity":
-                if let id = identities[rule.columns["identity"]!], let column = rule.columns["gender"],
+                if !identities.isEmpty, let id = identities[rule.columns["identity"]!], let column = rule.columns["gender"],
                    let value = canonical[column], value == "1" || value == "2", value != id.genderCode {
                     pending.append((rule.definition.id, rule.severity, column, value, id.genderCode, nil, nil))
                 }
             case "region_matches_identity":
-                if let id = identities[rule.columns["identity"]!], let column = rule.columns["division"], let value = canonical[column] {
+                if !identities.isEmpty, let id = identities[rule.columns["identity"]!], let column = rule.columns["division"], let value = canonical[column] {
                     // Retired codes compare by the code that succeeded them (321284 姜堰市 → 321204 姜堰区).
                     let origin = successors[id.addressCode] ?? id.addressCode
                     let current = successors[value] ?? value

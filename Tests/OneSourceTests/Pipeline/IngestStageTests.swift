@@ -114,4 +114,35 @@ import Testing
             try runner.run(try PipelineDefinition.parse(data: Data(#"{"name": "t", "catalog": "\#(catalog)", "dataRoot": "data", "stages": ["ingest"], "datasets": ["nope"]}"#.utf8), path: pipelineFile.path))
         }
     }
+    @Test func aFileThatFailsHalfWayWhileVerifyingLeavesNoStandardizedRowsOrFindings() throws {
+        let root = try Paths.temporaryDirectory()
+        let folder = root.appendingPathComponent("data/市场监管局")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        // Two files of one dataset (the catalog's pattern is 市场主体*.xml): the first good, the second breaks after
+        // 4,997 records, among them keys that repeat the first file's (duplicate-key findings, taken back with the file).
+        func entities(_ range: ClosedRange<Int>) -> String {
+            range.map { "<市场主体><统一社会信用代码>C\($0 % 3000)</统一社会信用代码><名称>N\($0)</名称><法定代表人><姓名>X</姓名></法定代表人>"
+                + "<登记状态>存续</登记状态><成立日期>2020-01-01</成立日期></市场主体>\n" }.joined()
+        }
+        try ("<?xml version=\"1.0\"?>\n<市场主体列表>\n" + entities(1...3) + "</市场主体列表>\n")
+            .write(to: folder.appendingPathComponent("市场主体1.xml"), atomically: true, encoding: .utf8)
+        try ("<?xml version=\"1.0\"?>\n<市场主体列表>\n" + entities(4...5000) + "<市场主体><名称>broken</名称>\n</市场主体列表>\n")
+            .write(to: folder.appendingPathComponent("市场主体2.xml"), atomically: true, encoding: .utf8)
+        let catalog = Paths.packageRoot.appendingPathComponent("Pipelines/catalog").path
+        let divisions = Paths.packageRoot.appendingPathComponent("Pipelines/divisions/gbt2260.tsv").path
+        let definition = #"{"name": "t", "catalog": "\#(catalog)", "divisions": "\#(divisions)", "dataRoot": "data", "stages": ["ingest", "verify"], "datasets": ["shichang_entities"]}"#
+        let pipelineFile = root.appendingPathComponent("p.json")
+        try definition.write(to: pipelineFile, atomically: true, encoding: .utf8)
+        let database = try freshStore()
+        let runID = try Runner(database: database, log: SilentLog()).run(try PipelineDefinition.load(path: pipelineFile.path))
+        let summary = try RunSummary.load(database, run: runID)
+        #expect(summary.files.map { "\($0.path) \($0.status) \($0.staged)" } == ["市场监管局/市场主体1.xml ingested 3", "市场监管局/市场主体2.xml failed 0"])
+        // Only the good file's three records are standardized, and only its findings remain (every code "C1" … is invalid).
+        #expect(try database.queryScalarInt("SELECT count(*) FROM std_shichang_entities WHERE run_id = ?", [.integer(runID)]) == 3)
+        #expect(try database.rows("SELECT DISTINCT f.path FROM findings g JOIN run_files f USING (file_id) WHERE g.run_id = ?", [.integer(runID)])
+                == [[.text("市场监管局/市场主体1.xml")]])
+        let verify = try RunLedger(database: database).stages(of: runID).first { $0.stage == "verify" }
+        #expect(verify?.recordsIn == 3)
+        #expect(verify?.message?.hasPrefix("verified 3 records;") == true)
+    }
 }

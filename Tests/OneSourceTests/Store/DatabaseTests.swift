@@ -64,4 +64,26 @@ import Testing
         try database.transaction { try database.run("INSERT INTO t VALUES (2)") }
         #expect(try database.rows("SELECT x FROM t") == [[.integer(2)]])
     }
+    @Test func theCheckpointerCopiesTheLogInTheBackgroundAndGivesTheWriterItsCheckpointBack() throws {
+        let path = try Paths.temporaryDirectory().appendingPathComponent("c.sqlite").path
+        let database = try Store.open(path: path)
+        let before = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? 0
+        let checkpointer = try Checkpointer(writer: database, thresholdBytes: 1 << 20)
+        #expect(try database.queryScalarInt("PRAGMA wal_autocheckpoint") == 0)
+        try database.execute("CREATE TABLE t (x TEXT)")
+        try database.transaction {
+            for i in 0..<4000 { try database.run("INSERT INTO t VALUES (?)", [.text(String(repeating: "x", count: 1000) + String(i))]) }
+        }
+        // Committed pages reach the database file only through a checkpoint: the writer's own is off, so the
+        // background one did it.
+        var size = before
+        for _ in 0..<100 where size < before + (4 << 20) {
+            Thread.sleep(forTimeInterval: 0.05)
+            size = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? 0
+        }
+        #expect(size >= before + (4 << 20))
+        checkpointer.stop()
+        #expect(try database.queryScalarInt("PRAGMA wal_autocheckpoint") == 1000)
+        #expect(try database.queryScalarInt("SELECT count(*) FROM t") == 4000)
+    }
 }

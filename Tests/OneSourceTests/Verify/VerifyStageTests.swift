@@ -135,6 +135,35 @@ import Testing
         #expect(try findings(database, runID) == VerifyStageTests.sampleFindings)
     }
 
+    /// Everything verification leaves for a run: standardized rows of every dataset and the findings.
+    func verifiedOutput(_ database: Database, _ runID: Int64) throws -> [[SQLValue]] {
+        var rows: [[SQLValue]] = []
+        for table in try database.rows("SELECT table_name FROM standardized_tables ORDER BY table_name").compactMap({ $0[0].text }) {
+            rows += try database.rows("SELECT * FROM \(StagingTable.quote(table)) WHERE run_id = ? ORDER BY staging_rowid", [.integer(runID)])
+        }
+        rows += try database.rows("""
+            SELECT rule_id, dimension, severity, agency, dataset_id, record_key, element, observed, expected, file_id, line,
+                   record_index, message, reason FROM findings WHERE run_id = ? AND stage = 'verify' ORDER BY finding_id
+            """, [.integer(runID)])
+        return rows
+    }
+
+    @Test func verifyingWhileIngestingGivesExactlyWhatTheVerifyStageGives() throws {
+        let (database, runID) = try runNightly()
+        let ledger = RunLedger(database: database)
+        let inline = try verifiedOutput(database, runID)
+        let inlineOutcome = try ledger.stages(of: runID).first { $0.stage == "verify" }
+        #expect(try ledger.stages(of: runID).first { $0.stage == "ingest" }?.message?.hasSuffix("; verified as staged") == true)
+        let staged = try #require(try database.queryScalarInt("SELECT sum(rows_staged) FROM run_files WHERE run_id = ?", [.integer(runID)]))
+        #expect(inline.count == Int(staged) + VerifyStageTests.sampleFindings.count)
+        // By hand, verify reads staging back: the same rows and findings, in the same order, and the same outcome.
+        try Runner(database: database, log: SilentLog()).rerun(stage: "verify", run: runID)
+        #expect(try verifiedOutput(database, runID) == inline)
+        let byHand = try ledger.stages(of: runID).first { $0.stage == "verify" }
+        #expect(byHand?.message == inlineOutcome?.message)
+        #expect(byHand?.recordsIn == inlineOutcome?.recordsIn && byHand?.rejected == inlineOutcome?.rejected)
+    }
+
     @Test func datasetRuleSwitchesTurnRulesOffOrChangeTheirSeverity() throws {
         let catalog = try Catalog.load(directory: Paths.packageRoot.appendingPathComponent("Pipelines/catalog").path)
         let base = try #require(catalog.dataset("gongan_household"))

@@ -1,0 +1,35 @@
+import Foundation
+
+/// Hands out 0, 1, 2, … to concurrent workers, each number once.
+final class Counter: @unchecked Sendable {   // guarded by `lock`
+    private let lock = NSLock()
+    private var value = 0
+
+    /// The next number, or nil once `limit` is reached.
+    func take(below limit: Int) -> Int? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard value < limit else { return nil }
+        value += 1
+        return value - 1
+    }
+}
+
+/// A result computed on a background thread, collected later by `wait()`.
+final class Pending<Value: Sendable>: @unchecked Sendable {   // `result` is written once, before `done` is signalled
+    private let done = DispatchSemaphore(value: 0)
+    private var result: Result<Value, Error>?
+
+    init(_ work: @escaping @Sendable () throws -> Value) {
+        DispatchQueue.global(qos: .userInitiated).async { [self] in
+            result = Result { try work() }
+            done.signal()
+        }
+    }
+
+    func wait() throws -> Value {
+        done.wait()
+        done.signal()   // a second wait returns at once
+        return try result!.get()
+    }
+}
