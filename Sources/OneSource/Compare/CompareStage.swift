@@ -13,6 +13,7 @@ public struct CompareStage: Stage {
     public func run(_ context: StageContext) throws -> StageOutcome {
         let database = context.database
         // Computed while load ran (see `Runner`), or now.
+        let ahead = context.comparisonsAhead != nil
         let comparisons = try context.comparisonsAhead.map { try $0.wait() }
             ?? CompareStage.compareAll(catalog: context.catalog, pipeline: context.pipeline, runID: context.runID, path: database.path)
         context.comparisonsAhead = nil
@@ -28,7 +29,7 @@ public struct CompareStage: Stage {
                                  + "\(comparison.findings.count) findings")
             }
             return StageOutcome(recordsIn: compared, recordsOut: compared, rejected: 0, hasDefects: total > 0,
-                                message: "compared \(compared) records; \(total) findings")
+                                message: "compared \(compared) records; \(total) findings" + (ahead ? " (compared while load ran)" : ""))
         }
     }
 

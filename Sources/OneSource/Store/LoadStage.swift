@@ -167,43 +167,52 @@ public struct LoadStage: Stage {
         } else {
             result.records = Int(try database.queryScalarInt("SELECT count(*) FROM \(target)") ?? 0)
             let now = Clock.now()
-            // Every value this run changes: the old one goes to the history (same value: original provenance kept).
-            var changedKeys: [String] = []
-            for element in table.elements {
-                let value = q(element), file = q(element + ":file"), line = q(element + ":line")
-                let differs = "m.\(value) IS NOT NULL AND b.\(value) IS NOT m.\(value)"
-                try database.run("""
-                    INSERT INTO base_history (base, record_key, element, old_value, old_file_id, old_line, new_value, new_file_id, new_line,
-                                              replaced_by_run, replaced_at)
-                    SELECT ?, b.record_key, ?, b.\(value), b.\(file), b.\(line), m.\(value), m.\(file), m.\(line), ?, ?
-                    FROM \(target) m JOIN \(name) b ON b.record_key = m.record_key WHERE \(differs) ORDER BY b.record_key
-                    """, [.text(table.base.id), .text(element), .integer(runID), .text(now)])
-                result.valuesChanged += database.changes
-                changedKeys.append(differs)
+            func differs(_ element: String, _ base: String) -> String {
+                "m.\(q(element)) IS NOT NULL AND \(base).\(q(element)) IS NOT m.\(q(element))"
             }
-            if result.valuesChanged > 0 {
-                result.changed = Int(try database.queryScalarInt("""
-                    SELECT count(*) FROM \(target) m JOIN \(name) b ON b.record_key = m.record_key
-                    WHERE \(changedKeys.map { "(\($0))" }.joined(separator: " OR "))
-                    """) ?? 0)
+            // One pass over the run's keys in key order finds the new ones and the ones with a changed value;
+            // everything after works on those alone (an unchanged night touches nothing more).
+            let delta = "temp.\(q("delta_" + table.base.id))"
+            try database.execute("DROP TABLE IF EXISTS \(delta)")
+            try database.execute("CREATE TABLE \(delta) (record_key TEXT PRIMARY KEY, is_new INTEGER NOT NULL) WITHOUT ROWID")
+            try database.run("""
+                INSERT INTO \(delta) (record_key, is_new)
+                SELECT m.record_key, b.record_key IS NULL FROM \(target) m LEFT JOIN \(name) b ON b.record_key = m.record_key
+                WHERE b.record_key IS NULL OR \(table.elements.map { "(\(differs($0, "b")))" }.joined(separator: " OR "))
+                ORDER BY m.record_key
+                """)
+            result.changed = Int(try database.queryScalarInt("SELECT count(*) FROM \(delta) WHERE is_new = 0") ?? 0)
+            if result.changed > 0 {
+                // Every value this run changes: the old one goes to the history (same value: original provenance kept).
+                for element in table.elements {
+                    let value = q(element), file = q(element + ":file"), line = q(element + ":line")
+                    try database.run("""
+                        INSERT INTO base_history (base, record_key, element, old_value, old_file_id, old_line, new_value, new_file_id, new_line,
+                                                  replaced_by_run, replaced_at)
+                        SELECT ?, b.record_key, ?, b.\(value), b.\(file), b.\(line), m.\(value), m.\(file), m.\(line), ?, ?
+                        FROM \(delta) d JOIN \(target) m ON m.record_key = d.record_key JOIN \(name) b ON b.record_key = d.record_key
+                        WHERE d.is_new = 0 AND \(differs(element, "b")) ORDER BY d.record_key
+                        """, [.text(table.base.id), .text(element), .integer(runID), .text(now)])
+                    result.valuesChanged += database.changes
+                }
                 let sets = table.elements.flatMap { element -> [String] in
-                    let value = q(element)
-                    let differs = "m.\(value) IS NOT NULL AND \(name).\(value) IS NOT m.\(value)"
-                    return [value, q(element + ":file"), q(element + ":line")].map { column in
-                        "\(column) = CASE WHEN \(differs) THEN m.\(column) ELSE \(name).\(column) END"
+                    [q(element), q(element + ":file"), q(element + ":line")].map { column in
+                        "\(column) = CASE WHEN \(differs(element, name)) THEN m.\(column) ELSE \(name).\(column) END"
                     }
                 }
                 try database.run("""
-                    UPDATE \(name) SET \(sets.joined(separator: ", ")) FROM \(target) m WHERE m.record_key = \(name).record_key
+                    UPDATE \(name) SET \(sets.joined(separator: ", "))
+                    FROM (SELECT t.* FROM \(delta) d JOIN \(target) t ON t.record_key = d.record_key WHERE d.is_new = 0) m
+                    WHERE m.record_key = \(name).record_key
                     """)
             }
             let all = (["record_key", "first_run"] + table.elements.flatMap { [q($0), q($0 + ":file"), q($0 + ":line")] })
             try database.run("""
                 INSERT INTO \(name) (\(all.joined(separator: ", "))) SELECT \(all.map { "m." + $0 }.joined(separator: ", "))
-                FROM \(target) m WHERE NOT EXISTS (SELECT 1 FROM \(name) b WHERE b.record_key = m.record_key)
-                ORDER BY m.record_key
+                FROM \(delta) d JOIN \(target) m ON m.record_key = d.record_key WHERE d.is_new = 1 ORDER BY d.record_key
                 """)
             result.inserted = database.changes
+            try database.execute("DROP TABLE \(delta)")
             try database.execute("DROP TABLE \(target)")
         }
         result.seconds = Date().timeIntervalSince(started)
