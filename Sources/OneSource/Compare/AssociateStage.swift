@@ -26,11 +26,11 @@ public struct AssociateStage: Stage {
             try database.run("DELETE FROM findings WHERE run_id = ? AND stage = ?", [.integer(context.runID), .text(name)])
             let writer = try FindingWriter(database: database, runID: context.runID, stage: name)
             var total = 0
-            for (plan, rows) in zip(plans, rows) {
-                let findings = AssociateStage.findings(plan, rows: rows, standards: standards)
+            for (plan, result) in zip(plans, rows) {
+                let findings = AssociateStage.findings(plan, rows: result.rows, standards: standards)
                 for finding in findings { try writer.write(finding) }
                 total += findings.count
-                context.log.info("\(plan.rule.id): \(findings.count) findings")
+                context.log.info("\(plan.rule.id): \(findings.count) findings (query \(String(format: "%.2f", result.seconds)) s)")
             }
             return StageOutcome(recordsIn: 0, recordsOut: 0, rejected: 0, hasDefects: total > 0,
                                 message: "\(catalog.associations.count) association rules; \(total) findings")
@@ -46,11 +46,16 @@ public struct AssociateStage: Stage {
     }
 
     /// Runs each query (bound to the run) on `threads` connections of its own; rows come back per query, in order.
-    static func query(_ queries: [String], runID: Int64, database: Database, threads: Int) throws -> [[[SQLValue]]] {
-        if database.path == ":memory:" || threads <= 1 || queries.count < 2 {
-            return try queries.map { try database.rows($0, [.integer(runID)]) }
+    static func query(_ queries: [String], runID: Int64, database: Database, threads: Int) throws -> [(rows: [[SQLValue]], seconds: Double)] {
+        @Sendable func timed(_ connection: Database, _ sql: String) throws -> (rows: [[SQLValue]], seconds: Double) {
+            let started = Date()
+            let rows = try connection.rows(sql, [.integer(runID)])
+            return (rows, Date().timeIntervalSince(started))
         }
-        let results = SliceResults<Result<[[SQLValue]], Error>>(count: queries.count)
+        if database.path == ":memory:" || threads <= 1 || queries.count < 2 {
+            return try queries.map { try timed(database, $0) }
+        }
+        let results = SliceResults<Result<(rows: [[SQLValue]], seconds: Double), Error>>(count: queries.count)
         let path = database.path
         let next = Counter()
         DispatchQueue.concurrentPerform(iterations: min(threads, queries.count)) { _ in
@@ -60,7 +65,7 @@ public struct AssociateStage: Stage {
                 return
             }
             while let index = next.take(below: queries.count) {
-                results.store(index, [Result { try connection.rows(queries[index], [.integer(runID)]) }])
+                results.store(index, [Result { try timed(connection, queries[index]) }])
             }
         }
         return try results.joined().map { try $0.get() }
