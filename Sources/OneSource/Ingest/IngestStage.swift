@@ -118,10 +118,16 @@ public struct IngestStage: Stage {
             switch channel.receive() {
             case .batch(let batch):
                 if let verification {
-                    try writer.write(batch) { record, rowID in
+                    try writer.write(batch) { record, rowID, all in
                         try verification.write(rowID: rowID, fileID: fileID, line: batch.lines[record], recordIndex: batch.indexes[record],
-                                               output: batch.verified[record], checked: true, counts: &counts)
+                                               output: batch.verified[record], checked: true, counts: &counts) { slot in
+                            batch.value(record: record, slot: slot, in: all)
+                        }
                     }
+                    // Its standardized rows were bound to the batch's bytes: let go of them before the batch goes.
+                    try verification.releaseBindings()
+                    // The batch's many strings are freed on another thread, not on this one that writes.
+                    DispatchQueue.global(qos: .utility).async { _ = batch }
                 } else {
                     try writer.write(batch)
                 }

@@ -19,12 +19,13 @@ final class StagingWriter {
         self.fileID = fileID
     }
 
-    /// Writes the batch; `staged` is called after each record's row, with its index in the batch and its rowid.
     func write(_ batch: RecordBatch) throws {
-        try write(batch) { _, _ in }
+        try write(batch) { _, _, _ in }
     }
 
-    func write(_ batch: RecordBatch, staged: (Int, Int64) throws -> Void) throws {
+    /// Writes the batch; `staged` is called after each record's row, with its index in the batch, its rowid and
+    /// the batch's bytes (valid only during the call, for binding without a copy).
+    func write(_ batch: RecordBatch, staged: (Int, Int64, UnsafeBufferPointer<UInt8>) throws -> Void) throws {
         try insert.bind(.integer(runID), at: 1)
         try insert.bind(.integer(fileID), at: 2)
         // Values are bound without a copy: every step runs inside withBytes, while the bytes are pinned.
@@ -42,7 +43,7 @@ final class StagingWriter {
                 }
                 try insert.step()
                 insert.resetKeepingBindings()
-                try staged(record, insert.lastInsertRowID)
+                try staged(record, insert.lastInsertRowID, all)
             }
         }
         // No binding may point into the batch once it is gone.

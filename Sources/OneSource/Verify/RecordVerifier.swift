@@ -24,6 +24,9 @@ public struct RecordVerifier: Sendable {
         public var recordKey: String
         public var hasError: Bool
         public var findings: [Finding]
+        /// Bit `i` set: the canonical value of column `i` is exactly the delivered one (columns past 63 never set),
+        /// so a writer holding the delivered bytes can bind those instead.
+        public var asDelivered: UInt64 = 0
     }
 
     /// One column's plan; a class so the hot loop shares it instead of copying its many references.
@@ -139,6 +142,7 @@ public struct RecordVerifier: Sendable {
         // Only datasets with an identity number need the parsed numbers (for the cross-field rules).
         var identities: [IdentityNumber?] = hasIdentity ? Array(repeating: nil, count: columns.count) : []
         var recordKey = ""
+        var unchanged: UInt64 = 0
         var pending: [(rule: String, severity: Severity, column: Int?, observed: String?, expected: String?, standard: String?, reason: String?)] = []
 
         for (index, column) in columns.enumerated() {
@@ -156,6 +160,7 @@ public struct RecordVerifier: Sendable {
                 result = raw.map { column.standard.standardize($0, context: context) } ?? .empty
             }
             canonical[index] = result.value
+            if index < 64, let value = result.value, let raw, value == raw { unchanged |= 1 << UInt64(index) }
             if result.isEmpty {
                 if column.required, let level = required {
                     pending.append(("required", level, index, raw, nil, nil, nil))
@@ -238,7 +243,7 @@ public struct RecordVerifier: Sendable {
                 message: definition.render(element: element?.name, observed: item.observed, expected: item.expected,
                                            standard: item.standard.map(RecordVerifier.standardName), reason: item.reason)))
         }
-        return Output(values: canonical, recordKey: recordKey, hasError: hasError, findings: findings)
+        return Output(values: canonical, recordKey: recordKey, hasError: hasError, findings: findings, asDelivered: unchanged)
     }
 
     /// The finding for a key seen before in the same dataset and run.

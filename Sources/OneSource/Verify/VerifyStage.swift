@@ -241,8 +241,10 @@ final class VerifiedRecordWriter {
     }
 
     /// Writes one record; `checked` says whether `duplicates` already saw it (ingest checks on its worker).
+    /// `delivered` gives a column's delivered bytes when the caller has them: a canonical value equal to the
+    /// delivered one is then bound without a copy (call `releaseBindings()` before those bytes go away).
     func write(rowID: Int64, fileID: Int64, line: Int, recordIndex: Int, output: RecordVerifier.Output, checked: Bool = false,
-               counts: inout VerifyStage.Counts) throws {
+               counts: inout VerifyStage.Counts, delivered: (Int) -> UnsafeBufferPointer<UInt8>? = { _ in nil }) throws {
         var output = output
         if !checked { duplicates.check(&output, fileID: fileID, line: line, recordIndex: recordIndex) }
         try insert.bind(.integer(rowID), at: 1)
@@ -253,7 +255,15 @@ final class VerifiedRecordWriter {
         try insert.bind(text: output.recordKey, at: 6)
         try insert.bind(output.hasError ? 1 : 0, at: 7)
         for (slot, value) in output.values.enumerated() {
-            if let value { try insert.bind(text: value, at: Int32(8 + slot)) } else { try insert.bindNull(at: Int32(8 + slot)) }
+            if let value {
+                if slot < 64, output.asDelivered & (1 << UInt64(slot)) != 0, let bytes = delivered(slot) {
+                    try insert.bindTextNoCopy(utf8: bytes, at: Int32(8 + slot))
+                } else {
+                    try insert.bind(text: value, at: Int32(8 + slot))
+                }
+            } else {
+                try insert.bindNull(at: Int32(8 + slot))
+            }
         }
         try insert.step()
         insert.resetKeepingBindings()
@@ -267,6 +277,9 @@ final class VerifiedRecordWriter {
     }
 
     func reserve(_ records: Int) { duplicates.reserve(records) }
+
+    /// Drops the statement's bindings (some may point into bytes about to be freed).
+    func releaseBindings() throws { try insert.reset() }
 
     /// Remembers where a file starts.
     func mark(_ counts: VerifyStage.Counts) {
