@@ -13,6 +13,10 @@ import Testing
         #expect((folder[.posixPermissions] as? NSNumber)?.intValue == 0o700)
         #expect(try database.queryScalarText("PRAGMA journal_mode") == "wal")
         #expect(try database.queryScalarInt("PRAGMA user_version") == Int64(Schema.currentVersion))
+        // Large sorts spill personal data to temporary files: SQLite is pointed at an owner-only folder by the store.
+        let temporary = try FileManager.default.attributesOfItem(atPath: Store.temporaryFolder(for: path))
+        #expect(Store.temporaryFolder(for: path) == dir.appendingPathComponent("sub/sqlite-tmp").path)
+        #expect((temporary[.posixPermissions] as? NSNumber)?.intValue == 0o700)
     }
 
     @Test func migratesOnceAndRefusesANewerSchema() throws {
