@@ -36,6 +36,10 @@ public final class Database {
         sqlite3_extended_result_codes(db, 1)
         sqlite3_busy_timeout(db, 5_000)
         if path != ":memory:" {
+            // 16 KiB pages for a new file (an existing one keeps its size): stages write millions of rows in one
+            // transaction, and with 4 KiB pages the write-ahead log holds four times the frames to search
+            // (1M city: 24-27 s -> 22-23 s; 4M city: load 55 s -> 39 s).
+            try execute("PRAGMA page_size=16384")
             let mode = try queryScalarText("PRAGMA journal_mode=WAL")
             guard mode?.lowercased() == "wal" else {
                 throw SQLiteError(code: SQLITE_ERROR, message: "journal_mode answered \(mode ?? "nothing"), not wal",

@@ -12,6 +12,7 @@ import Testing
         let folder = try FileManager.default.attributesOfItem(atPath: dir.appendingPathComponent("sub").path)
         #expect((folder[.posixPermissions] as? NSNumber)?.intValue == 0o700)
         #expect(try database.queryScalarText("PRAGMA journal_mode") == "wal")
+        #expect(try database.queryScalarInt("PRAGMA page_size") == 16384)
         #expect(try database.queryScalarInt("PRAGMA user_version") == Int64(Schema.currentVersion))
         // Large sorts spill personal data to temporary files: SQLite is pointed at an owner-only folder by the store.
         let temporary = try FileManager.default.attributesOfItem(atPath: Store.temporaryFolder(for: path))
