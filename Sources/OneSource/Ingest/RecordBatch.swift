@@ -24,36 +24,22 @@ public struct RecordBatch: Sendable {
     var recordCount: Int { lines.count }
 
     /// Standardizes and verifies every record of the batch (values decoded from the bytes exactly as staging
-    /// would hand them back), in `slices` parts on concurrent threads; outputs stay in record order.
-    mutating func verify(with verifier: RecordVerifier, fileID: Int64, slices requested: Int = 1, duplicates: DuplicateKeys? = nil) {
-        defer {
-            // Duplicate keys depend on record order: checked one by one, after the parallel part.
-            if let duplicates {
-                for record in verified.indices {
-                    duplicates.check(&verified[record], fileID: fileID, line: lines[record], recordIndex: indexes[record])
-                }
-            }
-        }
-        let count = recordCount
-        let slices = max(1, min(requested, count / 256))
+    /// would hand them back) on `threads` threads, then checks duplicate keys in record order.
+    mutating func verify(with verifier: RecordVerifier, fileID: Int64, threads: Int = 1, duplicates: DuplicateKeys? = nil) {
         let batch = self
-        @Sendable func outputs(_ range: Range<Int>) -> [RecordVerifier.Output] {
+        verified = VerifyStage.verifyInParallel(count: recordCount, with: verifier, threads: threads) { record in
             batch.withBytes { all in
-                range.map { record in
-                    let values = (0..<batch.fieldCount).map { slot in
-                        batch.value(record: record, slot: slot, in: all).map { String(decoding: $0, as: UTF8.self) }
-                    }
-                    return verifier.verify(RecordVerifier.Input(fileID: fileID, line: batch.lines[record], recordIndex: batch.indexes[record],
-                                                                values: values))
-                }
+                RecordVerifier.Input(fileID: fileID, line: batch.lines[record], recordIndex: batch.indexes[record],
+                                     values: (0..<batch.fieldCount).map { slot in
+                                         batch.value(record: record, slot: slot, in: all).map { String(decoding: $0, as: UTF8.self) }
+                                     })
             }
         }
-        if slices == 1 { verified = outputs(0..<count); return }
-        let results = SliceResults<RecordVerifier.Output>(count: slices)
-        DispatchQueue.concurrentPerform(iterations: slices) { slice in
-            results.store(slice, outputs((count * slice / slices)..<(count * (slice + 1) / slices)))
+        if let duplicates {
+            for record in verified.indices {
+                duplicates.check(&verified[record], fileID: fileID, line: lines[record], recordIndex: indexes[record])
+            }
         }
-        verified = results.joined()
     }
 
     mutating func append(_ record: RecordFields) {
@@ -191,8 +177,7 @@ enum BatchProducer {
                 let message = parsed.receive()
                 switch message {
                 case .batch(var batch):
-                    // Several slices per thread, so a slice held up by the reader or writer does not hold up the batch.
-                    batch.verify(with: duplicates.verifier, fileID: fileID, slices: threads > 1 ? threads * 4 : 1, duplicates: duplicates)
+                    batch.verify(with: duplicates.verifier, fileID: fileID, threads: threads, duplicates: duplicates)
                     channel.send(.batch(batch))
                     // The writer gave up: stop the reader too.
                     if channel.isCancelled { parsed.cancel(); return }

@@ -101,16 +101,17 @@ public struct Runner {
 
     /// User and system processor time of the whole process so far (all threads), in seconds.
     static func processorSeconds() -> Double {
-        var usage = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &usage)
+        let usage = resourceUsage()
         return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1_000_000
     }
 
     /// The largest resident memory of the process so far, in megabytes.
-    static func peakMegabytes() -> Int {
+    static func peakMegabytes() -> Int { resourceUsage().ru_maxrss / 1024 }
+
+    private static func resourceUsage() -> rusage {
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
-        return usage.ru_maxrss / 1024
+        return usage
     }
 
     /// Other names people use for a stage: standardization and verification are one stage.

@@ -149,13 +149,20 @@ public struct VerifyStage: Stage {
 
     /// Verifies `inputs` on `threads` threads; the outputs are in input order.
     static func verifyInParallel(_ inputs: [RecordVerifier.Input], with verifier: RecordVerifier, threads: Int) -> [RecordVerifier.Output] {
-        if threads <= 1 || inputs.count < 256 { return inputs.map(verifier.verify) }
-        let slices = min(threads * 4, inputs.count)
+        verifyInParallel(count: inputs.count, with: verifier, threads: threads) { inputs[$0] }
+    }
+
+    /// Verifies records 0..<count, each made by `input` (on the verifying thread), on `threads` threads in
+    /// several slices per thread; the outputs are in record order whatever the thread count.
+    static func verifyInParallel(count: Int, with verifier: RecordVerifier, threads: Int,
+                                 input: @Sendable (Int) -> RecordVerifier.Input) -> [RecordVerifier.Output] {
+        if threads <= 1 || count < 256 { return (0..<count).map { verifier.verify(input($0)) } }
+        let slices = min(threads * 4, count)
         let results = SliceResults<RecordVerifier.Output>(count: slices)
         DispatchQueue.concurrentPerform(iterations: slices) { slice in
-            let lower = inputs.count * slice / slices
-            let upper = inputs.count * (slice + 1) / slices
-            results.store(slice, inputs[lower..<upper].map(verifier.verify))
+            let lower = count * slice / slices
+            let upper = count * (slice + 1) / slices
+            results.store(slice, (lower..<upper).map { verifier.verify(input($0)) })
         }
         return results.joined()
     }
@@ -166,22 +173,6 @@ enum VerifyChunk: Sendable {
     case chunk([Int64], [RecordVerifier.Input])
     case done
     case failed(String)
-}
-
-/// Per-slice results written by concurrent workers, each to its own slot.
-final class SliceResults<Element>: @unchecked Sendable {
-    private var slots: [[Element]]
-    private let lock = NSLock()
-
-    init(count: Int) { slots = Array(repeating: [], count: count) }
-
-    func store(_ slice: Int, _ values: [Element]) {
-        lock.lock()
-        slots[slice] = values
-        lock.unlock()
-    }
-
-    func joined() -> [Element] { slots.flatMap { $0 } }
 }
 
 /// The keys seen so far in one dataset this run: the second record with a key gets the duplicate-key

@@ -1,5 +1,21 @@
 import Foundation
 
+/// Per-slice results written by concurrent workers, each to its own slot.
+final class SliceResults<Element>: @unchecked Sendable {
+    private var slots: [[Element]]
+    private let lock = NSLock()
+
+    init(count: Int) { slots = Array(repeating: [], count: count) }
+
+    func store(_ slice: Int, _ values: [Element]) {
+        lock.lock()
+        slots[slice] = values
+        lock.unlock()
+    }
+
+    func joined() -> [Element] { slots.flatMap { $0 } }
+}
+
 /// Hands out 0, 1, 2, … to concurrent workers, each number once.
 final class Counter: @unchecked Sendable {   // guarded by `lock`
     private let lock = NSLock()
