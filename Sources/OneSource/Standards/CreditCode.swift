@@ -14,20 +14,38 @@ public enum CreditCode {
         return result
     }()
 
-    static func value(of byte: UInt8) -> Int? { alphabet.firstIndex(of: byte) }
+    /// Each byte's value in the alphabet, -1 where it is not in it.
+    private static let values: [Int8] = {
+        var table = [Int8](repeating: -1, count: 256)
+        for (index, byte) in alphabet.enumerated() { table[Int(byte)] = Int8(index) }
+        return table
+    }()
+
+    static func value(of byte: UInt8) -> Int? {
+        let v = values[Int(byte)]
+        return v < 0 ? nil : Int(v)
+    }
 
     /// The check character (position 18) for the first 17 characters.
     public static func checkCharacter(for first17: [UInt8]) -> Character? {
+        checkByte(for: first17).map { Character(Unicode.Scalar($0)) }
+    }
+
+    static func checkByte(for first17: some Collection<UInt8>) -> UInt8? {
         var sum = 0
         for (byte, weight) in zip(first17, weights) {
             guard let v = value(of: byte) else { return nil }
             sum += v * weight
         }
-        return Character(Unicode.Scalar(alphabet[(31 - sum % 31) % 31]))
+        return alphabet[(31 - sum % 31) % 31]
     }
 
     /// The GB 11714 check (position 17) for the 8 characters of positions 9–16.
     public static func organisationCheck(for eight: ArraySlice<UInt8>) -> Character? {
+        organisationCheckByte(for: eight).map { Character(Unicode.Scalar($0)) }
+    }
+
+    static func organisationCheckByte(for eight: ArraySlice<UInt8>) -> UInt8? {
         var sum = 0
         for (byte, weight) in zip(eight, organisationWeights) {
             let v: Int
@@ -39,13 +57,16 @@ public enum CreditCode {
             sum += v * weight
         }
         let check = 11 - sum % 11
-        return check == 10 ? "X" : check == 11 ? "0" : Character(String(check))
+        return check == 10 ? UInt8(ascii: "X") : check == 11 ? UInt8(ascii: "0") : UInt8(0x30 + check)
     }
 
     public static func standardize(_ raw: String, context: StandardContext) -> StandardResult {
         var (text, changes) = TextNormalizer.normalize(raw)
-        let upper = text.uppercased()
-        if upper != text { changes.append(.lowerCase); text = upper }
+        // Only lower-case ASCII letters or text that is not ASCII need the (allocating) upper-casing.
+        if text.utf8.contains(where: { $0 >= 0x61 && $0 <= 0x7A || $0 >= 0x80 }) {
+            let upper = text.uppercased()
+            if upper != text { changes.append(.lowerCase); text = upper }
+        }
         let bytes = Array(text.utf8)
         func fail(_ code: String, _ message: String) -> StandardResult { .invalid(StandardFailure(code, message), changes) }
         guard bytes.count == 18 else { return fail("length", "长度应为18位，实为\(text.count)位") }
@@ -62,15 +83,16 @@ public enum CreditCode {
         guard TextNormalizer.isDigits(region), region == "100000" || context.divisions.isKnown(region) else {
             return fail("region", "登记管理机关行政区划码\(region)不存在")
         }
-        guard let organisation = organisationCheck(for: bytes[8..<16]) else {
+        guard let organisation = organisationCheckByte(for: bytes[8..<16]) else {
             return fail("organisation_code", "组织机构代码含无效字符")
         }
-        if Character(Unicode.Scalar(bytes[16])) != organisation {
-            return fail("organisation_check", "组织机构代码校验码错误：应为\(organisation)，实为\(Character(Unicode.Scalar(bytes[16])))")
+        if bytes[16] != organisation {
+            return fail("organisation_check",
+                        "组织机构代码校验码错误：应为\(Character(Unicode.Scalar(organisation)))，实为\(Character(Unicode.Scalar(bytes[16])))")
         }
-        guard let check = checkCharacter(for: Array(bytes[0..<17])) else { return fail("character", "含无效字符") }
-        if Character(Unicode.Scalar(bytes[17])) != check {
-            return fail("check_character", "校验码错误：应为\(check)，实为\(Character(Unicode.Scalar(bytes[17])))")
+        guard let check = checkByte(for: bytes[0..<17]) else { return fail("character", "含无效字符") }
+        if bytes[17] != check {
+            return fail("check_character", "校验码错误：应为\(Character(Unicode.Scalar(check)))，实为\(Character(Unicode.Scalar(bytes[17])))")
         }
         return .valid(text, changes)
     }

@@ -55,10 +55,17 @@ public struct RecordVerifier: Sendable {
         }
     }
 
+    /// A cross-field rule with its columns resolved, so the hot loop neither hashes parameter names nor copies
+    /// the rule's definition.
     private struct CrossRule: Sendable {
-        let definition: RuleDefinition
+        enum Kind: Sendable { case birthDate, gender, region, expiry }
+        let kind: Kind
+        let id: String
         let severity: Severity
-        let columns: [String: Int]   // parameter name -> column
+        /// The identity column (birth date, gender, region) or the `from` column (expiry).
+        let first: Int
+        /// The compared column: birth date, gender, division, or `to`.
+        let second: Int
     }
 
     public let dataset: Dataset
@@ -66,6 +73,8 @@ public struct RecordVerifier: Sendable {
     private let keyColumns: [Int]
     private let hasIdentity: Bool
     private let cross: [CrossRule]
+    /// The identity columns the cross-field rules read (almost always one).
+    private let identityColumnsForCross: [Int]
     private let severities: [String: Severity]   // enabled per-element rules and their severity
     // The same, looked up once: the hot loop reads these instead of hashing rule ids.
     private let required: Severity?, conforms: Severity?, inCodeTable: Severity?, nonstandardForm: Severity?
@@ -125,9 +134,20 @@ public struct RecordVerifier: Sendable {
                 if let column = dataset.fields.firstIndex(where: { $0.element == element }) { mapped[name] = column }
             }
             // A rule applies only where the dataset delivers every element it compares.
-            if mapped.count == definition.params.count { cross.append(CrossRule(definition: definition, severity: level, columns: mapped)) }
+            guard mapped.count == definition.params.count else { continue }
+            let resolved: (CrossRule.Kind, String, String)
+            switch id {
+            case "birth_date_matches_identity": resolved = (.birthDate, "identity", "birthDate")
+            case "gender_matches_identity": resolved = (.gender, "identity", "gender")
+            case "region_matches_identity": resolved = (.region, "identity", "division")
+            case "expiry_not_before_issue": resolved = (.expiry, "from", "to")
+            default: continue
+            }
+            guard let first = mapped[resolved.1], let second = mapped[resolved.2] else { continue }
+            cross.append(CrossRule(kind: resolved.0, id: id, severity: level, first: first, second: second))
         }
         self.cross = cross
+        identityColumnsForCross = Set(cross.filter { $0.kind != .expiry }.map(\.first)).sorted()
     }
 
     /// The record key from canonical values where available, raw values otherwise.
@@ -139,8 +159,9 @@ public struct RecordVerifier: Sendable {
     public func verify(_ input: Input) -> Output {
         var findings: [Finding] = []
         var canonical: [String?] = Array(repeating: nil, count: columns.count)
-        // Only datasets with an identity number need the parsed numbers (for the cross-field rules).
-        var identities: [IdentityNumber?] = hasIdentity ? Array(repeating: nil, count: columns.count) : []
+        // The parsed identity numbers the cross-field rules read: almost always one column, kept without an array.
+        var firstIdentity: IdentityNumber?
+        var otherIdentities: [(column: Int, number: IdentityNumber)] = []
         var recordKey = ""
         var unchanged: UInt64 = 0
         var pending: [(rule: String, severity: Severity, column: Int?, observed: String?, expected: String?, standard: String?, reason: String?)] = []
@@ -148,10 +169,15 @@ public struct RecordVerifier: Sendable {
         for (index, column) in columns.enumerated() {
             let raw = input.values[index]
             let result: StandardResult
+            var parsedIdentity: IdentityNumber?
             if column.standard.isIdentityNumber, let raw {
                 switch IdentityNumber.parse(raw, context: context) {
                 case .success(let (number, changes)):
-                    identities[index] = number
+                    parsedIdentity = number
+                    if let first = identityColumnsForCross.first {
+                        if index == first { firstIdentity = number }
+                        else if identityColumnsForCross.contains(index) { otherIdentities.append((index, number)) }
+                    }
                     result = .valid(number.value, changes)
                 case .failure(let failure):
                     result = TextNormalizer.trim(raw).isEmpty ? .empty : .invalid(failure.failure, failure.changes)
@@ -160,7 +186,7 @@ public struct RecordVerifier: Sendable {
                 result = raw.map { column.standard.standardize($0, context: context) } ?? .empty
             }
             canonical[index] = result.value
-            if index < 64, let value = result.value, let raw, value == raw { unchanged |= 1 << UInt64(index) }
+            if index < 64, let value = result.value, let raw, TextBytes.equal(value, raw) { unchanged |= 1 << UInt64(index) }
             if result.isEmpty {
                 if column.required, let level = required {
                     pending.append(("required", level, index, raw, nil, nil, nil))
@@ -182,7 +208,7 @@ public struct RecordVerifier: Sendable {
                 let reason = result.changes.map(\.message).joined(separator: "；")
                 pending.append(("nonstandard_form", level, index, raw, value, nil, reason))
             }
-            if hasIdentity, let number = identities[index], let level = identityAddress, !context.divisions.isKnown(number.addressCode) {
+            if let number = parsedIdentity, let level = identityAddress, !context.divisions.isKnown(number.addressCode) {
                 pending.append(("identity_address_unknown", level, index, raw, nil, nil, number.addressCode))
             }
             if column.isDivision, let level = retiredDivision, !context.divisions.isCurrent(value) {
@@ -191,38 +217,37 @@ public struct RecordVerifier: Sendable {
                 pending.append(("retired_division_code", level, index, raw, successors[value], nil, reason))
             }
             // ISO dates compare as text, so no parsing is needed here.
-            if column.checksFuture, let level = notInFuture, value.utf8.count >= 7, value.prefix(10) > today {
+            if column.checksFuture, let level = notInFuture, value.utf8.count >= 7, TextBytes.prefix(value, 10, isAfter: today) {
                 pending.append(("not_in_future", level, index, raw, context.today.description, nil, nil))
             }
         }
+        func identity(_ column: Int) -> IdentityNumber? {
+            column == identityColumnsForCross.first ? firstIdentity : otherIdentities.first { $0.column == column }?.number
+        }
         for rule in cross {
-            switch rule.definition.id {
-            case "birth_date_matches_identity":
-                if !identities.isEmpty, let id = identities[rule.columns["identity"]!], let column = rule.columns["birthDate"],
-                   let value = canonical[column], value != id.birthDate.description {
-                    pending.append((rule.definition.id, rule.severity, column, value, id.birthDate.description, nil, nil))
+            switch rule.kind {
+            case .birthDate:
+                if let id = identity(rule.first), let value = canonical[rule.second] {
+                    let expected = id.birthDate.description
+                    if value != expected { pending.append((rule.id, rule.severity, rule.second, value, expected, nil, nil)) }
                 }
-            case "gender_matches_identity":
-                if !identities.isEmpty, let id = identities[rule.columns["identity"]!], let column = rule.columns["gender"],
-                   let value = canonical[column], value == "1" || value == "2", value != id.genderCode {
-                    pending.append((rule.definition.id, rule.severity, column, value, id.genderCode, nil, nil))
+            case .gender:
+                if let id = identity(rule.first), let value = canonical[rule.second], value == "1" || value == "2", value != id.genderCode {
+                    pending.append((rule.id, rule.severity, rule.second, value, id.genderCode, nil, nil))
                 }
-            case "region_matches_identity":
-                if !identities.isEmpty, let id = identities[rule.columns["identity"]!], let column = rule.columns["division"], let value = canonical[column] {
+            case .region:
+                if let id = identity(rule.first), let value = canonical[rule.second] {
                     // Retired codes compare by the code that succeeded them (321284 姜堰市 → 321204 姜堰区).
                     let origin = successors[id.addressCode] ?? id.addressCode
                     let current = successors[value] ?? value
                     if origin != current {
-                        pending.append((rule.definition.id, rule.severity, column, value, id.addressCode, nil, nil))
+                        pending.append((rule.id, rule.severity, rule.second, value, id.addressCode, nil, nil))
                     }
                 }
-            case "expiry_not_before_issue":
-                if let from = rule.columns["from"], let to = rule.columns["to"], let start = canonical[from], let end = canonical[to],
-                   end < start {
-                    pending.append((rule.definition.id, rule.severity, to, end, start, nil, nil))
+            case .expiry:
+                if let start = canonical[rule.first], let end = canonical[rule.second], end < start {
+                    pending.append((rule.id, rule.severity, rule.second, end, start, nil, nil))
                 }
-            default:
-                break
             }
         }
         recordKey = key(canonical, input.values)

@@ -9,13 +9,33 @@ public struct RuleDefinition: Sendable, Equatable {
     public let message: String
     public let params: [String: String]
 
-    /// Fills the template.
+    /// Fills the template in one pass (a value is inserted as it is, never searched for placeholders itself).
+    /// An unknown `{name}` is kept as written.
     public func render(element: String?, observed: String?, expected: String?, standard: String? = nil, reason: String? = nil) -> String {
-        var text = message
-        for (key, value) in [("{element}", element), ("{observed}", observed), ("{expected}", expected),
-                             ("{standard}", standard), ("{reason}", reason)] {
-            text = text.replacingOccurrences(of: key, with: value ?? "")
+        guard message.utf8.contains(UInt8(ascii: "{")) else { return message }
+        var text = ""
+        var rest = message[...]
+        while let open = rest.firstIndex(of: "{") {
+            text += rest[..<open]
+            guard let close = rest[open...].firstIndex(of: "}") else { return text + rest[open...] }
+            let value: String??
+            switch rest[rest.index(after: open)..<close] {
+            case "element": value = .some(element)
+            case "observed": value = .some(observed)
+            case "expected": value = .some(expected)
+            case "standard": value = .some(standard)
+            case "reason": value = .some(reason)
+            default: value = nil
+            }
+            if let value {
+                text += value ?? ""
+                rest = rest[rest.index(after: close)...]
+            } else {
+                text += "{"
+                rest = rest[rest.index(after: open)...]
+            }
         }
+        text += rest
         return text
     }
 }

@@ -53,6 +53,16 @@ import Testing
         #expect(PhoneNumber.standardize("139x2345678").failure?.code == "character")
         #expect(PhoneNumber.standardize("5555").failure?.code == "format")
     }
+
+    /// ASCII numbers take a byte path, the rest the character path: both give the same answers and messages.
+    @Test func asciiAndNonASCIIPathsAgree() {
+        #expect(PhoneNumber.standardize("139x2345678").failure == StandardFailure("character", "含非法字符“x”"))
+        #expect(PhoneNumber.standardize("139号2345678").failure == StandardFailure("character", "含非法字符“号”"))
+        #expect(PhoneNumber.standardize("（0523）86881234") == .valid("0523-86881234", [.fullWidth, .separatorsRemoved]))
+        #expect(PhoneNumber.standardize("0523—86881234") == .valid("0523-86881234", [.separatorsRemoved]))
+        #expect(PhoneNumber.standardize("139+12345678").failure == StandardFailure("character", "含非法字符“+”"))
+        #expect(PhoneNumber.standardize("+8613912345678") == .valid("13912345678", [.countryCodeRemoved]))
+    }
 }
 
 @Suite struct TextStandardsTests {

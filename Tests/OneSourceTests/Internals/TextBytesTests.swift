@@ -1,0 +1,63 @@
+import Foundation
+import Testing
+@testable import OneSource
+
+@Suite struct TextBytesTests {
+    @Test func equalComparesBytes() {
+        #expect(TextBytes.equal("泰州市海陵区", "泰州市海陵区"))
+        #expect(TextBytes.equal("", ""))
+        #expect(!TextBytes.equal("泰州", "泰州市"))
+        // Canonically equivalent but differently encoded (é composed / decomposed): a different delivery.
+        #expect("\u{E9}" == "e\u{301}")
+        #expect(!TextBytes.equal("\u{E9}", "e\u{301}"))
+        // Long (heap) and short (inline) strings alike.
+        let long = String(repeating: "3212021990", count: 3)
+        #expect(TextBytes.equal(long, String(long.utf8.map { Character(Unicode.Scalar($0)) })))
+    }
+
+    @Test func prefixOrderIsByteOrder() {
+        #expect(TextBytes.prefix("2026-11-30", 10, isAfter: "2026-11-29"))
+        #expect(!TextBytes.prefix("2026-11-29", 10, isAfter: "2026-11-29"))
+        #expect(!TextBytes.prefix("2026-11-28 23:59:59", 10, isAfter: "2026-11-29"))
+        #expect(!TextBytes.prefix("2026-11-29 23:59:59", 10, isAfter: "2026-11-29"))
+        #expect(TextBytes.prefix("2026-12", 10, isAfter: "2026-11-29"))
+        #expect(!TextBytes.prefix("2026-11", 10, isAfter: "2026-11-29"))
+        #expect(TextBytes.prefix("2027", 10, isAfter: "2026-11-29"))
+    }
+
+    @Test func byteKeysHashAndCompareByBytes() {
+        var names: [ByteKey: String] = [:]
+        names[ByteKey("汉族")] = "01"
+        names[ByteKey("蒙古族")] = "02"
+        #expect(names[ByteKey("汉族")] == "01")
+        #expect(names[ByteKey("汉")] == nil)
+        #expect(Set([ByteKey("\u{E9}"), ByteKey("e\u{301}")]).count == 2)
+    }
+}
+
+@Suite struct RuleTemplateTests {
+    private func rule(_ message: String) -> RuleDefinition {
+        RuleDefinition(id: "r", name: "r", dimension: .conformity, severity: .error, message: message, params: [:])
+    }
+
+    @Test func fillsEveryPlaceholderOnce() {
+        let text = rule("{element}“{observed}”不符合{standard}：{reason}（应为{expected}）")
+            .render(element: "公民身份号码", observed: "3212", expected: "18位", standard: "GB 11643", reason: "长度不符")
+        #expect(text == "公民身份号码“3212”不符合GB 11643：长度不符（应为18位）")
+        #expect(rule("{observed}与{observed}").render(element: nil, observed: "甲", expected: nil) == "甲与甲")
+        #expect(rule("没有占位符").render(element: "x", observed: nil, expected: nil) == "没有占位符")
+    }
+
+    @Test func missingValuesAreEmptyAndValuesAreNotExpanded() {
+        #expect(rule("“{observed}”{reason}").render(element: nil, observed: nil, expected: nil) == "“”")
+        // A delivered value that looks like a placeholder is printed as delivered.
+        #expect(rule("值“{observed}”，应为{expected}").render(element: nil, observed: "{expected}", expected: "1")
+                == "值“{expected}”，应为1")
+    }
+
+    @Test func unknownAndUnclosedBracesStayAsWritten() {
+        #expect(rule("{unknown}与{observed}").render(element: nil, observed: "甲", expected: nil) == "{unknown}与甲")
+        #expect(rule("开头{observed").render(element: nil, observed: "甲", expected: nil) == "开头{observed")
+        #expect(rule("{{observed}}").render(element: nil, observed: "甲", expected: nil) == "{甲}")
+    }
+}
