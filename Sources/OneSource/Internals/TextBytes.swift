@@ -48,3 +48,20 @@ struct ByteKey: Hashable, Sendable {
 
     static func == (lhs: ByteKey, rhs: ByteKey) -> Bool { TextBytes.equal(lhs.text, rhs.text) }
 }
+
+extension TextBytes {
+    /// Whether `a` sorts before `b` byte by byte (SQLite's BINARY collation).
+    static func less(_ a: String, _ b: String) -> Bool {
+        var a = a, b = b
+        return a.withUTF8 { x in
+            b.withUTF8 { y in
+                let common = min(x.count, y.count)
+                if common > 0 {
+                    let order = memcmp(x.baseAddress!, y.baseAddress!, common)
+                    if order != 0 { return order < 0 }
+                }
+                return x.count < y.count
+            }
+        }
+    }
+}

@@ -33,6 +33,8 @@ public enum DateStandard {
 
     /// Standardizes a date. `allowed` are the forms the dataset declared; nil means only ISO is the standard.
     public static func standardize(_ raw: String, allowed: Set<Form>?, keepTime: Bool = false) -> StandardResult {
+        // Delivered exactly as the standard writes it (the usual case): nothing to clean, parse or rebuild.
+        if !keepTime, isValidCanonicalDay(raw), allowed?.contains(.iso) ?? true { return .valid(raw, []) }
         var (text, changes) = TextNormalizer.normalize(raw)
         if text.isEmpty { return .empty }
         switch parse(text) {
@@ -56,6 +58,21 @@ public enum DateStandard {
     }
 
     private static let isoOnly: Set<Form> = [.iso]
+
+    /// Whether `text` is exactly yyyy-MM-dd and a real date from 1800 on: what `parse` accepts as an ISO day.
+    static func isValidCanonicalDay(_ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { b in
+            guard b.count == 10, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-") else { return false }
+            var year = 0, month = 0, day = 0
+            for i in 0..<10 where i != 4 && i != 7 {
+                let digit = Int(b[i]) - 0x30
+                guard digit >= 0 && digit <= 9 else { return false }
+                if i < 4 { year = year * 10 + digit } else if i < 7 { month = month * 10 + digit } else { day = day * 10 + digit }
+            }
+            return year >= 1800 && CivilDate(year: year, month: month, day: day) != nil
+        }
+    }
 
     /// Whether `text` is written exactly yyyy-MM-dd (digits where digits belong, hyphens between).
     static func isCanonicalDay(_ text: String) -> Bool {

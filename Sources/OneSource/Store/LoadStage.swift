@@ -34,8 +34,10 @@ public struct LoadStage: Stage {
                 let result = try load(table, datasets: datasets, context: context)
                 loaded += result.records
                 records += result.records
+                let order = result.streams.map { "keys arrived in \($0) ascending stream\($0 == 1 ? "" : "s"), written as delivered" }
+                    ?? "keys arrived out of order, sorted first"
                 context.log.info("\(table.base.id): \(result.records) keys, \(result.inserted) new, \(result.changed) changed (\(result.valuesChanged) values); "
-                                 + String(format: "merged and written in %.2f s", result.seconds))
+                                 + String(format: "merged and written in %.2f s", result.seconds) + " (\(order))")
             }
             let quarantining = Date()
             let quarantined = try quarantine(datasets: datasets, context: context)
@@ -77,11 +79,15 @@ public struct LoadStage: Stage {
     struct LoadResult {
         var records = 0, inserted = 0, changed = 0, valuesChanged = 0
         var seconds = 0.0
+        /// Ascending key streams of the most disordered feeding dataset when rows went in as delivered; nil when sorted.
+        var streams: Int?
     }
 
     /// Merges the feeding datasets into the base, element by element the authority first, in SQL: each
-    /// dataset's verified rows go in sorted by key (delivery order among equal keys) as an upsert that
-    /// takes a value only from a strictly better source than the one already there. A base loaded for the
+    /// dataset's verified rows go in as an upsert that takes a value only from a strictly better source than
+    /// the one already there, in key order (all datasets sorted together, delivery order among equal keys)
+    /// unless every dataset's keys already arrive as a few ascending streams (`KeyOrder`): then each dataset
+    /// goes in as delivered, one after the other, which gives every key the same sequence of upserts. A base loaded for the
     /// first time is merged into directly; otherwise the run is merged into a temporary table first, which
     /// is then compared with the base (history of every changed value) and applied to it.
     /// Nothing per key is held in memory, and SQLite does all per-row work.
@@ -154,12 +160,33 @@ public struct LoadStage: Stage {
                     + "(\(priority(element, column: file))))"
                 return [value, file, q(element + ":line")].map { "\($0) = CASE WHEN \(better) THEN excluded.\($0) ELSE \($0) END" }
             }
-            try database.run("""
-                INSERT INTO \(target) (\(targetColumns.joined(separator: ", ")))
-                SELECT \(sourceColumns.joined(separator: ", ")) FROM (\(branches.joined(separator: " UNION ALL ")))
-                WHERE true ORDER BY k, p, r
-                ON CONFLICT (record_key) DO \(updates.isEmpty ? "NOTHING" : "UPDATE SET " + updates.joined(separator: ", "))
-                """, [.integer(runID)])
+            let upsert = "ON CONFLICT (record_key) DO \(updates.isEmpty ? "NOTHING" : "UPDATE SET " + updates.joined(separator: ", "))"
+            // Keys that arrive as a few ascending streams go in as delivered, one dataset after the other in
+            // priority order (each in delivery order): the same per-key order as the sort, without sorting.
+            var streams: [Int] = []
+            for dataset in feeding {
+                guard let count = try KeyOrder.streams(ofStandardized: StagingTable.quote("std_" + dataset.id), run: runID,
+                                                       database: database) else { streams = []; break }
+                streams.append(count)
+            }
+            result.streams = streams.max()
+            if streams.isEmpty {
+                try database.run("""
+                    INSERT INTO \(target) (\(targetColumns.joined(separator: ", ")))
+                    SELECT \(sourceColumns.joined(separator: ", ")) FROM (\(branches.joined(separator: " UNION ALL ")))
+                    WHERE true ORDER BY k, p, r
+                    \(upsert)
+                    """, [.integer(runID)])
+            } else {
+                for branch in branches {
+                    try database.run("""
+                        INSERT INTO \(target) (\(targetColumns.joined(separator: ", ")))
+                        SELECT \(sourceColumns.joined(separator: ", ")) FROM (\(branch))
+                        WHERE true ORDER BY r
+                        \(upsert)
+                        """, [.integer(runID)])
+                }
+            }
         }
         if empty {
             result.records = Int(try database.queryScalarInt("SELECT count(*) FROM \(name)") ?? 0)

@@ -188,7 +188,9 @@ final class DuplicateKeys: @unchecked Sendable {   // handed from the verifying 
     /// Adds the duplicate-key finding to `output` when its key was seen before.
     func check(_ output: inout RecordVerifier.Output, fileID: Int64, line: Int, recordIndex: Int) {
         guard output.recordKey.utf8.contains(where: { $0 != UInt8(ascii: "|") }) else { return }
-        if let first = firstLineOfKey[output.recordKey] {
+        // One hash and probe for the usual new key; a duplicate (rare) puts its first line back.
+        if let first = firstLineOfKey.updateValue(line, forKey: output.recordKey) {
+            firstLineOfKey[output.recordKey] = first
             if let duplicate = verifier.duplicateKeyFinding(
                 RecordVerifier.Input(fileID: fileID, line: line, recordIndex: recordIndex, values: []),
                 key: output.recordKey, firstLine: first) {
@@ -196,7 +198,6 @@ final class DuplicateKeys: @unchecked Sendable {   // handed from the verifying 
                 if duplicate.severity == .error { output.hasError = true }
             }
         } else {
-            firstLineOfKey[output.recordKey] = line
             keysSinceMark.append(output.recordKey)
         }
     }

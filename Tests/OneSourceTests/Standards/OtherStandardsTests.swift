@@ -30,6 +30,29 @@ import Testing
         #expect(DateStandard.standardize("2024年3月7日", allowed: [.slash]) == .valid("2024-03-07", [.reformatted]))
         #expect(DateStandard.standardize("2026-10", allowed: [.iso, .month]) == .valid("2026-10"))
         #expect(DateStandard.standardize("2026-10", allowed: [.iso]).failure?.code == "precision")
+        // An ISO day where the dataset declared only other forms is still reformatted (not taken by the fast path).
+        #expect(DateStandard.standardize("2024-03-07", allowed: [.compact]) == .valid("2024-03-07", [.reformatted]))
+    }
+
+    /// The fast path for days already written yyyy-MM-dd accepts exactly what the full parse accepts.
+    @Test func canonicalDaysTakeTheFastPathOnlyWhenReal() {
+        #expect(DateStandard.isValidCanonicalDay("2024-02-29"))
+        #expect(!DateStandard.isValidCanonicalDay("2023-02-29"))
+        #expect(DateStandard.isValidCanonicalDay("1800-01-01"))
+        #expect(!DateStandard.isValidCanonicalDay("1799-12-31"))
+        #expect(!DateStandard.isValidCanonicalDay("2024-00-10"))
+        #expect(!DateStandard.isValidCanonicalDay("2024-3-07 "))
+        #expect(!DateStandard.isValidCanonicalDay("２０２４-03-07"))
+        #expect(DateStandard.standardize("1799-12-31", allowed: nil) == .invalid(StandardFailure("date", "“1799-12-31”不是真实日期")))
+        #expect(DateStandard.standardize("1800-01-01", allowed: nil) == .valid("1800-01-01"))
+        #expect(DateStandard.standardize("2024-12-31", allowed: [.iso, .slash], keepTime: true) == .valid("2024-12-31 00:00:00"))
+        for raw in ["2024-02-29", "2023-02-29", "1800-01-01", "1799-12-31", "2024-00-10", "2024-13-01", "2024-04-31"] {
+            let full: Bool = {
+                if case .success(let parsed) = DateStandard.parse(raw) { return parsed.form == .iso && parsed.hasDay }
+                return false
+            }()
+            #expect(DateStandard.isValidCanonicalDay(raw) == full, "\(raw)")
+        }
     }
 }
 

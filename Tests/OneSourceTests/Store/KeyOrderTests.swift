@@ -1,0 +1,62 @@
+import Foundation
+import Testing
+@testable import OneSource
+
+@Suite struct KeyOrderTests {
+    @Test func countsTheAscendingStreamsKeysArriveIn() {
+        #expect(KeyOrder.streams([String](), limit: 4) == 0)
+        #expect(KeyOrder.streams(["a", "b", "c"], limit: 4) == 1)
+        #expect(KeyOrder.streams(["a", "a", "b", "b"], limit: 4) == 1)           // equal keys extend a stream
+        // Three districts registered in date order, interleaved.
+        let interleaved = (0..<30).map { i in "32120\(i % 3)1990\(String(format: "%04d", i / 3))" }
+        #expect(KeyOrder.streams(interleaved, limit: 4) == 3)
+        #expect(KeyOrder.streams(["c", "b", "a"], limit: 4) == 3)
+        #expect(KeyOrder.streams(["e", "d", "c", "b", "a"], limit: 4) == nil)    // gives up past the limit
+        #expect(KeyOrder.streams(["b", "a"], limit: 0) == nil)
+        // The fewest, not the first greedy guess: 3 1 2 4 5 needs two streams (3 4 5 and 1 2).
+        #expect(KeyOrder.streams(["3", "1", "2", "4", "5"], limit: 4) == 2)
+        // Byte order as SQLite compares: "X" (0x58) sorts after digits, "泰" after every ASCII byte.
+        #expect(KeyOrder.streams(["32120219900101001", "3212021990010100X", "泰州"], limit: 4) == 1)
+        #expect(KeyOrder.streams(["泰州", "Z"], limit: 4) == 2)
+    }
+
+    @Test func byteOrderMatchesSQLite() throws {
+        let database = try Database(path: ":memory:")
+        let keys = ["b", "B", "ab", "a", "", "泰州", "Z9", "z", "3212", "32120", "é", "e\u{301}"]
+        let sorted = try database.rows("SELECT column1 FROM (VALUES " + keys.map { "('\($0)')" }.joined(separator: ", ")
+                                       + ") ORDER BY column1").compactMap { $0[0].text }
+        #expect(keys.sorted(by: TextBytes.less) == sorted)
+    }
+
+    /// Rows inserted as delivered and rows sorted first give the same bases, history and counts, on a first
+    /// load and on a second night's merge into a base that already has rows.
+    @Test func loadingAsDeliveredEqualsLoadingSorted() throws {
+        let city = try SampleCity()
+        let database = try Store.open(path: try Paths.temporaryDirectory().appendingPathComponent("s.sqlite").path)
+        let runner = Runner(database: database, log: SilentLog())
+        func snapshot() throws -> [[SQLValue]] {
+            var rows: [[SQLValue]] = []
+            for table in ["base_persons", "base_legal_entities", "base_licences", "base_credit_records", "base_addresses", "base_divisions"] {
+                rows += try database.rows("SELECT * FROM \(table) ORDER BY record_key")
+            }
+            return rows + (try database.rows("""
+                SELECT base, record_key, element, old_value, old_file_id, old_line, new_value, new_file_id, new_line, replaced_by_run
+                FROM base_history ORDER BY base, record_key, element
+                """)) + (try database.rows("SELECT run_id, base, records, inserted, changed, values_changed FROM base_loads ORDER BY run_id, base"))
+        }
+        let first = try city.run(database)
+        try KeyOrder.$streamLimit.withValue(0) { try runner.rerun(stage: "load", run: first) }
+        let sorted = try snapshot()
+        try KeyOrder.$streamLimit.withValue(1_000_000) { try runner.rerun(stage: "load", run: first) }
+        #expect(try snapshot() == sorted)
+        #expect(sorted.count == 2487)   // every base row, history row and load count of the sample city
+        // A second night that changes a name: merged into the loaded base either way.
+        try city.edit("data/公安局/户籍人口.csv") { $0.replacingOccurrences(of: ",余勇,", with: ",余永,") }
+        let second = try city.run(database)
+        try KeyOrder.$streamLimit.withValue(0) { try runner.rerun(stage: "load", run: second) }
+        let sortedAgain = try snapshot()
+        try KeyOrder.$streamLimit.withValue(1_000_000) { try runner.rerun(stage: "load", run: second) }
+        #expect(try snapshot() == sortedAgain)
+        #expect(try database.queryScalarInt("SELECT count(*) FROM base_history WHERE replaced_by_run = ?", [.integer(second)]) ?? 0 > 0)
+    }
+}
