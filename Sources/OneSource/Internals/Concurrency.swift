@@ -16,6 +16,18 @@ final class SliceResults<Element>: @unchecked Sendable {
     func joined() -> [Element] { slots.flatMap { $0 } }
 }
 
+/// An uninitialized buffer that concurrent workers fill, each its own disjoint positions, exactly once.
+struct DisjointSlots<Element>: @unchecked Sendable {   // workers never touch the same position
+    private let buffer: UnsafeMutableBufferPointer<Element>
+
+    init(_ buffer: UnsafeMutableBufferPointer<Element>) { self.buffer = buffer }
+
+    func initialize(_ index: Int, to value: Element) {
+        precondition(index >= 0 && index < buffer.count)
+        (buffer.baseAddress! + index).initialize(to: value)
+    }
+}
+
 /// Hands out 0, 1, 2, … to concurrent workers, each number once.
 final class Counter: @unchecked Sendable {   // guarded by `lock`
     private let lock = NSLock()

@@ -158,13 +158,16 @@ public struct VerifyStage: Stage {
                                  input: @Sendable (Int) -> RecordVerifier.Input) -> [RecordVerifier.Output] {
         if threads <= 1 || count < 256 { return (0..<count).map { verifier.verify(input($0)) } }
         let slices = min(threads * 4, count)
-        let results = SliceResults<RecordVerifier.Output>(count: slices)
-        DispatchQueue.concurrentPerform(iterations: slices) { slice in
-            let lower = count * slice / slices
-            let upper = count * (slice + 1) / slices
-            results.store(slice, (lower..<upper).map { verifier.verify(input($0)) })
+        // Each slice initializes its own range of one array in place: no per-slice arrays to join and copy.
+        return Array(unsafeUninitializedCapacity: count) { buffer, initialized in
+            let outputs = DisjointSlots(buffer)
+            DispatchQueue.concurrentPerform(iterations: slices) { slice in
+                for record in count * slice / slices..<count * (slice + 1) / slices {
+                    outputs.initialize(record, to: verifier.verify(input(record)))
+                }
+            }
+            initialized = count
         }
-        return results.joined()
     }
 }
 
@@ -179,39 +182,31 @@ enum VerifyChunk: Sendable {
 /// finding (record order decides which is first). Used by one thread at a time.
 final class DuplicateKeys: @unchecked Sendable {   // handed from the verifying worker to the writer through a channel
     let verifier: RecordVerifier
-    private var firstLineOfKey: [String: Int] = [:]
-    /// Keys first seen since `mark()`, so a file that fails as a whole can be taken back.
-    private var keysSinceMark: [String] = []
+    private var firstLines = KeyTable()
+    /// Where the keys of the current file begin, so a file that fails as a whole can be taken back.
+    private var fileMark = 0
 
     init(verifier: RecordVerifier) { self.verifier = verifier }
 
     /// Adds the duplicate-key finding to `output` when its key was seen before.
     func check(_ output: inout RecordVerifier.Output, fileID: Int64, line: Int, recordIndex: Int) {
         guard output.recordKey.utf8.contains(where: { $0 != UInt8(ascii: "|") }) else { return }
-        // One hash and probe for the usual new key; a duplicate (rare) puts its first line back.
-        if let first = firstLineOfKey.updateValue(line, forKey: output.recordKey) {
-            firstLineOfKey[output.recordKey] = first
-            if let duplicate = verifier.duplicateKeyFinding(
-                RecordVerifier.Input(fileID: fileID, line: line, recordIndex: recordIndex, values: []),
-                key: output.recordKey, firstLine: first) {
-                output.findings.append(duplicate)
-                if duplicate.severity == .error { output.hasError = true }
-            }
-        } else {
-            keysSinceMark.append(output.recordKey)
+        guard let first = firstLines.firstLine(of: output.recordKey, insertingAt: line) else { return }
+        if let duplicate = verifier.duplicateKeyFinding(
+            RecordVerifier.Input(fileID: fileID, line: line, recordIndex: recordIndex, values: []),
+            key: output.recordKey, firstLine: first) {
+            output.findings.append(duplicate)
+            if duplicate.severity == .error { output.hasError = true }
         }
     }
 
-    /// Makes room for `records` more keys, so the map does not grow step by step.
-    func reserve(_ records: Int) { firstLineOfKey.reserveCapacity(firstLineOfKey.count + records) }
+    /// Makes room for `records` more keys, so the table does not grow step by step.
+    func reserve(_ records: Int) { firstLines.reserve(records) }
 
-    func mark() { keysSinceMark.removeAll(keepingCapacity: true) }
+    func mark() { fileMark = firstLines.mark }
 
     /// Forgets the keys first seen since `mark` (their rows were removed).
-    func takeBack() {
-        for key in keysSinceMark { firstLineOfKey.removeValue(forKey: key) }
-        keysSinceMark.removeAll()
-    }
+    func takeBack() { firstLines.removeKeys(addedSince: fileMark) }
 }
 
 /// Writes verified records of one dataset: the standardized row under the staging rowid and the findings.
