@@ -15,34 +15,119 @@ public struct AssociateStage: Stage {
         var plans: [Plan] = []
         for rule in catalog.associations {
             guard let datasetID = rule.params["dataset"], selected.contains(datasetID), let dataset = catalog.dataset(datasetID),
-                  let plan = try plan(rule, dataset: dataset, context: context) else { continue }
+                  let plan = try plan(rule, dataset: dataset, catalog: catalog, database: database) else { continue }
             plans.append(plan)
         }
         let divisions = try DivisionTable.load(path: context.pipeline.divisionTable)
         let standards = StandardContext(today: try RunLedger(database: database).run(context.runID).date, divisions: divisions)
-        // The rules only read what earlier stages committed: each runs on a connection of its own, in parallel.
-        let rows = try AssociateStage.query(plans.map(\.sql), runID: context.runID, database: database, threads: context.threads)
+        // Rules over the same dataset and the same look-ups share one pass (the licence rules all look up the
+        // holder in the legal-entity base: one scan and one look-up per licence instead of four).
+        let groups = AssociateStage.group(plans)
+        // The rules only read what earlier stages committed: each pass runs on a connection of its own, in parallel.
+        let results = try AssociateStage.query(groups.map(\.sql), runID: context.runID, database: database, threads: context.threads)
+        var rowsOfPlan: [Int: (rows: [[SQLValue]], seconds: Double, shared: Int)] = [:]
+        for (group, result) in zip(groups, results) {
+            for (slot, index) in group.plans.enumerated() {
+                rowsOfPlan[index] = (group.rows(of: slot, in: result.rows), result.seconds, group.plans.count)
+            }
+        }
         return try database.transaction {
             try database.run("DELETE FROM findings WHERE run_id = ? AND stage = ?", [.integer(context.runID), .text(name)])
             let writer = try FindingWriter(database: database, runID: context.runID, stage: name)
             var total = 0
-            for (plan, result) in zip(plans, rows) {
+            for (index, plan) in plans.enumerated() {
+                guard let result = rowsOfPlan[index] else { continue }
                 let findings = AssociateStage.findings(plan, rows: result.rows, standards: standards)
                 for finding in findings { try writer.write(finding) }
                 total += findings.count
-                context.log.info("\(plan.rule.id): \(findings.count) findings (query \(String(format: "%.2f", result.seconds)) s)")
+                let pass = result.shared > 1 ? ", one pass with \(result.shared - 1) other rule\(result.shared == 2 ? "" : "s")" : ""
+                context.log.info("\(plan.rule.id): \(findings.count) findings (query \(String(format: "%.2f", result.seconds)) s\(pass))")
             }
             return StageOutcome(recordsIn: 0, recordsOut: 0, rejected: 0, hasDefects: total > 0,
                                 message: "\(catalog.associations.count) association rules; \(total) findings")
         }
     }
 
-    /// One rule ready to run: its query and what its findings are about.
+    /// One rule ready to run: what it reads, when a record is a finding, and what its findings are about.
+    /// Expressions name the dataset's standardized row `s` and each look-up by its `{index}` in `lookups`.
     struct Plan {
         let rule: AssociationRule
         let dataset: Dataset
-        let sql: String
+        /// The dataset's standardized table (quoted).
+        let table: String
+        let lookups: [Lookup]
+        /// When a record is a finding (beyond: this run, no error).
+        let condition: String
+        /// Observed, expected and reason, as SQL expressions.
+        let outputs: [String]
         let element: String?
+    }
+
+    /// A left join from the standardized row: a base table by its key, or the record's staging row.
+    struct Lookup: Hashable {
+        let table: String
+        /// The join condition, `{}` standing for the looked-up row.
+        let on: String
+    }
+
+    /// Rules that read the same dataset with the same look-ups, run as one query: every rule's condition
+    /// and outputs side by side, a record kept when any rule holds.
+    struct Group {
+        let plans: [Int]
+        let sql: String
+
+        /// The rows of the group's `slot`-th rule, as a query of that rule alone would give them
+        /// (file_id, line, record_index, record_key, observed, expected, reason; in delivery order).
+        func rows(of slot: Int, in rows: [[SQLValue]]) -> [[SQLValue]] {
+            let flag = 4 + slot * 4
+            return rows.compactMap { row in
+                row[flag] == .integer(1) ? Array(row[0..<4]) + Array(row[(flag + 1)...(flag + 3)]) : nil
+            }
+        }
+    }
+
+    /// Groups plans by dataset and look-ups, keeping the rules' order, and writes each group's query.
+    static func group(_ plans: [Plan]) -> [Group] {
+        var order: [String] = []
+        var members: [String: [Int]] = [:]
+        for (index, plan) in plans.enumerated() {
+            let key = plan.table + "\u{1}" + plan.lookups.map { $0.table + "\u{2}" + $0.on }.sorted().joined(separator: "\u{1}")
+            if members[key] == nil { order.append(key) }
+            members[key, default: []].append(index)
+        }
+        return order.map { key in
+            let indexes = members[key]!
+            let first = plans[indexes[0]]
+            // One alias per look-up, in the first plan's order; every plan's placeholders mapped to them.
+            let aliases = first.lookups.enumerated().map { "j\($0.offset)" }
+            func resolve(_ expression: String, _ plan: Plan) -> String {
+                var text = expression
+                for (position, lookup) in plan.lookups.enumerated() {
+                    let alias = aliases[first.lookups.firstIndex(of: lookup)!]
+                    text = text.replacingOccurrences(of: "{\(position)}", with: alias)
+                }
+                return text
+            }
+            let joins = first.lookups.enumerated().map { position, lookup in
+                "LEFT JOIN \(lookup.table) \(aliases[position]) ON \(lookup.on.replacingOccurrences(of: "{}", with: aliases[position]))"
+            }
+            var columns = ["s.file_id", "s.line", "s.record_index", "s.record_key"]
+            var conditions: [String] = []
+            for index in indexes {
+                let plan = plans[index]
+                let condition = "(" + resolve(plan.condition, plan) + ")"
+                conditions.append(condition)
+                columns.append("CASE WHEN \(condition) THEN 1 ELSE 0 END")
+                columns += plan.outputs.map { resolve($0, plan) }
+            }
+            let sql = """
+                SELECT \(columns.joined(separator: ", "))
+                FROM \(first.table) s \(joins.joined(separator: " "))
+                WHERE s.run_id = ?1 AND s.has_error = 0 AND (\(conditions.joined(separator: " OR ")))
+                ORDER BY s.staging_rowid
+                """
+            return Group(plans: indexes, sql: sql)
+        }
     }
 
     /// Runs each query (bound to the run) on `threads` connections of its own; rows come back per query, in order.
@@ -82,92 +167,82 @@ public struct AssociateStage: Stage {
 
     private func q(_ identifier: String) -> String { StagingTable.quote(identifier) }
 
-    private func plan(_ rule: AssociationRule, dataset: Dataset, context: StageContext) throws -> Plan? {
-        let catalog = context.catalog
+    func plan(_ rule: AssociationRule, dataset: Dataset, catalog: Catalog, database: Database) throws -> Plan? {
         let p = rule.params
         let std = q("std_" + dataset.id)
         func table(_ element: String) throws -> String {
             guard let table = AssociateStage.base(holding: element, catalog: catalog) else {
                 throw PipelineError.stageFailed(stage: name, underlying: "rule \(rule.id): no base database holds \(element)")
             }
-            try table.ensure(in: context.database)
+            try table.ensure(in: database)
             return q(table.name)
         }
         func list(_ values: [String]) -> String { values.map { "'" + $0.replacingOccurrences(of: "'", with: "''") + "'" }.joined(separator: ", ") }
-        // Each query yields: file_id, line, record_index, record_key, observed, expected, reason.
-        let sql: String
+        // Each rule: its look-ups, its condition and its observed, expected and reason.
+        func base(_ table: String, on column: String) -> Lookup { Lookup(table: table, on: "{}.record_key = s.\(column)") }
+        let lookups: [Lookup]
+        let condition: String
+        let outputs: [String]
         var element: String?
         switch rule.kind {
         case "active_after_death":
             let status = q(p["status"]!), period = q(p["period"]!), person = q(p["person"]!), death = q(p["deathDate"]!)
-            sql = """
-                SELECT s.file_id, s.line, s.record_index, s.record_key, s.\(status), s.\(period), b.\(death)
-                FROM \(std) s JOIN \(try table(p["deathDate"]!)) b ON b.record_key = s.\(person)
-                WHERE s.run_id = ? AND s.has_error = 0 AND s.\(status) IN (\(list(rule.values("activeValues"))))
-                  AND b.\(death) IS NOT NULL
-                  AND b.\(death) < CASE WHEN length(s.\(period)) = 7 THEN s.\(period) || '-01' ELSE s.\(period) END
-                ORDER BY s.staging_rowid
+            lookups = [base(try table(p["deathDate"]!), on: person)]
+            condition = """
+                {0}.record_key IS NOT NULL AND s.\(status) IN (\(list(rule.values("activeValues"))))
+                AND {0}.\(death) IS NOT NULL
+                AND {0}.\(death) < CASE WHEN length(s.\(period)) = 7 THEN s.\(period) || '-01' ELSE s.\(period) END
                 """
+            outputs = ["s.\(status)", "s.\(period)", "{0}.\(death)"]
             element = p["status"]
         case "inactive_holder":
             let status = q(p["status"]!), holder = q(p["holder"]!), holderStatus = q(p["holderStatus"]!)
-            sql = """
-                SELECT s.file_id, s.line, s.record_index, s.record_key, s.\(status), NULL, b.\(holderStatus)
-                FROM \(std) s JOIN \(try table(p["holderStatus"]!)) b ON b.record_key = s.\(holder)
-                WHERE s.run_id = ? AND s.has_error = 0 AND s.\(status) IN (\(list(rule.values("activeValues"))))
-                  AND b.\(holderStatus) IN (\(list(rule.values("inactiveValues"))))
-                ORDER BY s.staging_rowid
+            lookups = [base(try table(p["holderStatus"]!), on: holder)]
+            condition = """
+                {0}.record_key IS NOT NULL AND s.\(status) IN (\(list(rule.values("activeValues"))))
+                AND {0}.\(holderStatus) IN (\(list(rule.values("inactiveValues"))))
                 """
+            outputs = ["s.\(status)", "NULL", "{0}.\(holderStatus)"]
             element = p["status"]
         case "unknown_reference":
             let reference = q(p["reference"]!)
             guard let base = catalog.base(p["base"]!) else { return nil }
             let target = BaseTable(base: base, catalog: catalog)
-            try target.ensure(in: context.database)
-            sql = """
-                SELECT s.file_id, s.line, s.record_index, s.record_key, s.\(reference), NULL, NULL
-                FROM \(std) s LEFT JOIN \(q(target.name)) b ON b.record_key = s.\(reference)
-                WHERE s.run_id = ? AND s.has_error = 0 AND s.\(reference) IS NOT NULL AND b.record_key IS NULL
-                ORDER BY s.staging_rowid
-                """
+            try target.ensure(in: database)
+            lookups = [Lookup(table: q(target.name), on: "{}.record_key = s.\(reference)")]
+            condition = "s.\(reference) IS NOT NULL AND {0}.record_key IS NULL"
+            outputs = ["s.\(reference)", "NULL", "NULL"]
             element = p["reference"]
         case "person_reference":
             // Invalid: delivered but not standardizable (std is NULL, staging is not); dead: in the persons base with a death date.
             let person = q(p["person"]!), death = q(p["deathDate"]!)
-            sql = """
-                SELECT s.file_id, s.line, s.record_index, s.record_key, coalesce(s.\(person), g.\(person)),
-                       CASE WHEN s.\(person) IS NULL THEN 'invalid' ELSE 'dead' END, b.\(death)
-                FROM \(std) s JOIN \(q("stg_" + dataset.id)) g ON g.rowid = s.staging_rowid
-                LEFT JOIN \(try table(p["deathDate"]!)) b ON b.record_key = s.\(person)
-                WHERE s.run_id = ? AND s.has_error = 0
-                  AND ((s.\(person) IS NULL AND trim(coalesce(g.\(person), '')) != '') OR b.\(death) IS NOT NULL)
-                ORDER BY s.staging_rowid
-                """
+            lookups = [Lookup(table: q("stg_" + dataset.id), on: "{}.rowid = s.staging_rowid"),
+                       base(try table(p["deathDate"]!), on: person)]
+            condition = "(s.\(person) IS NULL AND trim(coalesce({0}.\(person), '')) != '') OR {1}.\(death) IS NOT NULL"
+            outputs = ["coalesce(s.\(person), {0}.\(person))", "CASE WHEN s.\(person) IS NULL THEN 'invalid' ELSE 'dead' END", "{1}.\(death)"]
             element = p["person"]
         case "date_before_reference":
             let date = q(p["date"]!), reference = q(p["reference"]!), referenceDate = q(p["referenceDate"]!)
-            sql = """
-                SELECT s.file_id, s.line, s.record_index, s.record_key, s.\(date), b.\(referenceDate), NULL
-                FROM \(std) s JOIN \(try table(p["referenceDate"]!)) b ON b.record_key = s.\(reference)
-                WHERE s.run_id = ? AND s.has_error = 0 AND s.\(date) IS NOT NULL AND b.\(referenceDate) IS NOT NULL
-                  AND s.\(date) < b.\(referenceDate)
-                ORDER BY s.staging_rowid
+            lookups = [base(try table(p["referenceDate"]!), on: reference)]
+            condition = """
+                {0}.record_key IS NOT NULL AND s.\(date) IS NOT NULL AND {0}.\(referenceDate) IS NOT NULL
+                AND s.\(date) < {0}.\(referenceDate)
                 """
+            outputs = ["s.\(date)", "{0}.\(referenceDate)", "NULL"]
             element = p["date"]
         case "name_mismatch":
             let nameColumn = q(p["name"]!), reference = q(p["reference"]!), referenceName = q(p["referenceName"]!)
-            sql = """
-                SELECT s.file_id, s.line, s.record_index, s.record_key, s.\(nameColumn), b.\(referenceName), NULL
-                FROM \(std) s JOIN \(try table(p["referenceName"]!)) b ON b.record_key = s.\(reference)
-                WHERE s.run_id = ? AND s.has_error = 0 AND s.\(nameColumn) IS NOT NULL AND b.\(referenceName) IS NOT NULL
-                  AND s.\(nameColumn) != b.\(referenceName)
-                ORDER BY s.staging_rowid
+            lookups = [base(try table(p["referenceName"]!), on: reference)]
+            condition = """
+                {0}.record_key IS NOT NULL AND s.\(nameColumn) IS NOT NULL AND {0}.\(referenceName) IS NOT NULL
+                AND s.\(nameColumn) != {0}.\(referenceName)
                 """
+            outputs = ["s.\(nameColumn)", "{0}.\(referenceName)", "NULL"]
             element = p["name"]
         default:
             return nil
         }
-        return Plan(rule: rule, dataset: dataset, sql: sql, element: element)
+        return Plan(rule: rule, dataset: dataset, table: std, lookups: lookups, condition: condition, outputs: outputs, element: element)
     }
 
     /// The findings of one rule from its rows (file_id, line, record_index, record_key, observed, expected, reason).

@@ -221,5 +221,26 @@ struct SampleCity {
             [.text("error"), .text("死亡日期2005-08-01早于公安局登记的出生日期2006-04-02")],
             [.text("warning"), .text("相对人名称“泰州市靖江市润通机械公司”与法人基础库中的名称“泰州市靖江市润通机械有限公司”不一致")],
         ])
+        // Rules that share a dataset and its look-ups run as one query; each rule's rows are exactly those of
+        // its query alone, in the same order.
+        let catalog = try Catalog.load(directory: city.catalog.path)
+        let plans = try catalog.associations.compactMap { rule -> AssociateStage.Plan? in
+            guard let dataset = rule.params["dataset"].flatMap(catalog.dataset) else { return nil }
+            return try AssociateStage().plan(rule, dataset: dataset, catalog: catalog, database: database)
+        }
+        let groups = AssociateStage.group(plans)
+        #expect(plans.count == 9)
+        #expect(groups.map(\.plans) == [[0], [1, 2, 5, 6], [3, 7], [4], [8]])
+        var rowsFound = 0
+        for group in groups {
+            let together = try database.rows(group.sql, [.integer(second)])
+            for (slot, index) in group.plans.enumerated() {
+                let alone = AssociateStage.group([plans[index]])[0]
+                let expected = try alone.rows(of: 0, in: database.rows(alone.sql, [.integer(second)]))
+                #expect(group.rows(of: slot, in: together) == expected, "\(plans[index].rule.id)")
+                rowsFound += expected.count
+            }
+        }
+        #expect(rowsFound == after.count(where: { $0.contains(" associate ") }))
     }
 }
