@@ -24,7 +24,15 @@ public struct AssociateStage: Stage {
         // holder in the legal-entity base: one scan and one look-up per licence instead of four).
         let groups = AssociateStage.group(plans)
         // The rules only read what earlier stages committed: each pass runs on a connection of its own, in parallel.
-        let results = try AssociateStage.query(groups.map(\.sql), runID: context.runID, database: database, threads: context.threads)
+        var queries: [(sql: String, cacheKiB: Int)] = []
+        for group in groups {
+            var keys: Int64 = 0
+            for base in Set(group.lookups.compactMap(\.base)) {
+                keys += try database.queryScalarInt("SELECT coalesce(sum(inserted), 0) FROM base_loads WHERE base = ?", [.text(base)]) ?? 0
+            }
+            queries.append((group.sql, AssociateStage.cacheKiB(forKeys: Int(keys))))
+        }
+        let results = try AssociateStage.query(queries, runID: context.runID, database: database, threads: context.threads)
         var rowsOfPlan: [Int: (rows: [[SQLValue]], seconds: Double, shared: Int)] = [:]
         for (group, result) in zip(groups, results) {
             for (slot, index) in group.plans.enumerated() {
@@ -68,12 +76,15 @@ public struct AssociateStage: Stage {
         let table: String
         /// The join condition, `{}` standing for the looked-up row.
         let on: String
+        /// The base looked up by key (nil for the record's own staging row, read in step with the scan).
+        var base: String? = nil
     }
 
     /// Rules that read the same dataset with the same look-ups, run as one query: every rule's condition
     /// and outputs side by side, a record kept when any rule holds.
     struct Group {
         let plans: [Int]
+        let lookups: [Lookup]
         let sql: String
 
         /// The rows of the group's `slot`-th rule, as a query of that rule alone would give them
@@ -126,18 +137,22 @@ public struct AssociateStage: Stage {
                 WHERE s.run_id = ?1 AND s.has_error = 0 AND (\(conditions.joined(separator: " OR ")))
                 ORDER BY s.staging_rowid
                 """
-            return Group(plans: indexes, sql: sql)
+            return Group(plans: indexes, lookups: first.lookups, sql: sql)
         }
     }
 
-    /// Runs each query (bound to the run) on `threads` connections of its own; rows come back per query, in order.
-    static func query(_ queries: [String], runID: Int64, database: Database, threads: Int) throws -> [(rows: [[SQLValue]], seconds: Double)] {
-        @Sendable func timed(_ connection: Database, _ sql: String) throws -> (rows: [[SQLValue]], seconds: Double) {
+    /// Runs each query (bound to the run) on `threads` connections of its own, each query with the page cache
+    /// it asks for; rows come back per query, in order.
+    static func query(_ queries: [(sql: String, cacheKiB: Int)], runID: Int64, database: Database,
+                      threads: Int) throws -> [(rows: [[SQLValue]], seconds: Double)] {
+        @Sendable func timed(_ connection: Database, _ query: (sql: String, cacheKiB: Int)) throws -> (rows: [[SQLValue]], seconds: Double) {
             let started = Date()
-            let rows = try connection.rows(sql, [.integer(runID)])
+            try connection.execute("PRAGMA cache_size=-\(query.cacheKiB)")
+            let rows = try connection.rows(query.sql, [.integer(runID)])
             return (rows, Date().timeIntervalSince(started))
         }
         if database.path == ":memory:" || threads <= 1 || queries.count < 2 {
+            defer { try? database.execute("PRAGMA cache_size=-\(defaultCacheKiB)") }
             return try queries.map { try timed(database, $0) }
         }
         let results = SliceResults<Result<(rows: [[SQLValue]], seconds: Double), Error>>(count: queries.count)
@@ -156,6 +171,19 @@ public struct AssociateStage: Stage {
         return try results.joined().map { try $0.get() }
     }
 
+    static let defaultCacheKiB = Database.cacheKiB
+    /// The most a rule's connection takes for its look-ups, in KiB.
+    static let largestCacheKiB = 256 * 1024
+
+    /// The page cache for a pass that looks keys up in bases holding `keys` keys in all. The look-ups follow the
+    /// dataset's order, at random in the base (a licence's holder among every legal entity): a cache that holds
+    /// the whole base turns them from reads into hits once warm. A base too large to hold gains nothing from a
+    /// larger cache, so it keeps the default (as do small ones, which fit in it).
+    static func cacheKiB(forKeys keys: Int) -> Int {
+        let needed = keys / 4   // about 256 bytes of base per key, in KiB
+        return needed > defaultCacheKiB && needed <= largestCacheKiB ? needed : defaultCacheKiB
+    }
+
     /// The base table holding `element` (as a column, or as its key).
     static func base(holding element: String, catalog: Catalog) -> BaseTable? {
         for base in catalog.bases {
@@ -170,16 +198,15 @@ public struct AssociateStage: Stage {
     func plan(_ rule: AssociationRule, dataset: Dataset, catalog: Catalog, database: Database) throws -> Plan? {
         let p = rule.params
         let std = q("std_" + dataset.id)
-        func table(_ element: String) throws -> String {
+        func list(_ values: [String]) -> String { values.map { "'" + $0.replacingOccurrences(of: "'", with: "''") + "'" }.joined(separator: ", ") }
+        // Each rule: its look-ups, its condition and its observed, expected and reason.
+        func base(_ element: String, on column: String) throws -> Lookup {
             guard let table = AssociateStage.base(holding: element, catalog: catalog) else {
                 throw PipelineError.stageFailed(stage: name, underlying: "rule \(rule.id): no base database holds \(element)")
             }
             try table.ensure(in: database)
-            return q(table.name)
+            return Lookup(table: q(table.name), on: "{}.record_key = s.\(column)", base: table.base.id)
         }
-        func list(_ values: [String]) -> String { values.map { "'" + $0.replacingOccurrences(of: "'", with: "''") + "'" }.joined(separator: ", ") }
-        // Each rule: its look-ups, its condition and its observed, expected and reason.
-        func base(_ table: String, on column: String) -> Lookup { Lookup(table: table, on: "{}.record_key = s.\(column)") }
         let lookups: [Lookup]
         let condition: String
         let outputs: [String]
@@ -187,7 +214,7 @@ public struct AssociateStage: Stage {
         switch rule.kind {
         case "active_after_death":
             let status = q(p["status"]!), period = q(p["period"]!), person = q(p["person"]!), death = q(p["deathDate"]!)
-            lookups = [base(try table(p["deathDate"]!), on: person)]
+            lookups = [try base(p["deathDate"]!, on: person)]
             condition = """
                 {0}.record_key IS NOT NULL AND s.\(status) IN (\(list(rule.values("activeValues"))))
                 AND {0}.\(death) IS NOT NULL
@@ -197,7 +224,7 @@ public struct AssociateStage: Stage {
             element = p["status"]
         case "inactive_holder":
             let status = q(p["status"]!), holder = q(p["holder"]!), holderStatus = q(p["holderStatus"]!)
-            lookups = [base(try table(p["holderStatus"]!), on: holder)]
+            lookups = [try base(p["holderStatus"]!, on: holder)]
             condition = """
                 {0}.record_key IS NOT NULL AND s.\(status) IN (\(list(rule.values("activeValues"))))
                 AND {0}.\(holderStatus) IN (\(list(rule.values("inactiveValues"))))
@@ -209,7 +236,7 @@ public struct AssociateStage: Stage {
             guard let base = catalog.base(p["base"]!) else { return nil }
             let target = BaseTable(base: base, catalog: catalog)
             try target.ensure(in: database)
-            lookups = [Lookup(table: q(target.name), on: "{}.record_key = s.\(reference)")]
+            lookups = [Lookup(table: q(target.name), on: "{}.record_key = s.\(reference)", base: base.id)]
             condition = "s.\(reference) IS NOT NULL AND {0}.record_key IS NULL"
             outputs = ["s.\(reference)", "NULL", "NULL"]
             element = p["reference"]
@@ -217,13 +244,13 @@ public struct AssociateStage: Stage {
             // Invalid: delivered but not standardizable (std is NULL, staging is not); dead: in the persons base with a death date.
             let person = q(p["person"]!), death = q(p["deathDate"]!)
             lookups = [Lookup(table: q("stg_" + dataset.id), on: "{}.rowid = s.staging_rowid"),
-                       base(try table(p["deathDate"]!), on: person)]
+                       try base(p["deathDate"]!, on: person)]
             condition = "(s.\(person) IS NULL AND trim(coalesce({0}.\(person), '')) != '') OR {1}.\(death) IS NOT NULL"
             outputs = ["coalesce(s.\(person), {0}.\(person))", "CASE WHEN s.\(person) IS NULL THEN 'invalid' ELSE 'dead' END", "{1}.\(death)"]
             element = p["person"]
         case "date_before_reference":
             let date = q(p["date"]!), reference = q(p["reference"]!), referenceDate = q(p["referenceDate"]!)
-            lookups = [base(try table(p["referenceDate"]!), on: reference)]
+            lookups = [try base(p["referenceDate"]!, on: reference)]
             condition = """
                 {0}.record_key IS NOT NULL AND s.\(date) IS NOT NULL AND {0}.\(referenceDate) IS NOT NULL
                 AND s.\(date) < {0}.\(referenceDate)
@@ -232,7 +259,7 @@ public struct AssociateStage: Stage {
             element = p["date"]
         case "name_mismatch":
             let nameColumn = q(p["name"]!), reference = q(p["reference"]!), referenceName = q(p["referenceName"]!)
-            lookups = [base(try table(p["referenceName"]!), on: reference)]
+            lookups = [try base(p["referenceName"]!, on: reference)]
             condition = """
                 {0}.record_key IS NOT NULL AND s.\(nameColumn) IS NOT NULL AND {0}.\(referenceName) IS NOT NULL
                 AND s.\(nameColumn) != {0}.\(referenceName)

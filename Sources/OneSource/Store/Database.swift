@@ -6,6 +6,9 @@ import Foundation
 /// A connection is used from one thread at a time; it is deliberately not `Sendable`.
 /// The file is created readable and writable by its owner only (mode 0600), in WAL mode.
 public final class Database {
+    /// The page cache of every connection to a store file, in KiB.
+    public static let cacheKiB = 64 * 1024
+
     private let handle: OpaquePointer
     /// The path of the database file.
     public let path: String
@@ -47,7 +50,7 @@ public final class Database {
             }
             try execute("PRAGMA synchronous=NORMAL")
             // Stages write millions of rows in one transaction: a larger page cache keeps B-tree pages from spilling.
-            try execute("PRAGMA cache_size=-65536")
+            try execute("PRAGMA cache_size=-\(Database.cacheKiB)")
         }
         try execute("PRAGMA foreign_keys=ON")
         // Large sorts (load and compare read datasets in key order) spill to temporary files instead of
