@@ -154,13 +154,16 @@ public struct LoadStage: Stage {
             }
             let targetColumns = ["record_key", "first_run"] + delivered.flatMap { [q($0), q($0 + ":file"), q($0 + ":line")] }
             let sourceColumns = ["k", "\(runID)"] + delivered.indices.flatMap { ["v\($0)", "f\($0)", "l\($0)"] }
-            let updates = delivered.flatMap { element -> [String] in
-                let value = q(element), file = q(element + ":file")
-                let better = "excluded.\(value) IS NOT NULL AND (\(value) IS NULL OR (\(priority(element, column: "excluded." + file))) < "
-                    + "(\(priority(element, column: file))))"
-                return [value, file, q(element + ":line")].map { "\($0) = CASE WHEN \(better) THEN excluded.\($0) ELSE \($0) END" }
+            /// The upsert taking each of `elements` from the new row when it comes from a strictly better source.
+            func upsert(_ elements: [String]) -> String {
+                let updates = elements.flatMap { element -> [String] in
+                    let value = q(element), file = q(element + ":file")
+                    let better = "excluded.\(value) IS NOT NULL AND (\(value) IS NULL OR (\(priority(element, column: "excluded." + file))) < "
+                        + "(\(priority(element, column: file))))"
+                    return [value, file, q(element + ":line")].map { "\($0) = CASE WHEN \(better) THEN excluded.\($0) ELSE \($0) END" }
+                }
+                return "ON CONFLICT (record_key) DO \(updates.isEmpty ? "NOTHING" : "UPDATE SET " + updates.joined(separator: ", "))"
             }
-            let upsert = "ON CONFLICT (record_key) DO \(updates.isEmpty ? "NOTHING" : "UPDATE SET " + updates.joined(separator: ", "))"
             // Keys that arrive as a few ascending streams go in as delivered, one dataset after the other in
             // priority order (each in delivery order): the same per-key order as the sort, without sorting.
             var streams: [Int] = []
@@ -175,15 +178,17 @@ public struct LoadStage: Stage {
                     INSERT INTO \(target) (\(targetColumns.joined(separator: ", ")))
                     SELECT \(sourceColumns.joined(separator: ", ")) FROM (\(branches.joined(separator: " UNION ALL ")))
                     WHERE true ORDER BY k, p, r
-                    \(upsert)
+                    \(upsert(delivered))
                     """, [.integer(runID)])
             } else {
-                for branch in branches {
+                for (branch, dataset) in zip(branches, feeding) {
+                    // A dataset's row leaves the elements it does not deliver as they are: only its own are updated.
+                    let own = delivered.filter { element in dataset.fields.contains { $0.element == element } }
                     try database.run("""
                         INSERT INTO \(target) (\(targetColumns.joined(separator: ", ")))
                         SELECT \(sourceColumns.joined(separator: ", ")) FROM (\(branch))
                         WHERE true ORDER BY r
-                        \(upsert)
+                        \(upsert(own))
                         """, [.integer(runID)])
                 }
             }

@@ -194,6 +194,17 @@ struct SampleCity {
         #expect(try one.rows(query, [.integer(a)]) == (try four.rows(query, [.integer(b)])))
     }
 
+    /// A pass gets a page cache that holds the bases it looks up, only where the default cannot and a larger one can.
+    @Test func associationPassesGetACacheThatHoldsTheirBases() {
+        #expect(AssociateStage.cacheKiB(forKeys: 0) == 65_536)
+        #expect(AssociateStage.cacheKiB(forKeys: 198_042) == 65_536)        // 1M city's legal entities: fit the default
+        #expect(AssociateStage.cacheKiB(forKeys: 262_148) == 65_537)
+        #expect(AssociateStage.cacheKiB(forKeys: 791_901) == 197_975)       // 4M city's legal entities
+        #expect(AssociateStage.cacheKiB(forKeys: 1_048_576) == 262_144)
+        #expect(AssociateStage.cacheKiB(forKeys: 1_048_580) == 65_536)      // too large to hold: no use trying
+        #expect(AssociateStage.cacheKiB(forKeys: 3_966_564) == 65_536)      // 4M city's persons
+    }
+
     @Test func associationRulesFireOnTheirCasesAndOnlyThere() throws {
         let city = try SampleCity()
         let database = try store()
