@@ -40,8 +40,9 @@ final class SortedRows {
         DispatchQueue.global(qos: .userInitiated).async {
             do {
                 let database = try Database(path: path)
-                // It reads each page once; its sort spills to temporary files past this much memory.
-                try database.execute("PRAGMA cache_size=-16384")
+                // Its sort spills to temporary files past the cache size: the store's 64 MiB (16 MiB took a
+                // million-row compare 3.1 s of processor time, 64 MiB 2.4 s, for 120 MB more at its peak).
+                try database.execute("PRAGMA cache_size=-\(Database.cacheKiB)")
                 let statement = try database.prepare(sql)
                 try statement.bind(arguments)
                 var chunk = Chunk()
