@@ -13,6 +13,8 @@ public struct IngestStage: Stage {
         // Table changes happen before the data transaction so a failed ingest still leaves the schema usable.
         for table in tables { try table.ensure(in: database) }
         context.verifiedDuringIngest = nil
+        context.keyStreamsDuringIngest = [:]
+        var streams: [String: Int?] = [:]
         var verifiers: [String: RecordVerifier] = [:]
         if context.verifyWhileIngesting {
             do {
@@ -53,12 +55,16 @@ public struct IngestStage: Stage {
                     total.rejected += result.rejected
                     if result.rejected > 0 || result.abortReason != nil { total.hasDefects = true }
                 }
+                if let verification { streams[dataset.id] = .some(verification.duplicates.order.streams) }
             }
             total.message = "read \(total.recordsIn), staged \(total.recordsOut), rejected \(total.rejected)"
                 + (verifying ? "; verified as staged" : "")
             return total
         }
-        if verifying { context.verifiedDuringIngest = counts.outcome }
+        if verifying {
+            context.verifiedDuringIngest = counts.outcome
+            context.keyStreamsDuringIngest = streams
+        }
         return outcome
     }
 

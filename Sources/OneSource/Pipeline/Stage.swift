@@ -14,6 +14,9 @@ public final class StageContext {
     public var verifyWhileIngesting = false
     /// The verify stage's outcome when ingest already did its work (handed to the verify stage).
     public var verifiedDuringIngest: StageOutcome?
+    /// How each dataset's keys arrived (ascending streams, nil: too many), counted by ingest as it verified:
+    /// load then need not read the keys again to choose how to write.
+    var keyStreamsDuringIngest: [String: Int?] = [:]
     /// The comparison computed while load ran, when compare follows load (it reads only the standardized tables).
     var comparisonsAhead: Pending<[CompareStage.Comparison]>?
 

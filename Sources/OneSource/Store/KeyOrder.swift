@@ -20,8 +20,28 @@ enum KeyOrder {
 
     /// The same over keys produced by `next` until it returns nil.
     static func streams(next: () throws -> String?, limit: Int) rethrows -> Int? {
-        var tails: [String] = []   // each stream's last key, ascending
+        var counter = Counter(limit: limit)
         while let key = try next() {
+            counter.add(key)
+            if counter.streams == nil { return nil }
+        }
+        return counter.streams
+    }
+
+    /// Counts streams key by key, as records go by (ingest counts them while it checks duplicate keys, so
+    /// load need not read the keys again).
+    struct Counter {
+        private var tails: [String] = []   // each stream's last key, ascending
+        private var exceeded = false
+        let limit: Int
+
+        init(limit: Int = KeyOrder.streamLimit) { self.limit = limit }
+
+        /// The streams so far; nil once more than `limit` were needed.
+        var streams: Int? { exceeded ? nil : tails.count }
+
+        mutating func add(_ key: String) {
+            guard !exceeded else { return }
             // The first tail greater than `key`: the stream before it has the greatest tail not above the key.
             var low = 0, high = tails.count
             while low < high {
@@ -29,13 +49,12 @@ enum KeyOrder {
                 if TextBytes.less(key, tails[middle]) { high = middle } else { low = middle + 1 }
             }
             if low == 0 {
-                if tails.count == limit { return nil }
+                if tails.count == limit { exceeded = true; tails = []; return }
                 tails.insert(key, at: 0)
             } else {
                 tails[low - 1] = key
             }
         }
-        return tails.count
     }
 
     /// Most streams for which load inserts in delivery order: each keeps one leaf page (16 KiB) and its

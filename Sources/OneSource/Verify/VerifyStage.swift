@@ -185,12 +185,16 @@ final class DuplicateKeys: @unchecked Sendable {   // handed from the verifying 
     private var firstLines = KeyTable()
     /// Where the keys of the current file begin, so a file that fails as a whole can be taken back.
     private var fileMark = 0
+    /// How the keys arrive (for load). Counts every key checked, also of records that fail or files taken back:
+    /// more keys never need fewer streams, so load's choice stays on the safe side.
+    private(set) var order = KeyOrder.Counter()
 
     init(verifier: RecordVerifier) { self.verifier = verifier }
 
     /// Adds the duplicate-key finding to `output` when its key was seen before.
     func check(_ output: inout RecordVerifier.Output, fileID: Int64, line: Int, recordIndex: Int) {
         guard output.recordKey.utf8.contains(where: { $0 != UInt8(ascii: "|") }) else { return }
+        order.add(output.recordKey)
         guard let first = firstLines.firstLine(of: output.recordKey, insertingAt: line) else { return }
         if let duplicate = verifier.duplicateKeyFinding(
             RecordVerifier.Input(fileID: fileID, line: line, recordIndex: recordIndex, values: []),

@@ -28,6 +28,41 @@ import Testing
         #expect(keys.sorted(by: TextBytes.less) == sorted)
     }
 
+    @Test func countsKeyByKeyAsRecordsGoBy() {
+        var counter = KeyOrder.Counter(limit: 2)
+        #expect(counter.streams == 0)
+        for key in ["b", "c", "a", "d"] { counter.add(key) }
+        #expect(counter.streams == 2)                // b c d and a
+        counter.add("0")
+        #expect(counter.streams == nil)              // a third stream is past the limit
+        counter.add("z")
+        #expect(counter.streams == nil)              // and stays so
+    }
+
+    final class Lines: RunLog {
+        private let lock = NSLock()
+        private var lines: [String] = []
+        func info(_ message: String) { lock.lock(); lines.append(message); lock.unlock() }
+        func matching(_ prefix: String) -> [String] { lock.lock(); defer { lock.unlock() }; return lines.filter { $0.hasPrefix(prefix) } }
+    }
+
+    /// In a full run ingest counts the streams as it verifies, and load follows that count.
+    @Test func aFullRunLoadsByIngestsCount() throws {
+        let city = try SampleCity()
+        for (limit, expected) in [(0, "keys arrived out of order, sorted first"), (1_000_000, "written as delivered")] {
+            let database = try Store.open(path: try Paths.temporaryDirectory().appendingPathComponent("s.sqlite").path)
+            let log = Lines()
+            _ = try KeyOrder.$streamLimit.withValue(limit) {
+                try Runner(database: database, log: log, threads: 2).run(try PipelineDefinition.load(path: city.pipeline.path))
+            }
+            let persons = log.matching("persons: ").filter { $0.contains("merged and written") }
+            #expect(persons.count == 1)
+            #expect(persons.allSatisfy { $0.contains(expected) }, "\(persons)")
+            // Counted during ingest: load did not read the keys again.
+            #expect(persons.allSatisfy { $0.contains("order checked in 0.00 s") }, "\(persons)")
+        }
+    }
+
     /// Rows inserted as delivered and rows sorted first give the same bases, history and counts, on a first
     /// load and on a second night's merge into a base that already has rows.
     @Test func loadingAsDeliveredEqualsLoadingSorted() throws {
