@@ -43,13 +43,16 @@ public struct CompareStage: Stage {
 
     /// Compares every base fed by more than one selected dataset. Reads only the run's standardized
     /// tables, over connections of its own, so it can run while another stage writes (see `ahead`).
-    static func compareAll(catalog: Catalog, pipeline: PipelineDefinition, runID: Int64, path: String) throws -> [Comparison] {
+    /// `yielding`: its reading threads give way to the run's own thread (see `Background.run`).
+    static func compareAll(catalog: Catalog, pipeline: PipelineDefinition, runID: Int64, path: String,
+                           yielding: Bool = false) throws -> [Comparison] {
         let selected = Set(try pipeline.selectedDatasets(in: catalog).map(\.id))
         var comparisons: [Comparison] = []
         for base in catalog.bases {
             let feeding = catalog.datasets(of: base).filter { selected.contains($0.id) }
             guard feeding.count > 1 else { continue }
-            let (findings, records) = try compare(base: base, datasets: feeding, catalog: catalog, runID: runID, path: path)
+            let (findings, records) = try compare(base: base, datasets: feeding, catalog: catalog, runID: runID, path: path,
+                                                  yielding: yielding)
             comparisons.append(Comparison(base: base.id, datasets: feeding.count, findings: findings, records: records))
         }
         return comparisons
@@ -58,7 +61,8 @@ public struct CompareStage: Stage {
     /// Starts comparing the run on a background thread; the compare stage then only writes what it found.
     static func ahead(_ context: StageContext) -> Pending<[Comparison]> {
         let catalog = context.catalog, pipeline = context.pipeline, runID = context.runID, path = context.database.path
-        return Pending { try compareAll(catalog: catalog, pipeline: pipeline, runID: runID, path: path) }
+        // Load writes meanwhile on the run's thread: the comparison takes the processor time load leaves.
+        return Pending(yielding: true) { try compareAll(catalog: catalog, pipeline: pipeline, runID: runID, path: path, yielding: true) }
     }
 
     /// One dataset's rows for the base, read in key order (delivery order among equal keys): the verified
@@ -103,7 +107,7 @@ public struct CompareStage: Stage {
     /// Compares the datasets of one base key by key: each is read sorted by key, so memory does not grow
     /// with the number of keys, and the result does not depend on any thread count.
     private static func compare(base: BaseDefinition, datasets: [Dataset], catalog: Catalog, runID: Int64,
-                                path: String) throws -> ([Finding], Int) {
+                                path: String, yielding: Bool) throws -> ([Finding], Int) {
         let book = catalog.ruleBook
         guard let keyAuthority = catalog.element(base.key)?.authority else { return ([], 0) }
         // Only elements some other agency also delivers are compared, so only those authoritative values are read.
@@ -131,7 +135,7 @@ public struct CompareStage: Stage {
                 SELECT record_key, file_id, line, record_index, staging_rowid, has_error\(columns.map { ", " + StagingTable.quote($0) }.joined())
                 FROM \(StagingTable.quote("std_" + dataset.id)) WHERE run_id = ? AND record_key <> ''\(filter)
                 ORDER BY record_key, staging_rowid
-                """, arguments: [.integer(runID)], ints: 5, texts: columns.count)
+                """, arguments: [.integer(runID)], ints: 5, texts: columns.count, yielding: yielding)
             sources.append(Source(position: position, dataset: dataset, rows: rows,
                                   owned: owned.map { slot[$0]! }, compared: comparedOn[position].map { slot[$0]! }))
         }

@@ -43,13 +43,33 @@ final class Counter: @unchecked Sendable {   // guarded by `lock`
     }
 }
 
+/// Where background work runs.
+enum Background {
+    /// Runs `work` on another thread. Work done ahead of time, while the run's own thread is busy (compare
+    /// while load writes), runs `yielding`: on a thread of its own with a lower priority (nice 10; on Linux
+    /// the nice value is per thread, and threads it starts, such as SQLite's sorter helpers, inherit it).
+    /// It then takes the processor time the run's thread leaves, instead of taking turns with it.
+    static func run(yielding: Bool = false, _ work: @escaping @Sendable () -> Void) {
+        guard yielding else {
+            DispatchQueue.global(qos: .userInitiated).async(execute: work)
+            return
+        }
+        Thread.detachNewThread {
+            #if os(Linux)
+            _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10)
+            #endif
+            work()
+        }
+    }
+}
+
 /// A result computed on a background thread, collected later by `wait()`.
 final class Pending<Value: Sendable>: @unchecked Sendable {   // `result` is written once, before `done` is signalled
     private let done = DispatchSemaphore(value: 0)
     private var result: Result<Value, Error>?
 
-    init(_ work: @escaping @Sendable () throws -> Value) {
-        DispatchQueue.global(qos: .userInitiated).async { [self] in
+    init(yielding: Bool = false, _ work: @escaping @Sendable () throws -> Value) {
+        Background.run(yielding: yielding) { [self] in
             result = Result { try work() }
             done.signal()
         }

@@ -33,11 +33,12 @@ final class SortedRows {
 
     /// Starts reading in the background; `advance()` makes the first row current (so several readers can
     /// be started before waiting on any).
-    init(path: String, sql: String, arguments: [SQLValue], ints: Int, texts: Int) {
+    /// `yielding`: read on a thread that gives way to the run's own (see `Background.run`).
+    init(path: String, sql: String, arguments: [SQLValue], ints: Int, texts: Int, yielding: Bool = false) {
         self.ints = ints
         self.texts = texts
         let channel = self.channel
-        DispatchQueue.global(qos: .userInitiated).async {
+        Background.run(yielding: yielding) {
             do {
                 let database = try Database(path: path)
                 // Its sort spills to temporary files past the cache size: the store's 64 MiB (16 MiB took a
