@@ -40,6 +40,18 @@ public struct RectifyStage: Stage {
                 ORDER BY g.finding_id
                 """, [.integer(runID)])
             let find = try database.prepare("SELECT task_id, status, last_seen_run, \(RectifyStage.columns.joined(separator: ", ")) FROM tasks WHERE identity = ?")
+            // Prepared once: a city's run issues tens of thousands of tasks.
+            let update = try database.prepare("""
+                UPDATE tasks SET status = ?, observed = ?, expected = ?, expected_source = ?, message = ?, path = ?, line = ?,
+                    last_seen_run = ?, severity = ?, resolved_on = NULL, resolved_run = NULL, previous = ?
+                WHERE task_id = ?
+                """)
+            let insert = try database.prepare("""
+                INSERT INTO tasks (identity, rule_id, agency, dataset_id, record_key, element, severity, status, observed, expected,
+                                   expected_source, message, path, line, first_run, last_seen_run, issued_on, due_on)
+                VALUES (?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            var dueOn: [Int: CivilDate] = [:]   // by working days allowed
             var created = 0, seenAgain = 0, reopened = 0
             for var row in findings {
                 let rule = row[0].text ?? ""
@@ -67,12 +79,9 @@ public struct RectifyStage: Stage {
                     let snapshot = String(decoding: try JSONSerialization.data(withJSONObject: previous, options: [.sortedKeys]), as: UTF8.self)
                     var newStatus = status
                     if status == "resolved" || status == "corrected" { newStatus = "reopened" }
-                    try database.run("""
-                        UPDATE tasks SET status = ?, observed = ?, expected = ?, expected_source = ?, message = ?, path = ?, line = ?,
-                            last_seen_run = ?, severity = ?, resolved_on = NULL, resolved_run = NULL, previous = ?
-                        WHERE task_id = ?
-                        """, [.text(newStatus), row[6], row[7], source, row[9], row[10], row[11], .integer(runID), row[5],
-                              .text(snapshot), .integer(taskID)])
+                    try update.bind([.text(newStatus), row[6], row[7], source, row[9], row[10], row[11], .integer(runID), row[5],
+                                     .text(snapshot), .integer(taskID)])
+                    try update.run()
                     if newStatus != status {
                         reopened += 1
                         try event(taskID, status, newStatus, status == "resolved" ? "已核销的问题再次出现" : "答复已更正，但本次运行仍发现该问题")
@@ -81,13 +90,14 @@ public struct RectifyStage: Stage {
                 } else {
                     try find.reset()
                     let days = context.pipeline.ruleDueWorkingDays[rule] ?? context.pipeline.dueWorkingDays
-                    let due = try calendar.adding(workingDays: days, to: today)
-                    try database.run("""
-                        INSERT INTO tasks (identity, rule_id, agency, dataset_id, record_key, element, severity, status, observed, expected,
-                                           expected_source, message, path, line, first_run, last_seen_run, issued_on, due_on)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """, [.text(identity), row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], source, row[9], row[10],
-                              row[11], .integer(runID), .integer(runID), .text(today.description), .text(due.description)])
+                    let due: CivilDate
+                    if let known = dueOn[days] { due = known } else {
+                        due = try calendar.adding(workingDays: days, to: today)
+                        dueOn[days] = due
+                    }
+                    try insert.bind([.text(identity), row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], source, row[9], row[10],
+                                     row[11], .integer(runID), .integer(runID), .text(today.description), .text(due.description)])
+                    try insert.run()
                     try event(database.lastInsertRowID, nil, "open", "下发整改任务，\(days)个工作日内核实整改（截止\(due)）")
                     created += 1
                 }
@@ -122,11 +132,8 @@ public struct RectifyStage: Stage {
 
     /// Undoes an earlier rectify of `run`: removes the tasks it created and restores the ones it changed.
     private func revert(_ run: Int64, database: Database) throws {
-        let created = try database.rows("SELECT task_id FROM tasks WHERE first_run = ?", [.integer(run)]).compactMap { $0[0].integer }
-        for id in created {
-            try database.run("DELETE FROM task_events WHERE task_id = ?", [.integer(id)])
-            try database.run("DELETE FROM tasks WHERE task_id = ?", [.integer(id)])
-        }
+        try database.run("DELETE FROM task_events WHERE task_id IN (SELECT task_id FROM tasks WHERE first_run = ?)", [.integer(run)])
+        try database.run("DELETE FROM tasks WHERE first_run = ?", [.integer(run)])
         let touched = try database.rows("""
             SELECT task_id, previous FROM tasks WHERE (last_seen_run = ? OR resolved_run = ?) AND previous IS NOT NULL
             """, [.integer(run), .integer(run)])
