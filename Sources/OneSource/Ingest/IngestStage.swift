@@ -124,11 +124,8 @@ public struct IngestStage: Stage {
             switch channel.receive() {
             case .batch(let batch):
                 if let verification {
-                    try writer.write(batch) { record, rowID, all in
-                        try verification.write(rowID: rowID, fileID: fileID, line: batch.lines[record], recordIndex: batch.indexes[record],
-                                               output: batch.verified[record], checked: true, counts: &counts) { slot in
-                            batch.value(record: record, slot: slot, in: all)
-                        }
+                    try writer.write(batch) { records, firstRowID, all in
+                        try verification.write(records, of: batch, firstRowID: firstRowID, fileID: fileID, all: all, counts: &counts)
                     }
                     // Its standardized rows were bound to the batch's bytes: let go of them before the batch goes.
                     try verification.releaseBindings()
@@ -211,3 +208,4 @@ public enum RecordReaders {
         }
     }
 }
+

@@ -1,13 +1,23 @@
 /// Writes batches of records into a dataset's staging table, and their rejections into the rejection
 /// table, for one input file. Runs on the thread that owns the database connection.
 final class StagingWriter {
+    /// Rows per multi-row insert: one statement execution for many rows saves SQLite's per-statement work
+    /// (opening the table, halting, resetting) on all but one of them.
+    static let rowsPerInsert = 32
     private let insert: Statement
+    private let insertMany: Statement
     private let rejectStatement: Statement
     private let runID: Int64
     private let fileID: Int64
+    private let fieldCount: Int
+    /// The rowid the next row gets: given explicitly, so the rows of one statement are known without asking.
+    private var nextRowID: Int64
 
     init(database: Database, table: StagingTable, runID: Int64, fileID: Int64, datasetID: String) throws {
-        insert = try table.insertStatement(in: database)
+        fieldCount = table.elementColumns.count
+        insert = try table.insertStatement(in: database, rows: 1)
+        insertMany = try table.insertStatement(in: database, rows: StagingWriter.rowsPerInsert)
+        nextRowID = try table.lastRowID(in: database) + 1
         rejectStatement = try database.prepare("""
             INSERT INTO rejections (run_id, dataset_id, file_id, line, record_index, field, reason, raw)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -23,31 +33,47 @@ final class StagingWriter {
         try write(batch) { _, _, _ in }
     }
 
-    /// Writes the batch; `staged` is called after each record's row, with its index in the batch, its rowid and
-    /// the batch's bytes (valid only during the call, for binding without a copy).
-    func write(_ batch: RecordBatch, staged: (Int, Int64, UnsafeBufferPointer<UInt8>) throws -> Void) throws {
-        try insert.bind(.integer(runID), at: 1)
-        try insert.bind(.integer(fileID), at: 2)
+    /// Writes the batch; `staged` is called after each statement's rows, with their indexes in the batch, the
+    /// first one's rowid (the others follow it) and the batch's bytes (valid only during the call, for binding
+    /// without a copy).
+    func write(_ batch: RecordBatch, staged: (Range<Int>, Int64, UnsafeBufferPointer<UInt8>) throws -> Void) throws {
+        // Parameters: ?1 run, ?2 file, then per row its rowid, line, record index and fields.
+        let perRow = 3 + fieldCount
+        for statement in [insert, insertMany] {
+            try statement.bind(.integer(runID), at: 1)
+            try statement.bind(.integer(fileID), at: 2)
+        }
         // Values are bound without a copy: every step runs inside withBytes, while the bytes are pinned.
         try batch.withBytes { all in
-            for record in 0..<batch.recordCount {
-                try insert.bind(batch.lines[record], at: 3)
-                try insert.bind(batch.indexes[record], at: 4)
-                for slot in 0..<batch.fieldCount {
-                    let index = Int32(slot + 5)
-                    if let bytes = batch.value(record: record, slot: slot, in: all) {
-                        try insert.bindTextNoCopy(utf8: bytes, at: index)
-                    } else {
-                        try insert.bindNull(at: index)
+            var first = 0
+            while first < batch.recordCount {
+                let rows = batch.recordCount - first >= StagingWriter.rowsPerInsert ? StagingWriter.rowsPerInsert : 1
+                let statement = rows == 1 ? insert : insertMany
+                for row in 0..<rows {
+                    let record = first + row
+                    let base = Int32(3 + row * perRow)
+                    try statement.bind(.integer(nextRowID + Int64(row)), at: base)
+                    try statement.bind(batch.lines[record], at: base + 1)
+                    try statement.bind(batch.indexes[record], at: base + 2)
+                    for slot in 0..<batch.fieldCount {
+                        let index = base + 3 + Int32(slot)
+                        if let bytes = batch.value(record: record, slot: slot, in: all) {
+                            try statement.bindTextNoCopy(utf8: bytes, at: index)
+                        } else {
+                            try statement.bindNull(at: index)
+                        }
                     }
                 }
-                try insert.step()
-                insert.resetKeepingBindings()
-                try staged(record, insert.lastInsertRowID, all)
+                try statement.step()
+                statement.resetKeepingBindings()
+                try staged(first..<first + rows, nextRowID, all)
+                nextRowID += Int64(rows)
+                first += rows
             }
         }
         // No binding may point into the batch once it is gone.
         try insert.reset()
+        try insertMany.reset()
         for rejection in batch.rejections {
             try rejectStatement.bind(rejection.line.map { .int($0) } ?? .null, at: 4)
             try rejectStatement.bind(rejection.recordIndex.map { .int($0) } ?? .null, at: 5)

@@ -67,9 +67,16 @@ public struct StagingTable {
     }
 
     /// The prepared insert: run, file, line, record index, then one value per element.
-    func insertStatement(in database: Database) throws -> Statement {
-        let columns = (["run_id", "file_id", "line", "record_index"] + elementColumns).map(StagingTable.quote)
-        let marks = Array(repeating: "?", count: columns.count).joined(separator: ", ")
-        return try database.prepare("INSERT INTO \(StagingTable.quote(name)) (\(columns.joined(separator: ", "))) VALUES (\(marks))")
+    /// An insert of `rows` rows. Parameters: ?1 run, ?2 file, then for each row its rowid, line, record index
+    /// and element values.
+    func insertStatement(in database: Database, rows: Int) throws -> Statement {
+        let columns = (["rowid", "run_id", "file_id", "line", "record_index"] + elementColumns).map(StagingTable.quote)
+        let perRow = 3 + elementColumns.count
+        let tuples = (0..<rows).map { row in
+            let base = 3 + row * perRow
+            let own = (0..<perRow).map { "?\(base + $0)" }
+            return "(" + ([own[0], "?1", "?2"] + own.dropFirst()).joined(separator: ", ") + ")"
+        }
+        return try database.prepare("INSERT INTO \(StagingTable.quote(name)) (\(columns.joined(separator: ", "))) VALUES \(tuples.joined(separator: ", "))")
     }
 }

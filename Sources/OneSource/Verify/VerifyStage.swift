@@ -217,15 +217,21 @@ final class DuplicateKeys: @unchecked Sendable {   // handed from the verifying 
 /// Used by the verify stage and by ingest when it verifies as it stages.
 final class VerifiedRecordWriter {
     private let insert: Statement
+    /// `StagingWriter.rowsPerInsert` rows at once, for ingest's batches.
+    private let insertMany: Statement
     private let findings: FindingWriter
     private let runID: Int64
+    private let columnCount: Int
     let duplicates: DuplicateKeys
     private var countsAtMark = VerifyStage.Counts()
 
     var verifier: RecordVerifier { duplicates.verifier }
 
     init(database: Database, runID: Int64, verifier: RecordVerifier) throws {
-        insert = try StandardizedTable(dataset: verifier.dataset).insertStatement(in: database)
+        let table = StandardizedTable(dataset: verifier.dataset)
+        insert = try table.insertStatement(in: database, rows: 1)
+        insertMany = try table.insertStatement(in: database, rows: StagingWriter.rowsPerInsert)
+        columnCount = table.elementColumns.count
         findings = try FindingWriter(database: database, runID: runID, stage: "verify")
         duplicates = DuplicateKeys(verifier: verifier)
         self.runID = runID
@@ -238,26 +244,66 @@ final class VerifiedRecordWriter {
                counts: inout VerifyStage.Counts, delivered: (Int) -> UnsafeBufferPointer<UInt8>? = { _ in nil }) throws {
         var output = output
         if !checked { duplicates.check(&output, fileID: fileID, line: line, recordIndex: recordIndex) }
-        try insert.bind(.integer(rowID), at: 1)
-        try insert.bind(.integer(runID), at: 2)
-        try insert.bind(.integer(fileID), at: 3)
-        try insert.bind(line, at: 4)
-        try insert.bind(recordIndex, at: 5)
-        try insert.bind(text: output.recordKey, at: 6)
-        try insert.bind(output.hasError ? 1 : 0, at: 7)
-        for (slot, value) in output.values.enumerated() {
-            if let value {
-                if slot < 64, output.asDelivered & (1 << UInt64(slot)) != 0, let bytes = delivered(slot) {
-                    try insert.bindTextNoCopy(utf8: bytes, at: Int32(8 + slot))
-                } else {
-                    try insert.bind(text: value, at: Int32(8 + slot))
-                }
-            } else {
-                try insert.bindNull(at: Int32(8 + slot))
-            }
-        }
+        try insert.bind(.integer(runID), at: 1)
+        try insert.bind(.integer(fileID), at: 2)
+        try bind(insert, row: 0, rowID: rowID, line: line, recordIndex: recordIndex, output: output, delivered: delivered)
         try insert.step()
         insert.resetKeepingBindings()
+        try record(output, counts: &counts)
+    }
+
+    /// Writes records `records` of an ingest batch, already verified and checked for duplicate keys, staged
+    /// under consecutive rowids from `firstRowID`; canonical values equal to the delivered ones are bound
+    /// from the batch's bytes `all` (call `releaseBindings()` before they go away).
+    func write(_ records: Range<Int>, of batch: RecordBatch, firstRowID: Int64, fileID: Int64, all: UnsafeBufferPointer<UInt8>,
+               counts: inout VerifyStage.Counts) throws {
+        let statement = records.count == StagingWriter.rowsPerInsert ? insertMany : insert
+        try statement.bind(.integer(runID), at: 1)
+        try statement.bind(.integer(fileID), at: 2)
+        var row = 0
+        for record in records {
+            try bind(statement, row: row, rowID: firstRowID + Int64(record - records.lowerBound), line: batch.lines[record],
+                     recordIndex: batch.indexes[record],
+                     output: batch.verified[record]) { slot in batch.value(record: record, slot: slot, in: all) }
+            row += 1
+            if statement === insert {
+                try insert.step()
+                insert.resetKeepingBindings()
+                row = 0
+            }
+        }
+        if statement === insertMany {
+            try insertMany.step()
+            insertMany.resetKeepingBindings()
+        }
+        for record in records { try self.record(batch.verified[record], counts: &counts) }
+    }
+
+    /// Binds one row's parameters (see `StandardizedTable.insertStatement`).
+    private func bind(_ statement: Statement, row: Int, rowID: Int64, line: Int, recordIndex: Int, output: RecordVerifier.Output,
+                      delivered: (Int) -> UnsafeBufferPointer<UInt8>?) throws {
+        let base = Int32(3 + row * (5 + columnCount))
+        try statement.bind(.integer(rowID), at: base)
+        try statement.bind(line, at: base + 1)
+        try statement.bind(recordIndex, at: base + 2)
+        try statement.bind(text: output.recordKey, at: base + 3)
+        try statement.bind(output.hasError ? 1 : 0, at: base + 4)
+        for (slot, value) in output.values.enumerated() {
+            let index = base + 5 + Int32(slot)
+            if let value {
+                if slot < 64, output.asDelivered & (1 << UInt64(slot)) != 0, let bytes = delivered(slot) {
+                    try statement.bindTextNoCopy(utf8: bytes, at: index)
+                } else {
+                    try statement.bind(text: value, at: index)
+                }
+            } else {
+                try statement.bindNull(at: index)
+            }
+        }
+    }
+
+    /// Writes a record's findings and counts it.
+    private func record(_ output: RecordVerifier.Output, counts: inout VerifyStage.Counts) throws {
         for finding in output.findings {
             try findings.write(finding)
             counts.bySeverity[finding.severity, default: 0] += 1
@@ -269,8 +315,11 @@ final class VerifiedRecordWriter {
 
     func reserve(_ records: Int) { duplicates.reserve(records) }
 
-    /// Drops the statement's bindings (some may point into bytes about to be freed).
-    func releaseBindings() throws { try insert.reset() }
+    /// Drops the statements' bindings (some may point into bytes about to be freed).
+    func releaseBindings() throws {
+        try insert.reset()
+        try insertMany.reset()
+    }
 
     /// Remembers where a file starts.
     func mark(_ counts: VerifyStage.Counts) {
