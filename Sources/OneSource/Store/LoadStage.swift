@@ -24,6 +24,12 @@ public struct LoadStage: Stage {
         let bases = context.catalog.bases.filter { base in context.catalog.datasets(of: base).contains { selected.contains($0.id) } }
         let tables = bases.map { BaseTable(base: $0, catalog: context.catalog) }
         for table in tables { try table.ensure(in: database) }
+        // The quarantined records' rows are read and their JSON built on a connection of its own while the
+        // bases are written (they read only what verify committed); this thread then only inserts them.
+        let path = database.path
+        let quarantineRows: Pending<[QuarantineRow]>? = path == ":memory:" ? nil : Pending(yielding: true) {
+            try LoadStage.quarantineRows(datasets: datasets, runID: runID, database: try Database(path: path))
+        }
         return try database.transaction {
             try preflight(context)
             let reverting = Date()
@@ -40,7 +46,9 @@ public struct LoadStage: Stage {
                                  + String(format: "merged and written in %.2f s", result.seconds) + " (\(order))")
             }
             let quarantining = Date()
-            let quarantined = try quarantine(datasets: datasets, context: context)
+            let quarantined = try quarantine(try quarantineRows?.wait()
+                                             ?? LoadStage.quarantineRows(datasets: datasets, runID: runID, database: database),
+                                             context: context)
             context.log.info(String(format: "\(quarantined) records quarantined in %.2f s", Date().timeIntervalSince(quarantining)))
             let summary = try database.rows("""
                 SELECT sum(rows_read), sum(rows_rejected), sum(rows_staged) FROM run_files WHERE run_id = ?
@@ -260,10 +268,17 @@ public struct LoadStage: Stage {
         return result
     }
 
-    /// Copies the run's records that failed an error-level rule, with their delivered values and reasons.
-    private func quarantine(datasets: [Dataset], context: StageContext) throws -> Int {
-        let database = context.database
-        var count = 0
+    /// One record for the quarantine: where it came from, its delivered values as JSON, why it failed.
+    struct QuarantineRow: Sendable {
+        let dataset: String
+        let fileID: SQLValue, line: SQLValue, recordIndex: SQLValue, recordKey: SQLValue
+        let raw: String
+        let reasons: String
+    }
+
+    /// The run's records that failed an error-level rule, with their delivered values and reasons.
+    static func quarantineRows(datasets: [Dataset], runID: Int64, database: Database) throws -> [QuarantineRow] {
+        var result: [QuarantineRow] = []
         for dataset in datasets {
             let staging = StagingTable(dataset: dataset)
             let columns = staging.elementColumns
@@ -271,29 +286,37 @@ public struct LoadStage: Stage {
                 SELECT s.staging_rowid, s.file_id, s.line, s.record_index, s.record_key\(columns.map { ", g." + StagingTable.quote($0) }.joined())
                 FROM \(StagingTable.quote("std_" + dataset.id)) s JOIN \(StagingTable.quote(staging.name)) g ON g.rowid = s.staging_rowid
                 WHERE s.run_id = ? AND s.has_error = 1 ORDER BY s.staging_rowid
-                """, [.integer(context.runID)])
+                """, [.integer(runID)])
             // Every error message of the dataset's records in one pass (a look-up per record would scan the findings each time).
             var reasons: [String: String] = [:]
             for row in try database.rows("""
                 SELECT file_id, record_index, group_concat(message, '；') FROM findings
                 WHERE run_id = ? AND dataset_id = ? AND severity = 'error' AND file_id IS NOT NULL GROUP BY file_id, record_index
-                """, [.integer(context.runID), .text(dataset.id)]) {
+                """, [.integer(runID), .text(dataset.id)]) {
                 reasons["\(row[0].integer ?? 0):\(row[1].integer ?? 0)"] = row[2].text
             }
-            let insert = try database.prepare("""
-                INSERT INTO quarantine (run_id, dataset_id, file_id, line, record_index, record_key, raw, reasons)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """)
             for row in rows {
                 var raw: [String: String] = [:]
                 for (index, element) in columns.enumerated() { if let value = row[5 + index].text { raw[element] = value } }
-                let json = JSONText.object(raw)
-                let reason = reasons["\(row[1].integer ?? 0):\(row[3].integer ?? 0)"] ?? ""
-                try insert.bind([.integer(context.runID), .text(dataset.id), row[1], row[2], row[3], row[4], .text(json), .text(reason)])
-                try insert.run()
-                count += 1
+                result.append(QuarantineRow(dataset: dataset.id, fileID: row[1], line: row[2], recordIndex: row[3], recordKey: row[4],
+                                            raw: JSONText.object(raw),
+                                            reasons: reasons["\(row[1].integer ?? 0):\(row[3].integer ?? 0)"] ?? ""))
             }
         }
-        return count
+        return result
+    }
+
+    /// Inserts the quarantined records of the run.
+    private func quarantine(_ rows: [QuarantineRow], context: StageContext) throws -> Int {
+        let insert = try context.database.prepare("""
+            INSERT INTO quarantine (run_id, dataset_id, file_id, line, record_index, record_key, raw, reasons)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        for row in rows {
+            try insert.bind([.integer(context.runID), .text(row.dataset), row.fileID, row.line, row.recordIndex, row.recordKey,
+                             .text(row.raw), .text(row.reasons)])
+            try insert.run()
+        }
+        return rows.count
     }
 }
