@@ -28,7 +28,9 @@ public struct LoadStage: Stage {
         // bases are written (they read only what verify committed); this thread then only inserts them.
         let path = database.path
         let quarantineRows: Pending<[QuarantineRow]>? = path == ":memory:" ? nil : Pending(yielding: true) {
-            try LoadStage.quarantineRows(datasets: datasets, runID: runID, database: try Database(path: path))
+            let reader = try Database(path: path)
+            try reader.execute("PRAGMA cache_size=-8192")   // it reads few rows, each page about once
+            return try LoadStage.quarantineRows(datasets: datasets, runID: runID, database: reader)
         }
         return try database.transaction {
             try preflight(context)
