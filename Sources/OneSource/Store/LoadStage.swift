@@ -67,6 +67,10 @@ public struct LoadStage: Stage {
     /// Undoes an earlier load of `run`: removes keys it created, restores values it replaced.
     private func revert(run: Int64, tables: [BaseTable], database: Database) throws {
         for table in tables {
+            // A base the run has not loaded has nothing of it (its rows, history and count are committed together):
+            // skip the scan of the whole base for `first_run`, which would cost every night.
+            guard try database.queryScalarInt("SELECT count(*) FROM base_loads WHERE run_id = ? AND base = ?",
+                                              [.integer(run), .text(table.base.id)]) ?? 0 > 0 else { continue }
             let name = BaseTable.q(table.name)
             let history = try database.rows("""
                 SELECT record_key, element, old_value, old_file_id, old_line FROM base_history
