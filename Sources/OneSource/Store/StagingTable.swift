@@ -66,17 +66,25 @@ public struct StagingTable {
         for file in files.compactMap({ $0[0].integer }) { try clearFile(file, in: database) }
     }
 
-    /// The prepared insert: run, file, line, record index, then one value per element.
     /// An insert of `rows` rows. Parameters: ?1 run, ?2 file, then for each row its rowid, line, record index
     /// and element values.
     func insertStatement(in database: Database, rows: Int) throws -> Statement {
-        let columns = (["rowid", "run_id", "file_id", "line", "record_index"] + elementColumns).map(StagingTable.quote)
-        let perRow = 3 + elementColumns.count
+        try database.prepare(StagingTable.multiRowInsert(into: name, rowColumns: ["rowid"], sharedColumns: ["run_id", "file_id"],
+                                                         rowOnlyColumns: ["line", "record_index"] + elementColumns, rows: rows))
+    }
+
+    /// `INSERT INTO table (…) VALUES (…), (…), …` for `rows` rows: each row's first column (`rowColumns`), then
+    /// the columns all rows share (?1, ?2, …), then the row's others. The shared parameters come first, then
+    /// each row's in that order.
+    static func multiRowInsert(into table: String, rowColumns: [String], sharedColumns: [String], rowOnlyColumns: [String],
+                               rows: Int) -> String {
+        let columns = (rowColumns + sharedColumns + rowOnlyColumns).map(quote)
+        let shared = sharedColumns.indices.map { "?\($0 + 1)" }
+        let perRow = rowColumns.count + rowOnlyColumns.count
         let tuples = (0..<rows).map { row in
-            let base = 3 + row * perRow
-            let own = (0..<perRow).map { "?\(base + $0)" }
-            return "(" + ([own[0], "?1", "?2"] + own.dropFirst()).joined(separator: ", ") + ")"
+            let own = (0..<perRow).map { "?\(shared.count + 1 + row * perRow + $0)" }
+            return "(" + (own.prefix(rowColumns.count) + shared + own.dropFirst(rowColumns.count)).joined(separator: ", ") + ")"
         }
-        return try database.prepare("INSERT INTO \(StagingTable.quote(name)) (\(columns.joined(separator: ", "))) VALUES \(tuples.joined(separator: ", "))")
+        return "INSERT INTO \(quote(table)) (\(columns.joined(separator: ", "))) VALUES \(tuples.joined(separator: ", "))"
     }
 }

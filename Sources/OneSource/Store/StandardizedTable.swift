@@ -34,14 +34,8 @@ public struct StandardizedTable {
     /// An insert of `rows` rows. Parameters: ?1 run, ?2 file, then for each row its staging rowid, line,
     /// record index, record key, error flag and element values.
     func insertStatement(in database: Database, rows: Int) throws -> Statement {
-        let columns = (["staging_rowid", "run_id", "file_id", "line", "record_index", "record_key", "has_error"] + elementColumns)
-            .map(StagingTable.quote)
-        let perRow = 5 + elementColumns.count
-        let tuples = (0..<rows).map { row in
-            let base = 3 + row * perRow
-            let own = (0..<perRow).map { "?\(base + $0)" }
-            return "(" + ([own[0], "?1", "?2"] + own.dropFirst()).joined(separator: ", ") + ")"
-        }
-        return try database.prepare("INSERT INTO \(StagingTable.quote(name)) (\(columns.joined(separator: ", "))) VALUES \(tuples.joined(separator: ", "))")
+        try database.prepare(StagingTable.multiRowInsert(
+            into: name, rowColumns: ["staging_rowid"], sharedColumns: ["run_id", "file_id"],
+            rowOnlyColumns: ["line", "record_index", "record_key", "has_error"] + elementColumns, rows: rows))
     }
 }

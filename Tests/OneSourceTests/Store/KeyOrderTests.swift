@@ -95,3 +95,14 @@ import Testing
         #expect(try database.queryScalarInt("SELECT count(*) FROM base_history WHERE replaced_by_run = ?", [.integer(second)]) ?? 0 > 0)
     }
 }
+
+@Suite struct MultiRowInsertTests {
+    /// Rows share the run and file parameters; each row has its own numbered parameters, in order.
+    @Test func numbersEachRowsParametersAfterTheSharedOnes() {
+        #expect(StagingTable.multiRowInsert(into: "stg_x", rowColumns: ["rowid"], sharedColumns: ["run_id", "file_id"],
+                                            rowOnlyColumns: ["line", "person.name"], rows: 2)
+                == #"INSERT INTO "stg_x" ("rowid", "run_id", "file_id", "line", "person.name") VALUES (?3, ?1, ?2, ?4, ?5), (?6, ?1, ?2, ?7, ?8)"#)
+        #expect(StagingTable.multiRowInsert(into: "t", rowColumns: ["a"], sharedColumns: [], rowOnlyColumns: [], rows: 1)
+                == #"INSERT INTO "t" ("a") VALUES (?1)"#)
+    }
+}
