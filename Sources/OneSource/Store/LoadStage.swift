@@ -171,11 +171,13 @@ public struct LoadStage: Stage {
             let targetColumns = ["record_key", "first_run"] + delivered.flatMap { [q($0), q($0 + ":file"), q($0 + ":line")] }
             let sourceColumns = ["k", "\(runID)"] + delivered.indices.flatMap { ["v\($0)", "f\($0)", "l\($0)"] }
             /// The upsert taking each of `elements` from the new row when it comes from a strictly better source.
-            func upsert(_ elements: [String]) -> String {
+            /// `from`: the one dataset (and its position) every new row comes from, whose priority is then a constant.
+            func upsert(_ elements: [String], from: (dataset: Dataset, position: Int)? = nil) -> String {
                 let updates = elements.flatMap { element -> [String] in
                     let value = q(element), file = q(element + ":file")
-                    let better = "excluded.\(value) IS NOT NULL AND (\(value) IS NULL OR (\(priority(element, column: "excluded." + file))) < "
-                        + "(\(priority(element, column: file))))"
+                    let incoming = from.map { String(priority(of: element, in: $0.dataset, position: $0.position)) }
+                        ?? priority(element, column: "excluded." + file)
+                    let better = "excluded.\(value) IS NOT NULL AND (\(value) IS NULL OR (\(incoming)) < (\(priority(element, column: file))))"
                     return [value, file, q(element + ":line")].map { "\($0) = CASE WHEN \(better) THEN excluded.\($0) ELSE \($0) END" }
                 }
                 return "ON CONFLICT (record_key) DO \(updates.isEmpty ? "NOTHING" : "UPDATE SET " + updates.joined(separator: ", "))"
@@ -201,14 +203,14 @@ public struct LoadStage: Stage {
                     \(upsert(delivered))
                     """, [.integer(runID)])
             } else {
-                for (branch, dataset) in zip(branches, feeding) {
+                for (position, (branch, dataset)) in zip(branches, feeding).enumerated() {
                     // A dataset's row leaves the elements it does not deliver as they are: only its own are updated.
                     let own = delivered.filter { element in dataset.fields.contains { $0.element == element } }
                     try database.run("""
                         INSERT INTO \(target) (\(targetColumns.joined(separator: ", ")))
                         SELECT \(sourceColumns.joined(separator: ", ")) FROM (\(branch))
                         WHERE true ORDER BY r
-                        \(upsert(own))
+                        \(upsert(own, from: (dataset, position)))
                         """, [.integer(runID)])
                 }
             }
