@@ -91,7 +91,8 @@ import Testing
             [.text("ziran_addresses"), .text("delivered"), .integer(0), .null, .integer(100), .integer(450), .integer(1)],
         ])
         // A duplicate delivered three days ago is late for a daily dataset.
-        try database.run("UPDATE runs SET started_at = '2026-11-26T02:00:00+08:00' WHERE run_id = ?", [.integer(second - 1)])
+        let threeDaysBefore = try RunLedger(database: database).run(second).date.adding(days: -3)
+        try database.run("UPDATE runs SET started_at = ? WHERE run_id = ?", [.text("\(threeDaysBefore)T02:00:00+08:00"), .integer(second - 1)])
         try Runner(database: database, log: SilentLog()).rerun(stage: "report", run: second)
         let late = try database.rows("SELECT age_days, allowed_days, late FROM quality_deliveries WHERE run_id = ? AND dataset_id = 'gongan_household'",
                                      [.integer(second)])
