@@ -155,20 +155,25 @@ public struct AssociateStage: Stage {
             defer { try? database.execute("PRAGMA cache_size=-\(defaultCacheKiB)") }
             return try queries.map { try timed(database, $0) }
         }
-        let results = SliceResults<Result<(rows: [[SQLValue]], seconds: Double), Error>>(count: queries.count)
         let path = database.path
         let next = Counter()
-        DispatchQueue.concurrentPerform(iterations: min(threads, queries.count)) { _ in
-            let connection: Database
-            do { connection = try Database(path: path) } catch {
-                while let index = next.take(below: queries.count) { results.store(index, [.failure(error)]) }
-                return
+        // Every query's result goes to its own position; the counter hands each position out once.
+        let results = Array<Result<(rows: [[SQLValue]], seconds: Double), Error>>(unsafeUninitializedCapacity: queries.count) {
+            buffer, initialized in
+            let slots = DisjointSlots(buffer)
+            DispatchQueue.concurrentPerform(iterations: min(threads, queries.count)) { _ in
+                let connection: Database
+                do { connection = try Database(path: path) } catch {
+                    while let index = next.take(below: queries.count) { slots.initialize(index, to: .failure(error)) }
+                    return
+                }
+                while let index = next.take(below: queries.count) {
+                    slots.initialize(index, to: Result { try timed(connection, queries[index]) })
+                }
             }
-            while let index = next.take(below: queries.count) {
-                results.store(index, [Result { try timed(connection, queries[index]) }])
-            }
+            initialized = queries.count
         }
-        return try results.joined().map { try $0.get() }
+        return try results.map { try $0.get() }
     }
 
     static let defaultCacheKiB = Database.cacheKiB

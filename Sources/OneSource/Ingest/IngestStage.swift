@@ -208,4 +208,3 @@ public enum RecordReaders {
         }
     }
 }
-

@@ -1,21 +1,5 @@
 import Foundation
 
-/// Per-slice results written by concurrent workers, each to its own slot.
-final class SliceResults<Element>: @unchecked Sendable {
-    private var slots: [[Element]]
-    private let lock = NSLock()
-
-    init(count: Int) { slots = Array(repeating: [], count: count) }
-
-    func store(_ slice: Int, _ values: [Element]) {
-        lock.lock()
-        slots[slice] = values
-        lock.unlock()
-    }
-
-    func joined() -> [Element] { slots.flatMap { $0 } }
-}
-
 /// An uninitialized buffer that concurrent workers fill, each its own disjoint positions, exactly once.
 struct DisjointSlots<Element>: @unchecked Sendable {   // workers never touch the same position
     private let buffer: UnsafeMutableBufferPointer<Element>

@@ -22,8 +22,8 @@ struct KeyTable {
     private var used = 0
     private(set) var count = 0
 
-    init(capacity: Int = 0) {
-        slots = Array(repeating: Slot(), count: KeyTable.slotCount(for: capacity))
+    init() {
+        slots = Array(repeating: Slot(), count: KeyTable.slotCount(for: 0))
     }
 
     private static func slotCount(for keys: Int) -> Int {

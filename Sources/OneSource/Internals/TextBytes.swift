@@ -19,16 +19,24 @@ enum TextBytes {
 
     /// Whether the first `length` bytes of `text` (all of it when shorter) sort after `other`, byte by byte.
     static func prefix(_ text: String, _ length: Int, isAfter other: String) -> Bool {
-        var text = text, other = other
-        return text.withUTF8 { x in
-            other.withUTF8 { y in
-                let n = min(x.count, length)
+        order(text, other, firstLength: length) > 0
+    }
+
+    /// Whether `a` sorts before `b` byte by byte (SQLite's BINARY collation).
+    static func less(_ a: String, _ b: String) -> Bool { order(a, b) < 0 }
+
+    /// Negative, zero or positive as the first `firstLength` bytes of `a` sort before, with or after `b`.
+    private static func order(_ a: String, _ b: String, firstLength: Int = .max) -> Int {
+        var a = a, b = b
+        return a.withUTF8 { x in
+            b.withUTF8 { y in
+                let n = min(x.count, firstLength)
                 let common = min(n, y.count)
                 if common > 0 {
                     let order = memcmp(x.baseAddress!, y.baseAddress!, common)
-                    if order != 0 { return order > 0 }
+                    if order != 0 { return Int(order) }
                 }
-                return n > y.count
+                return n - y.count
             }
         }
     }
@@ -47,21 +55,4 @@ struct ByteKey: Hashable, Sendable {
     }
 
     static func == (lhs: ByteKey, rhs: ByteKey) -> Bool { TextBytes.equal(lhs.text, rhs.text) }
-}
-
-extension TextBytes {
-    /// Whether `a` sorts before `b` byte by byte (SQLite's BINARY collation).
-    static func less(_ a: String, _ b: String) -> Bool {
-        var a = a, b = b
-        return a.withUTF8 { x in
-            b.withUTF8 { y in
-                let common = min(x.count, y.count)
-                if common > 0 {
-                    let order = memcmp(x.baseAddress!, y.baseAddress!, common)
-                    if order != 0 { return order < 0 }
-                }
-                return x.count < y.count
-            }
-        }
-    }
 }

@@ -37,10 +37,9 @@ public struct LoadStage: Stage {
             let reverting = Date()
             try revert(run: runID, tables: tables, database: database)
             context.log.info(String(format: "earlier load of this run undone in %.2f s", Date().timeIntervalSince(reverting)))
-            var loaded = 0, records = 0
+            var records = 0
             for table in tables {
                 let result = try load(table, datasets: datasets, context: context)
-                loaded += result.records
                 records += result.records
                 let order = (result.streams.map { "keys arrived in \($0) ascending stream\($0 == 1 ? "" : "s"), written as delivered" }
                     ?? "keys arrived out of order, sorted first") + String(format: "; order checked in %.2f s", result.orderSeconds)
@@ -103,8 +102,8 @@ public struct LoadStage: Stage {
     /// dataset's verified rows go in as an upsert that takes a value only from a strictly better source than
     /// the one already there, in key order (all datasets sorted together, delivery order among equal keys)
     /// unless every dataset's keys already arrive as a few ascending streams (`KeyOrder`): then each dataset
-    /// goes in as delivered, one after the other, which gives every key the same sequence of upserts. A base loaded for the
-    /// first time is merged into directly; otherwise the run is merged into a temporary table first, which
+    /// goes in as delivered, one after the other, which gives every key the same sequence of upserts. A base
+    /// loaded for the first time is merged into directly; otherwise the run is merged into a temporary table first, which
     /// is then compared with the base (history of every changed value) and applied to it.
     /// Nothing per key is held in memory, and SQLite does all per-row work.
     private func load(_ table: BaseTable, datasets: [Dataset], context: StageContext) throws -> LoadResult {
@@ -145,9 +144,6 @@ public struct LoadStage: Stage {
             }
             return cases.isEmpty ? "255" : "CASE \(cases.joined(separator: " ")) ELSE 255 END"
         }
-        // All feeding datasets in one stream sorted by key, then dataset, then delivery: a key's rows arrive
-        // together, the first inserts and the others update the same row while it is at hand, so every page of
-        // the base is written once, in order. A value is replaced only by one from a strictly better source.
         let delivered = table.elements.filter { element in feeding.contains { $0.fields.contains { $0.element == element } } }
         if !feeding.isEmpty {
             var branches: [String] = []
@@ -196,6 +192,9 @@ public struct LoadStage: Stage {
             result.streams = streams.max()
             result.orderSeconds = Date().timeIntervalSince(ordering)
             if streams.isEmpty {
+                // All feeding datasets in one stream sorted by key, then dataset, then delivery: a key's rows arrive
+                // together, the first inserts and the others update the same row while it is at hand, so every page
+                // of the base is written once, in order.
                 try database.run("""
                     INSERT INTO \(target) (\(targetColumns.joined(separator: ", ")))
                     SELECT \(sourceColumns.joined(separator: ", ")) FROM (\(branches.joined(separator: " UNION ALL ")))

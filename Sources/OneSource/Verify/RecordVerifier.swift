@@ -71,7 +71,6 @@ public struct RecordVerifier: Sendable {
     public let dataset: Dataset
     private let columns: [Column]
     private let keyColumns: [Int]
-    private let hasIdentity: Bool
     private let cross: [CrossRule]
     /// The identity columns the cross-field rules read (almost always one).
     private let identityColumnsForCross: [Int]
@@ -102,7 +101,6 @@ public struct RecordVerifier: Sendable {
             columns.append(column)
         }
         self.columns = columns
-        hasIdentity = columns.contains { $0.standard.isIdentityNumber }
         keyColumns = dataset.key.compactMap { key in dataset.fields.firstIndex { $0.element == key } }
         let book = catalog.ruleBook
         definitions = book.rules
@@ -134,17 +132,17 @@ public struct RecordVerifier: Sendable {
                 if let column = dataset.fields.firstIndex(where: { $0.element == element }) { mapped[name] = column }
             }
             // A rule applies only where the dataset delivers every element it compares.
-            guard mapped.count == definition.params.count else { continue }
-            let resolved: (CrossRule.Kind, String, String)
+            guard mapped.count == definition.params.count, let names = RuleBook.requiredParams[id], names.count == 2,
+                  let first = mapped[names[0]], let second = mapped[names[1]] else { continue }
+            let kind: CrossRule.Kind
             switch id {
-            case "birth_date_matches_identity": resolved = (.birthDate, "identity", "birthDate")
-            case "gender_matches_identity": resolved = (.gender, "identity", "gender")
-            case "region_matches_identity": resolved = (.region, "identity", "division")
-            case "expiry_not_before_issue": resolved = (.expiry, "from", "to")
+            case "birth_date_matches_identity": kind = .birthDate
+            case "gender_matches_identity": kind = .gender
+            case "region_matches_identity": kind = .region
+            case "expiry_not_before_issue": kind = .expiry
             default: continue
             }
-            guard let first = mapped[resolved.1], let second = mapped[resolved.2] else { continue }
-            cross.append(CrossRule(kind: resolved.0, id: id, severity: level, first: first, second: second))
+            cross.append(CrossRule(kind: kind, id: id, severity: level, first: first, second: second))
         }
         self.cross = cross
         identityColumnsForCross = Set(cross.filter { $0.kind != .expiry }.map(\.first)).sorted()

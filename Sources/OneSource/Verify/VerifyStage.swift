@@ -257,24 +257,26 @@ final class VerifiedRecordWriter {
     /// from the batch's bytes `all` (call `releaseBindings()` before they go away).
     func write(_ records: Range<Int>, of batch: RecordBatch, firstRowID: Int64, fileID: Int64, all: UnsafeBufferPointer<UInt8>,
                counts: inout VerifyStage.Counts) throws {
-        let statement = records.count == StagingWriter.rowsPerInsert ? insertMany : insert
+        func bind(_ statement: Statement, row: Int, record: Int) throws {
+            try self.bind(statement, row: row, rowID: firstRowID + Int64(record - records.lowerBound), line: batch.lines[record],
+                          recordIndex: batch.indexes[record],
+                          output: batch.verified[record]) { slot in batch.value(record: record, slot: slot, in: all) }
+        }
+        // The staging writer hands over a full statement's rows, or single rows at a batch's end.
+        let many = records.count == StagingWriter.rowsPerInsert
+        let statement = many ? insertMany : insert
         try statement.bind(.integer(runID), at: 1)
         try statement.bind(.integer(fileID), at: 2)
-        var row = 0
-        for record in records {
-            try bind(statement, row: row, rowID: firstRowID + Int64(record - records.lowerBound), line: batch.lines[record],
-                     recordIndex: batch.indexes[record],
-                     output: batch.verified[record]) { slot in batch.value(record: record, slot: slot, in: all) }
-            row += 1
-            if statement === insert {
-                try insert.step()
-                insert.resetKeepingBindings()
-                row = 0
-            }
-        }
-        if statement === insertMany {
+        if many {
+            for (row, record) in records.enumerated() { try bind(insertMany, row: row, record: record) }
             try insertMany.step()
             insertMany.resetKeepingBindings()
+        } else {
+            for record in records {
+                try bind(insert, row: 0, record: record)
+                try insert.step()
+                insert.resetKeepingBindings()
+            }
         }
         for record in records { try self.record(batch.verified[record], counts: &counts) }
     }
