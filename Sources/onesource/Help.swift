@@ -37,13 +37,15 @@ enum Help {
     static let run = """
         OVERVIEW: Run a pipeline definition: a new run in the store, every stage in order.
 
-        USAGE: onesource run <pipeline.json> [--store <path>] [--threads <n>]
+        USAGE: onesource run <pipeline.json> [--as-of <date>] [--data <dir>] [--store <path>] [--threads <n>]
                onesource run --resume <id> [--store <path>] [--threads <n>]
 
         ARGUMENTS:
           <pipeline.json>         A pipeline definition, e.g. Pipelines/nightly.json.
 
         OPTIONS:
+          --as-of <date>          Judge as on this day (rules, deadlines, reports); default today in Beijing.
+          --data <dir>            Read the exports from this folder instead of the pipeline's dataRoot.
           --resume <id>           Continue an interrupted run from its first unfinished stage.
         \(storeOption)\(threadsOption)\(helpOption)
         Only one process writes to a store at a time: a second one is refused (exit 75) with the holder named.
@@ -162,42 +164,54 @@ enum Help {
         """
 
     static let calendar = """
-        OVERVIEW: The official working-day calendar (weekends, holidays and 调休 working days from the State
-        Council notices, one file per year under Pipelines/calendar/).
+        OVERVIEW: The working-day calendar (weekends, holidays and 调休 working days from the State Council
+        notices, one file per year under Pipelines/calendar/). A year without its notice is provisional: weekends
+        and the statutory holidays only (元旦, 春节, 清明, 劳动节, 端午, 中秋, 国庆), no 调休.
 
         USAGE: onesource calendar add <date> <n> [--calendar <dir>]
                onesource calendar check <date> ... [--calendar <dir>]
+               onesource calendar check [--today <date>] [--store <path>] [--calendar <dir>]
 
         SUBCOMMANDS:
-          add                     Print the date <n> working days after <date> (counting from the day after).
-          check                   Print, per date, whether it is a working day and why.
+          add                     Print the date <n> working days after <date> (counting from the day after), and
+                                  "暂定" when a day of a provisional year was counted.
+          check                   With dates: whether each is a working day and why. Without: where this and next
+                                  year's days come from, and the tasks whose provisional due dates the next run will
+                                  move (after a year's notice was added).
 
         OPTIONS:
           --calendar <dir>        The calendar folder (default: Pipelines/calendar).
-        \(helpOption)
-        A date in a year with no calendar file is an error naming the year (exit 1).
+          --today <date>          The day to judge coverage on (default: today in Beijing).
+        \(storeOption)\(helpOption)
 
         """
 
     static let tasks = """
         OVERVIEW: Rectification tasks (整改任务, measures art. 12 and 26): made by the rectify stage from findings,
-        due in 7 working days; open → 已更正 / 有异议 (agency replies) → 已核销 when a later run no longer finds
-        the problem, or reopened when it does.
+        due in 7 working days; open → 已更正 / 有异议 (agency replies) → 已核销 when a later run gets the record
+        again without the problem, or reopened when it still has it. A dispute is decided by the bureau.
 
         USAGE: onesource tasks list [--agency <code>] [--status <s>] [--rule <id>] [--overdue] [--limit <n>]
                onesource tasks show <id>
                onesource tasks export --agency <code> --out <dir>
                onesource tasks import-replies <file.csv|file.json>
+               onesource tasks decide <id> --accept|--reject --reason <text>
                onesource tasks summary
 
         SUBCOMMANDS:
-          list                    Tasks, one per line (status: open, corrected, disputed, resolved, reopened).
+          list                    Tasks, one per line (status: open, reopened, corrected, disputed, accepted, resolved).
           show                    One task with every change of status.
-          export                  The agency's unresolved tasks as <dir>/<agency>/tasks.csv (UTF-8 with BOM, for Excel)
-                                  and tasks.json, in Chinese. Record keys of other agencies' records are masked.
-          import-replies          Apply replies: 任务编号, 答复 (已更正 / 有异议), 理由, 答复人, 答复时间 (or task_id,
-                                  reply, reason, who, when). Bad rows are listed with their line; good rows apply.
-          summary                 Per agency: tasks, open, overdue, corrected, disputed, resolved, on time, median days.
+          export                  The agency's live tasks as <dir>/<agency>/tasks.xlsx (every cell text: keys survive Excel
+                                  and WPS), tasks.csv (UTF-8 with BOM) and tasks.json, in Chinese, owner-only; with empty
+                                  答复/理由/答复人/答复时间 columns so the same file goes back. Other agencies' keys are masked.
+          import-replies          Apply replies from the export sent back (CSV saved by Excel or WPS in any encoding, or
+                                  JSON): 任务编号, 答复 (已更正 / 有异议), 理由, 答复人, 答复时间 (or task_id, reply, reason,
+                                  who, when). Rows without a reply are skipped; a reply already recorded is not applied
+                                  twice. Bad rows are listed with their line; good rows apply.
+          decide                  The bureau's decision on a dispute: --reject opens the task again, due in its working
+                                  days from today; --accept makes the value an exception no later run raises again.
+          summary                 Per agency: tasks, open, overdue, corrected, disputes awaiting a decision and the
+                                  longest wait, accepted exceptions, resolved, on time, median working days.
 
         OPTIONS:
           --today <date>          The date overdue is judged on (default: today in Beijing).

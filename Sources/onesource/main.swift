@@ -80,21 +80,29 @@ func exitCode(forRunStatus status: String) -> ExitCode {
 }
 
 func runCommand(_ words: [String]) throws -> ExitCode {
-    let arguments = try Arguments(words, valued: ["--store", "--threads", "--resume"], flags: [])
+    let arguments = try Arguments(words, valued: ["--store", "--threads", "--resume", "--as-of", "--data"], flags: [])
     if arguments.wantsHelp { print(Help.run, terminator: ""); return .success }
+    var asOf: CivilDate?
+    if let text = arguments.value("--as-of") {
+        guard let date = CivilDate(iso: text) else { throw UsageError("--as-of takes a date like 2026-12-23") }
+        asOf = date
+    }
     let lock = try writerLock(arguments, "onesource run \(words.joined(separator: " "))")
     let database = try openStore(arguments)
     let runner = Runner(database: database, log: ConsoleLog(), threads: try threads(arguments))
     let runID: Int64
     if arguments.value("--resume") != nil {
-        guard arguments.positionals.isEmpty else { throw UsageError("run --resume takes a run id and no pipeline") }
+        guard arguments.positionals.isEmpty, asOf == nil, arguments.value("--data") == nil else {
+            throw UsageError("run --resume takes a run id and no pipeline, --as-of or --data: the run keeps its own")
+        }
         runID = try arguments.integer("--resume")
         lock.update("resuming run \(runID)")
         try runner.resume(run: runID)
     } else {
         guard arguments.positionals.count == 1 else { throw UsageError("run takes exactly one pipeline definition") }
-        let pipeline = try PipelineDefinition.load(path: arguments.positionals[0])
-        runID = try runner.run(pipeline)
+        var pipeline = try PipelineDefinition.load(path: arguments.positionals[0])
+        if let folder = arguments.value("--data") { pipeline = try pipeline.reading(from: folder) }
+        runID = try runner.run(pipeline, asOf: asOf)
     }
     let summary = try RunSummary.load(database, run: runID)
     print(summary.render(), terminator: "")
@@ -301,7 +309,7 @@ func lookupCommand(_ words: [String]) throws -> ExitCode {
 }
 
 func calendarCommand(_ words: [String]) throws -> ExitCode {
-    let arguments = try Arguments(words, valued: ["--calendar"], flags: [])
+    let arguments = try Arguments(words, valued: ["--calendar", "--store", "--today"], flags: [])
     if arguments.wantsHelp { print(Help.calendar, terminator: ""); return .success }
     guard let sub = arguments.positionals.first else { throw UsageError("calendar needs a subcommand: add or check") }
     let calendar = try WorkingDayCalendar.load(directory: arguments.value("--calendar") ?? "Pipelines/calendar")
@@ -315,12 +323,24 @@ func calendarCommand(_ words: [String]) throws -> ExitCode {
             guard arguments.positionals.count == 3, let n = Int(arguments.positionals[2]), n >= 0 else {
                 throw UsageError("calendar add takes a date and a number of working days")
             }
-            print(try calendar.adding(workingDays: n, to: try date(arguments.positionals[1])))
+            let due = calendar.deadline(workingDays: n, after: try date(arguments.positionals[1]))
+            print(due.provisional ? "\(due.date)\t暂定（\(calendar.coverage(of: due.date.year))）" : due.date.description)
+        case "check" where arguments.positionals.count == 1:
+            // No dates: where each year's days come from, and the tasks whose provisional due dates would move.
+            let today = try arguments.value("--today").map(date) ?? CivilDate.of(Date())
+            for year in [today.year, today.year + 1] { print(calendar.coverage(of: year)) }
+            if let warning = calendar.missingNoticeWarning(today: today) { print("warning: \(warning)") }
+            let path = arguments.value("--store") ?? Store.defaultPath
+            guard FileManager.default.fileExists(atPath: path) else { return .success }
+            let moves = try TaskTable(database: try Store.open(path: path)).provisionalMoves(calendar: calendar, defaultDays: 7)
+            for move in moves {
+                print("task \(move.task)\tdue \(move.from) (provisional) -> \(move.to.date)\(move.to.provisional ? " (still provisional)" : "")")
+            }
+            print("\(moves.count) provisional due date(s) the next run's rectify will recompute")
         case "check":
-            guard arguments.positionals.count > 1 else { throw UsageError("calendar check takes one or more dates") }
             for text in arguments.positionals.dropFirst() {
                 let day = try date(text)
-                let kind = try calendar.kind(of: day)
+                let kind = calendar.kind(of: day)
                 print("\(day)\t\(["周一", "周二", "周三", "周四", "周五", "周六", "周日"][day.weekday])\t\(kind.isWorkingDay ? "working" : "off")\t\(kind.description)")
             }
         default:
@@ -335,7 +355,7 @@ func calendarCommand(_ words: [String]) throws -> ExitCode {
 
 func tasksCommand(_ words: [String]) throws -> ExitCode {
     let arguments = try Arguments(words, valued: ["--store", "--catalog", "--calendar", "--agency", "--status", "--rule", "--out",
-                                                  "--today", "--limit"], flags: ["--overdue"])
+                                                  "--today", "--limit", "--reason"], flags: ["--overdue", "--accept", "--reject"])
     if arguments.wantsHelp { print(Help.tasks, terminator: ""); return .success }
     guard let sub = arguments.positionals.first else { throw UsageError("tasks needs a subcommand: list, show, export, import-replies, summary") }
     let catalog = try Catalog.load(directory: arguments.value("--catalog") ?? "Pipelines/catalog")
@@ -352,15 +372,22 @@ func tasksCommand(_ words: [String]) throws -> ExitCode {
     let book = TaskBook(database: database, catalog: catalog, calendar: calendar)
     switch sub {
     case "list":
-        let filter = TaskBook.Filter(agency: arguments.value("--agency"), status: arguments.value("--status"), rule: arguments.value("--rule"),
+        var status: TaskStatus?
+        if let text = arguments.value("--status") {
+            guard let value = TaskStatus(rawValue: text) else {
+                throw UsageError("--status is one of \(TaskStatus.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            status = value
+        }
+        let filter = TaskBook.Filter(agency: arguments.value("--agency"), status: status, rule: arguments.value("--rule"),
                                      overdueOn: arguments.has("--overdue") ? today : nil,
                                      limit: arguments.value("--limit") == nil ? 1000 : Int(try arguments.integer("--limit")))
         let tasks = try book.list(filter)
         let rows = tasks.map { task -> [String] in
             let dataset = catalog.dataset(task.dataset)
             let key = Masking.maskKey(task.recordKey, kinds: dataset?.key.map { catalog.element($0)?.personal } ?? [])
-            return [String(task.id), task.agency, task.rule, task.dataset, key, task.status + (task.isOverdue(today: today) ? " (overdue)" : ""),
-                    task.dueOn, task.location]
+            return [String(task.id), task.agency, task.rule, task.dataset, key, task.status.rawValue + (task.isOverdue(today: today) ? " (overdue)" : ""),
+                    task.dueOn + (task.dueProvisional ? " (provisional)" : ""), task.location]
         }
         print(TextTable.render(header: ["task", "agency", "rule", "dataset", "key", "status", "due", "where"], rows: rows, rightAligned: [0]),
               terminator: "")
@@ -370,7 +397,7 @@ func tasksCommand(_ words: [String]) throws -> ExitCode {
         guard let task = try book.task(id) else { printError(TaskError.noSuchTask(id).description); return .failure }
         let element = catalog.element(task.element)
         let kinds = catalog.dataset(task.dataset)?.key.map { catalog.element($0)?.personal } ?? []
-        print("任务 \(task.id) · \(TaskBook.statusNames[task.status] ?? task.status)\(task.isOverdue(today: today) ? "（已逾期）" : "")")
+        print("任务 \(task.id) · \(task.status.chineseName)\(task.isOverdue(today: today) ? "（已逾期）" : "")")
         print("  单位: \(catalog.agency(task.agency)?.name ?? task.agency)")
         print("  规则: \(task.rule) (\(task.severity))")
         print("  数据集: \(catalog.dataset(task.dataset)?.name ?? task.dataset) · \(task.location)")
@@ -379,11 +406,14 @@ func tasksCommand(_ words: [String]) throws -> ExitCode {
         print("  报送值: \(task.observed.map { Masking.mask($0, kind: element?.personal) } ?? "—")")
         print("  期望值: \(task.expected.map { Masking.mask($0, kind: element?.personal) } ?? "—")\(task.expectedSource.map { "（\($0)）" } ?? "")")
         print("  说明: \(book.maskedMessage(task))")
-        print("  下发: \(task.issuedOn)  截止: \(task.dueOn)\(task.resolvedOn.map { "  核销: \($0)" } ?? "")")
+        print("  下发: \(task.issuedOn)  截止: \(task.dueOn)\(task.dueProvisional ? "（暂定：该年放假安排尚未发布）" : "")\(task.resolvedOn.map { "  核销: \($0)" } ?? "")")
+        if let decision = task.decision {
+            print("  裁定: \(decision == "accepted" ? "异议成立" : "异议不成立")（\(task.decisionReason ?? "")，\(task.decidedBy ?? "")，\(task.decidedAt ?? "")）")
+        }
         if let reply = task.reply { print("  答复: \(reply)\(task.replyReason.map { "（\($0)）" } ?? "")") }
         print("  历史:")
         for event in try book.history(id) {
-            print("    \(event.at)\(event.run.map { " run \($0)" } ?? "")  \(event.from ?? "—") → \(event.to)  \(event.note ?? "")")
+            print("    \(event.at)\(event.run.map { " run \($0)" } ?? "")  \(event.from?.chineseName ?? "—") → \(event.to.chineseName)  \(event.note ?? "")")
         }
     case "export":
         guard let agency = arguments.value("--agency"), let out = arguments.value("--out") else {
@@ -391,25 +421,33 @@ func tasksCommand(_ words: [String]) throws -> ExitCode {
         }
         let paths = try book.export(agency: agency, to: out, today: today)
         for path in paths { print(path) }
-        try AuditTrail(database: database).record("tasks_exported", dataset: nil, path: paths.first,
-                                                  counts: "agency \(agency), \(try book.exportRows(agency: agency, today: today).count) tasks",
-                                                  outcome: "written")
     case "import-replies":
         guard arguments.positionals.count == 2 else { throw UsageError("tasks import-replies takes a file") }
         let lock = try writerLock(arguments, "onesource tasks import-replies \(arguments.positionals[1])")
         defer { withExtendedLifetime(lock) {} }
-        let outcome = try ReplyImport(database: database).run(path: arguments.positionals[1])
-        let input = try? FileInput(path: arguments.positionals[1])
-        try AuditTrail(database: database).record("replies_imported", path: arguments.positionals[1], size: input?.size,
-                                                  sha256: try input?.sha256(),
-                                                  counts: "applied \(outcome.applied.count), rejected \(outcome.rejected.count)",
-                                                  outcome: outcome.rejected.isEmpty ? "done" : "done_with_rejections")
-        print("\(outcome.applied.count) repl(ies) applied, \(outcome.rejected.count) row(s) rejected")
-        for rejection in outcome.rejected { print("  \(arguments.positionals[1]):\(rejection.line ?? 0): \(rejection.field.map { "[\($0)] " } ?? "")\(rejection.reason)") }
+        let file = arguments.positionals[1]
+        let outcome = try ReplyImport(database: database).run(path: file)
+        print("\(file) (\(outcome.encoding)): \(outcome.applied.count) repl(ies) recorded, \(outcome.unchanged.count) already recorded (unchanged), "
+              + "\(outcome.blank) row(s) without a reply yet, \(outcome.rejected.count) row(s) rejected")
+        for rejection in outcome.rejected { print("  \(file):\(rejection.line ?? 0): \(rejection.field.map { "[\($0)] " } ?? "")\(rejection.reason)") }
         return outcome.rejected.isEmpty ? .success : .defects
     case "summary":
         print(TextTable.render(header: TaskBook.accountabilityHeader, rows: try book.accountability(today: today),
-                               rightAligned: Set(1...8)), terminator: "")
+                               rightAligned: Set(1...10)), terminator: "")
+    case "decide":
+        guard arguments.positionals.count == 2, let id = Int64(arguments.positionals[1]) else { throw UsageError("tasks decide takes a task id") }
+        guard arguments.has("--accept") != arguments.has("--reject") else { throw UsageError("tasks decide needs --accept or --reject") }
+        guard let reason = arguments.value("--reason") else { throw UsageError("tasks decide needs --reason TEXT") }
+        let lock = try writerLock(arguments, "onesource tasks decide \(id)")
+        defer { withExtendedLifetime(lock) {} }
+        do {
+            let task = try TaskDecision(database: database, calendar: calendar)
+                .decide(id, arguments.has("--accept") ? .accept : .reject, reason: reason, on: today)
+            print("任务 \(task.id) · \(task.status.chineseName)" + (task.status == .open ? "，截止 \(task.dueOn)\(task.dueProvisional ? "（暂定）" : "")" : ""))
+        } catch let error as TaskError {
+            printError(error.description)
+            return .failure
+        }
     default:
         throw UsageError("unknown tasks subcommand \(sub)")
     }

@@ -333,7 +333,15 @@ struct CatalogLoader {
 
     private func decodeDataset(_ node: Node) -> Dataset? {
         node.allowOnly(["id", "name", "agency", "entity", "file", "format", "encoding", "delimiter", "recordPath",
-                        "key", "fields", "share", "open", "grade", "frequency", "dateForms", "rules", "missingKey"])
+                        "key", "fields", "share", "open", "grade", "frequency", "dateForms", "rules", "missingKey",
+                        "recordCountDrop"])
+        var recordCountDrop = Dataset.defaultRecordCountDrop
+        if let raw = node.object["recordCountDrop"] {
+            if let share = raw as? Double, !isJSONBool(raw), share > 0, share <= 1 { recordCountDrop = share } else {
+                node.problems.add(node.file, "\(node.path).recordCountDrop",
+                                  "must be a number above 0 and at most 1: the share of the previous delivery's records a drop may reach before it is reported")
+            }
+        }
         var missingKey = Dataset.MissingKeyPolicy.standard
         if let policy = node.object["missingKey"] {
             if let map = policy as? [String: String], let level = map["severity"],
@@ -413,7 +421,7 @@ struct CatalogLoader {
                        encoding: node.string("encoding", required: false) ?? "utf-8", delimiter: delimiter,
                        recordPath: node.string("recordPath", required: false), key: key, fields: fields,
                        share: share ?? placeholder, open: open ?? placeholder, grade: grade, frequency: frequency,
-                       dateForms: dateForms, rules: rules, missingKey: missingKey)
+                       dateForms: dateForms, rules: rules, missingKey: missingKey, recordCountDrop: recordCountDrop)
     }
 }
 

@@ -73,6 +73,11 @@ public struct Dataset: Sendable, Equatable {
     /// What a key present here but absent from the authority's data means (people registered elsewhere
     /// are not errors): the finding's severity (nil: no finding) and whom it is addressed to.
     public let missingKey: MissingKeyPolicy
+    /// A delivery whose record count falls by more than this share of the previous delivery's is reported
+    /// (`record_count_drop`): a cut-off export looks like many records deleted. Default 0.3.
+    public var recordCountDrop: Double = Dataset.defaultRecordCountDrop
+
+    public static let defaultRecordCountDrop = 0.3
 
     /// The policy for keys absent from the authoritative source.
     public struct MissingKeyPolicy: Sendable, Equatable {
@@ -98,6 +103,7 @@ extension Dataset {
     public func replacing(rules: [String: String]? = nil, missingKey: MissingKeyPolicy? = nil) -> Dataset {
         Dataset(id: id, name: name, agency: agency, entity: entity, file: file, format: format, encoding: encoding,
                 delimiter: delimiter, recordPath: recordPath, key: key, fields: fields, share: share, open: open, grade: grade,
-                frequency: frequency, dateForms: dateForms, rules: rules ?? self.rules, missingKey: missingKey ?? self.missingKey)
+                frequency: frequency, dateForms: dateForms, rules: rules ?? self.rules, missingKey: missingKey ?? self.missingKey,
+                recordCountDrop: recordCountDrop)
     }
 }

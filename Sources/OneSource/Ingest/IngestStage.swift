@@ -57,8 +57,12 @@ public struct IngestStage: Stage {
                 }
                 if let verification { streams[dataset.id] = .some(verification.duplicates.order.streams) }
             }
+            let today = try RunLedger(database: database).run(context.runID).date
+            let deliveryFindings = try DeliveryCheck(database: database, catalog: context.catalog, runID: context.runID, today: today)
+                .run(tables.map(\.dataset))
+            if deliveryFindings > 0 { total.hasDefects = true }
             total.message = "read \(total.recordsIn), staged \(total.recordsOut), rejected \(total.rejected)"
-                + (verifying ? "; verified as staged" : "")
+                + (verifying ? "; verified as staged" : "") + "; \(deliveryFindings) delivery findings"
             return total
         }
         if verifying {

@@ -116,6 +116,17 @@ public struct PipelineDefinition: Sendable, Equatable {
 }
 
 extension PipelineDefinition {
+    /// The same definition reading its exports from `folder` (`run --data`): the stored definition names the
+    /// folder, so a resumed or re-run stage reads the same files.
+    public func reading(from folder: String) throws -> PipelineDefinition {
+        guard var object = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else {
+            throw PipelineError.invalidDefinition(path: path, message: "$: must be a JSON object")
+        }
+        object["dataRoot"] = URL(fileURLWithPath: folder).standardizedFileURL.path
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+        return try PipelineDefinition.parse(data: data, path: path)
+    }
+
     /// The catalog's datasets this pipeline covers, in catalog order.
     /// - Throws: `PipelineError.invalidDefinition` naming a dataset id the catalog does not have.
     public func selectedDatasets(in catalog: Catalog) throws -> [Dataset] {

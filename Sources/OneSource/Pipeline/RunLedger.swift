@@ -17,10 +17,13 @@ public struct RunLedger {
         public let status: String
         public let user: String
         public let host: String
+        /// The date the run was told to judge as of (`run --as-of`), when it was.
+        public let asOf: String?
 
-        /// The city date the run started on: "today" for every rule of the run, so a re-run judges alike.
+        /// "Today" for every rule, deadline and report of the run, so a re-run judges alike: the `--as-of` date, or
+        /// the city date the run started on.
         public var date: CivilDate {
-            CivilDate(iso: String(startedAt.prefix(10))) ?? CivilDate.of(Date())
+            asOf.flatMap(CivilDate.init(iso:)) ?? CivilDate(iso: String(startedAt.prefix(10))) ?? CivilDate.of(Date())
         }
     }
 
@@ -34,14 +37,14 @@ public struct RunLedger {
         public let message: String?
     }
 
-    /// Opens a run for a pipeline, with every stage pending.
-    public func begin(_ pipeline: PipelineDefinition) throws -> Int64 {
+    /// Opens a run for a pipeline, with every stage pending; `asOf` dates it (nil: today).
+    public func begin(_ pipeline: PipelineDefinition, asOf: CivilDate? = nil) throws -> Int64 {
         try database.transaction {
             try database.run("""
-                INSERT INTO runs (pipeline, pipeline_path, definition, started_at, status, user_name, host_name)
-                VALUES (?, ?, ?, ?, 'running', ?, ?)
+                INSERT INTO runs (pipeline, pipeline_path, definition, started_at, status, user_name, host_name, as_of)
+                VALUES (?, ?, ?, ?, 'running', ?, ?, ?)
                 """, [.text(pipeline.name), .text(pipeline.path), .text(pipeline.text), .text(Clock.now()),
-                      .text(Clock.userName()), .text(Clock.hostName())])
+                      .text(Clock.userName()), .text(Clock.hostName()), .optional(asOf?.description)])
             let id = database.lastInsertRowID
             for (position, stage) in pipeline.stages.enumerated() {
                 try database.run("INSERT INTO run_stages (run_id, stage, position, status) VALUES (?, ?, ?, 'pending')",
@@ -53,14 +56,15 @@ public struct RunLedger {
 
     public func run(_ id: Int64) throws -> Run {
         let statement = try database.prepare("""
-            SELECT run_id, pipeline, pipeline_path, definition, started_at, finished_at, status, user_name, host_name
+            SELECT run_id, pipeline, pipeline_path, definition, started_at, finished_at, status, user_name, host_name, as_of
             FROM runs WHERE run_id = ?
             """)
         try statement.bind([.integer(id)])
         guard try statement.step() else { throw StoreError.noSuchRun(id) }
         return Run(id: statement.int64(0), pipeline: statement.text(1) ?? "", pipelinePath: statement.text(2) ?? "",
                    definition: statement.text(3) ?? "", startedAt: statement.text(4) ?? "", finishedAt: statement.text(5),
-                   status: statement.text(6) ?? "", user: statement.text(7) ?? "", host: statement.text(8) ?? "")
+                   status: statement.text(6) ?? "", user: statement.text(7) ?? "", host: statement.text(8) ?? "",
+                   asOf: statement.text(9))
     }
 
     /// The most recent runs first.

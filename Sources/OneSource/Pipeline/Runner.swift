@@ -28,16 +28,17 @@ public struct Runner {
         return stage
     }
 
-    /// Starts a new run of `pipeline` and runs every stage; returns the run id.
+    /// Starts a new run of `pipeline` and runs every stage; returns the run id. `asOf` dates the run: its rules,
+    /// deadlines and reports judge as on that day (nil: today in Beijing).
     /// - Throws: before the run is created, when the catalog or a stage name is invalid.
-    public func run(_ pipeline: PipelineDefinition) throws -> Int64 {
+    public func run(_ pipeline: PipelineDefinition, asOf: CivilDate? = nil) throws -> Int64 {
         let checkpointer = try Checkpointer(writer: database)
         defer { checkpointer.stop() }
         let stages = try pipeline.stages.map(stage)
         let catalog = try Catalog.load(directory: pipeline.catalogDirectory)
         _ = try pipeline.selectedDatasets(in: catalog)
         let ledger = RunLedger(database: database)
-        let runID = try ledger.begin(pipeline)
+        let runID = try ledger.begin(pipeline, asOf: asOf)
         try AuditTrail(database: database).record("run_started", run: runID, path: pipeline.path, outcome: "started")
         log.info("run \(runID) of pipeline \(pipeline.name) started")
         let context = StageContext(database: database, catalog: catalog, pipeline: pipeline, runID: runID, log: log, threads: threads)

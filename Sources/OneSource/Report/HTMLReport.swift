@@ -104,6 +104,9 @@ public enum HTMLReport {
         html += "<tr><td class=\"n\">\(t["open"] ?? 0)</td><td class=\"n\((t["overdue"] ?? 0) > 0 ? " bad" : "")\">\(t["overdue"] ?? 0)</td>"
         html += "<td class=\"n\">\(t["corrected"] ?? 0)</td><td class=\"n\">\(t["disputed"] ?? 0)</td><td class=\"n\">\(t["resolved"] ?? 0)</td></tr></tbody></table>\n"
         html += "<p class=\"note\">整改期限为下发后7个工作日（《泰州市公共数据管理办法》第十二条），逾期以本次运行日期计。</p>\n"
+        if let provisional = t["provisional"], provisional > 0 {
+            html += "<p class=\"note\">其中\(provisional)个任务的截止日期为暂定：所跨年份的国务院放假安排尚未发布，暂按法定节假日计算，发布后自动重新计算。</p>\n"
+        }
         html += "<h2>数据交付</h2>\n<table><thead><tr><th>数据集</th><th>状态</th><th>交付日期</th><th>时效</th><th>记录数</th><th>较上次</th></tr></thead><tbody>\n"
         for delivery in report.deliveries {
             var status = statusNames[delivery.status] ?? delivery.status

@@ -108,23 +108,18 @@ public struct QualityReport {
                                    count: Int(row[3].integer ?? 0), examples: Array(examples)))
         }
         // Tasks as of the run's date.
-        var tasks: [String: Int] = ["open": 0, "overdue": 0, "corrected": 0, "disputed": 0, "resolved": 0]
-        for row in try database.rows("""
-            SELECT status, due_on < ? AS late, count(*) FROM tasks \(code == nil ? "" : "WHERE agency = ?") GROUP BY status, late
-            """, code == nil ? [.text(run.date.description)] : [.text(run.date.description), .text(code!)]) {
-            let status = row[0].text ?? "", count = Int(row[2].integer ?? 0)
-            let key = status == "reopened" ? "open" : status
-            tasks[key, default: 0] += count
-            if (status == "open" || status == "reopened") && row[1].integer == 1 { tasks["overdue", default: 0] += count }
+        var tasks: [String: Int] = ["open": 0, "overdue": 0, "corrected": 0, "disputed": 0, "accepted": 0, "resolved": 0]
+        for count in try TaskTable(database: database).counts(agency: code, on: run.date) {
+            let key = count.status.awaitsAgency ? "open" : count.status.rawValue
+            tasks[key, default: 0] += count.count
+            if count.status.awaitsAgency && count.pastDue { tasks["overdue", default: 0] += count.count }
         }
-        let deliveries = try database.rows("""
-            SELECT d.dataset_id, d.status, d.delivered_on, d.age_days, d.allowed_days, d.late, d.duplicate_of_run, d.records,
-                   d.previous_records, d.sharp_change FROM quality_deliveries d WHERE d.run_id = ? ORDER BY d.dataset_id
-            """, [.integer(runID)]).filter { code == nil || catalog.dataset($0[0].text ?? "")?.agency == code }.map { row in
-            Delivery(dataset: row[0].text ?? "", name: catalog.dataset(row[0].text ?? "")?.name ?? "", status: row[1].text ?? "",
-                     deliveredOn: row[2].text, ageDays: row[3].integer.map(Int.init), allowedDays: Int(row[4].integer ?? 0),
-                     late: row[5].integer == 1, duplicateOf: row[6].integer, records: Int(row[7].integer ?? 0),
-                     previousRecords: row[8].integer.map(Int.init), sharpChange: row[9].integer == 1)
+        tasks["provisional"] = try TaskTable(database: database).provisionalCount(agency: code)
+        let deliveries = try DeliveryTable(database: database).deliveries(run: runID)
+            .filter { code == nil || catalog.dataset($0.dataset)?.agency == code }.map { d in
+            Delivery(dataset: d.dataset, name: catalog.dataset(d.dataset)?.name ?? "", status: d.status.rawValue, deliveredOn: d.deliveredOn,
+                     ageDays: d.ageDays, allowedDays: d.allowedDays, late: d.late, duplicateOf: d.duplicateOf, records: d.records,
+                     previousRecords: d.previousRecords, sharpChange: d.sharpChange)
         }
         let title = agency.map { "\($0.name) 数据质量报告" } ?? "泰州市公共数据质量报告"
         return QualityReport(title: title, agency: agency, runID: runID, runDate: run.date.description, datasets: datasets,

@@ -42,7 +42,7 @@ public struct ReportStage: Stage {
             rows.append(row.map(\.description) + [String(format: "%.4f", denominator == 0 ? 1 : Double(numerator) / Double(denominator))])
         }
         let csv = (folder as NSString).appendingPathComponent("metrics.csv")
-        try Data(TaskBook.csv(rows)).write(to: URL(fileURLWithPath: csv))
+        try Data(CSVFile.bytes(rows)).write(to: URL(fileURLWithPath: csv))
         written.append(csv)
         return written
     }

@@ -158,6 +158,20 @@ public final class Database {
         return result
     }
 
+    /// Calls `body` with the statement on each row of a query; columns are read by name (`statement.text("status")`).
+    public func forEach(_ sql: String, _ arguments: [SQLValue] = [], _ body: (Statement) throws -> Void) throws {
+        let statement = try prepare(sql)
+        try statement.bind(arguments)
+        while try statement.step() { try body(statement) }
+    }
+
+    /// Each row of a query made into a value by `make`, which reads the statement's columns by name.
+    public func map<T>(_ sql: String, _ arguments: [SQLValue] = [], _ make: (Statement) throws -> T) throws -> [T] {
+        var result: [T] = []
+        try forEach(sql, arguments) { result.append(try make($0)) }
+        return result
+    }
+
     /// Version of the linked SQLite library.
     public static var libraryVersion: String { String(cString: sqlite3_libversion()) }
 }

@@ -228,6 +228,65 @@ public enum Schema {
         CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
         CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
         """,
+        // 7: tasks know their stage, how their due date was reached (provisional calendar years are recomputed),
+        // the bureau's decision on a dispute and an accepted exception's value; the run that last changed them.
+        // A run may be dated (`run --as-of`): its rules, deadlines and reports judge as on that day.
+        // SQLite cannot change a CHECK constraint in place: the table is rebuilt (foreign keys checked at commit).
+        """
+        PRAGMA defer_foreign_keys = ON;
+        CREATE TABLE tasks_v7 (
+            task_id     INTEGER PRIMARY KEY,
+            identity    TEXT NOT NULL UNIQUE,
+            rule_id     TEXT NOT NULL,
+            stage       TEXT,
+            agency      TEXT NOT NULL,
+            dataset_id  TEXT NOT NULL,
+            record_key  TEXT NOT NULL,
+            element     TEXT NOT NULL,
+            severity    TEXT NOT NULL,
+            status      TEXT NOT NULL CHECK (status IN ('open', 'corrected', 'disputed', 'resolved', 'reopened', 'accepted')),
+            observed    TEXT,
+            expected    TEXT,
+            expected_source TEXT,
+            message     TEXT NOT NULL,
+            path        TEXT,
+            line        INTEGER,
+            record_index INTEGER,
+            first_run   INTEGER NOT NULL,
+            last_seen_run INTEGER NOT NULL,
+            changed_run INTEGER,
+            issued_on   TEXT NOT NULL,
+            due_on      TEXT NOT NULL,
+            due_from    TEXT NOT NULL,
+            due_days    INTEGER,
+            due_provisional INTEGER NOT NULL DEFAULT 0,
+            resolved_on TEXT,
+            resolved_run INTEGER,
+            reply       TEXT,
+            reply_reason TEXT,
+            reply_by    TEXT,
+            reply_at    TEXT,
+            decision    TEXT,
+            decision_reason TEXT,
+            decided_by  TEXT,
+            decided_at  TEXT,
+            accepted_value TEXT,
+            previous    TEXT
+        );
+        INSERT INTO tasks_v7 (task_id, identity, rule_id, agency, dataset_id, record_key, element, severity, status, observed, expected,
+                              expected_source, message, path, line, first_run, last_seen_run, changed_run, issued_on, due_on, due_from,
+                              resolved_on, resolved_run, reply, reply_reason, reply_by, reply_at, previous)
+        SELECT task_id, identity, rule_id, agency, dataset_id, record_key, element, severity, status, observed, expected,
+               expected_source, message, path, line, first_run, last_seen_run, max(last_seen_run, coalesce(resolved_run, 0)), issued_on,
+               due_on, issued_on, resolved_on, resolved_run, reply, reply_reason, reply_by, reply_at, previous
+        FROM tasks;
+        DROP TABLE tasks;
+        ALTER TABLE tasks_v7 RENAME TO tasks;
+        CREATE INDEX tasks_by_agency ON tasks(agency, status);
+        CREATE INDEX tasks_by_dataset ON tasks(dataset_id, status);
+        CREATE INDEX tasks_by_changed_run ON tasks(changed_run);
+        ALTER TABLE runs ADD COLUMN as_of TEXT;
+        """,
     ]
 
     /// The schema version this build writes.

@@ -164,6 +164,33 @@ public final class Statement {
     public func columnName(_ column: Int) -> String {
         sqlite3_column_name(handle, Int32(column)).map { String(cString: $0) } ?? ""
     }
+
+    // MARK: - Columns by name
+
+    private var indexByName: [String: Int]?
+
+    /// The position of the result column called `name` (as the SELECT names it, `AS` included).
+    /// A name the statement does not have is a mistake in the code beside the SQL, never in the data.
+    public func column(_ name: String) -> Int {
+        if indexByName == nil {
+            var names: [String: Int] = [:]
+            for index in 0..<columnCount where names[columnName(index)] == nil { names[columnName(index)] = index }
+            indexByName = names
+        }
+        guard let index = indexByName?[name] else { preconditionFailure("no result column \(name) in `\(sql)`") }
+        return index
+    }
+
+    /// The named column as text, or nil for NULL.
+    public func text(_ name: String) -> String? { text(column(name)) }
+    /// The named column as an integer (0 for NULL).
+    public func int64(_ name: String) -> Int64 { int64(column(name)) }
+    /// The named column as an `Int` (0 for NULL).
+    public func int(_ name: String) -> Int { int(column(name)) }
+    /// The named column as an integer, or nil for NULL.
+    public func optionalInt64(_ name: String) -> Int64? { optionalInt64(column(name)) }
+    /// The named column as a typed value.
+    public func value(_ name: String) -> SQLValue { value(column(name)) }
 }
 
 @available(*, unavailable)

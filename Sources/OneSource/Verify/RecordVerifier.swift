@@ -106,16 +106,10 @@ public struct RecordVerifier: Sendable {
         definitions = book.rules
         successors = book.divisionSuccessors
         func severity(of id: String, enabledByDefault: Bool) -> Severity? {
-            guard let definition = book[id] else { return nil }
-            switch dataset.rules[id] {
-            case "off": return nil
-            case "on": return definition.severity
-            case let value?: return Severity(rawValue: value) ?? definition.severity
-            case nil: return enabledByDefault ? definition.severity : nil
-            }
+            book.level(of: id, in: dataset, enabledByDefault: enabledByDefault)
         }
         var enabled: [String: Severity] = [:]
-        for id in RuleBook.builtIn where !RuleBook.crossField.contains(id) {
+        for id in RuleBook.builtIn where !RuleBook.crossField.contains(id) && !RuleBook.delivery.contains(id) {
             if let level = severity(of: id, enabledByDefault: true) { enabled[id] = level }
         }
         severities = enabled

@@ -60,7 +60,7 @@ import Testing
             "datasets/d1.json: $: dataset has no record key (\"key\")",
             "datasets/d1.json: $.fields[1].source: column \"号码\" is mapped twice (also fields[0])",
             "datasets/d1.json: $.fields[2].element: unknown element \"p.unknown\"",
-            "datasets/d1.json: $.fileds: unknown property (allowed: agency, dateForms, delimiter, encoding, entity, fields, file, format, frequency, grade, id, key, missingKey, name, open, recordPath, rules, share)",
+            "datasets/d1.json: $.fileds: unknown property (allowed: agency, dateForms, delimiter, encoding, entity, fields, file, format, frequency, grade, id, key, missingKey, name, open, recordCountDrop, recordPath, rules, share)",
             "datasets/d1.json: $.open.basis: open type none needs a legal basis (measures art. 14)",
             "datasets/d1.json: $.share.basis: share type conditional needs a legal basis (measures art. 14)",
             "datasets/d1.json: $.share.reason: share type conditional needs a reason (measures art. 14)",
@@ -112,9 +112,9 @@ import Testing
             "rules.json: $.rules: rule \"unique_key\" is not declared",
             "rules.json: $.rules[10].params.gender: unknown element \"person.sex\"",
             "rules.json: $.rules[11].severity: unknown value \"minor\" (allowed: notice, warning, error)",
-            "rules.json: $.rules[15].severity: unknown value \"minor\" (allowed: notice, warning, error)",
+            "rules.json: $.rules[19].severity: unknown value \"minor\" (allowed: notice, warning, error)",
             "rules.json: $.rules[3].severity: unknown value \"minor\" (allowed: notice, warning, error)",
-            "rules.json: $.rules[7].id: unknown rule \"unique_keys\" (rules: required, conforms, in_code_table, nonstandard_form, legacy_identity_number, identity_address_unknown, retired_division_code, unique_key, not_in_future, birth_date_matches_identity, gender_matches_identity, region_matches_identity, expiry_not_before_issue, matches_authority, authority_outvoted, key_missing_in_authority)",
+            "rules.json: $.rules[7].id: unknown rule \"unique_keys\" (rules: required, conforms, in_code_table, nonstandard_form, legacy_identity_number, identity_address_unknown, retired_division_code, unique_key, not_in_future, birth_date_matches_identity, gender_matches_identity, region_matches_identity, expiry_not_before_issue, matches_authority, authority_outvoted, key_missing_in_authority, row_rejected, delivery_unreadable, delivery_overdue, record_count_drop)",
         ])
     }
 }

@@ -9,12 +9,19 @@ struct SampleCity {
     var catalog: URL { root.appendingPathComponent("catalog") }
     var pipeline: URL { root.appendingPathComponent("nightly.json") }
 
-    init() throws {
+    /// A copy of SampleData and the catalog; `ownCalendar` gives the city a copy of the calendar folder too
+    /// (`calendar`), for tests that add a year's notice.
+    init(ownCalendar: Bool = false) throws {
         root = try Paths.temporaryDirectory()
         try FileManager.default.copyItem(at: Paths.packageRoot.appendingPathComponent("SampleData"), to: data)
         try FileManager.default.copyItem(at: Paths.packageRoot.appendingPathComponent("Pipelines/catalog"), to: catalog)
         let divisions = Paths.packageRoot.appendingPathComponent("Pipelines/divisions/gbt2260.tsv").path
-        let calendar = Paths.packageRoot.appendingPathComponent("Pipelines/calendar").path
+        var calendar = Paths.packageRoot.appendingPathComponent("Pipelines/calendar").path
+        if ownCalendar {
+            try FileManager.default.copyItem(at: Paths.packageRoot.appendingPathComponent("Pipelines/calendar"),
+                                             to: root.appendingPathComponent("calendar"))
+            calendar = root.appendingPathComponent("calendar").path
+        }
         try """
             {"name": "nightly", "catalog": "catalog", "dataRoot": "data", "divisions": "\(divisions)", "calendar": "\(calendar)",
              "stages": ["ingest", "verify", "load", "compare", "associate", "rectify", "report"], "reports": "reports",
@@ -28,8 +35,8 @@ struct SampleCity {
         try change(try String(contentsOf: url, encoding: .utf8)).write(to: url, atomically: true, encoding: .utf8)
     }
 
-    func run(_ database: Database, threads: Int = 2) throws -> Int64 {
-        try Runner(database: database, log: SilentLog(), threads: threads).run(try PipelineDefinition.load(path: pipeline.path))
+    func run(_ database: Database, threads: Int = 2, asOf: CivilDate? = nil) throws -> Int64 {
+        try Runner(database: database, log: SilentLog(), threads: threads).run(try PipelineDefinition.load(path: pipeline.path), asOf: asOf)
     }
 }
 

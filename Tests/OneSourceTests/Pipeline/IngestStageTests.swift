@@ -139,8 +139,11 @@ import Testing
         #expect(summary.files.map { "\($0.path) \($0.status) \($0.staged)" } == ["市场监管局/市场主体1.xml ingested 3", "市场监管局/市场主体2.xml failed 0"])
         // Only the good file's three records are standardized, and only its findings remain (every code "C1" … is invalid).
         #expect(try database.queryScalarInt("SELECT count(*) FROM std_shichang_entities WHERE run_id = ?", [.integer(runID)]) == 3)
-        #expect(try database.rows("SELECT DISTINCT f.path FROM findings g JOIN run_files f USING (file_id) WHERE g.run_id = ?", [.integer(runID)])
-                == [[.text("市场监管局/市场主体1.xml")]])
+        #expect(try database.rows("SELECT DISTINCT f.path FROM findings g JOIN run_files f USING (file_id) WHERE g.run_id = ? AND g.stage = 'verify'",
+                                  [.integer(runID)]) == [[.text("市场监管局/市场主体1.xml")]])
+        // The file that failed is a finding against the agency: nothing of it was received.
+        #expect(try database.rows("SELECT f.path, g.rule_id, g.severity FROM findings g JOIN run_files f USING (file_id) WHERE g.run_id = ? AND g.stage = 'ingest'",
+                                  [.integer(runID)]) == [[.text("市场监管局/市场主体2.xml"), .text("delivery_unreadable"), .text("error")]])
         let verify = try RunLedger(database: database).stages(of: runID).first { $0.stage == "verify" }
         #expect(verify?.recordsIn == 3)
         #expect(verify?.message?.hasPrefix("verified 3 records;") == true)

@@ -25,13 +25,17 @@ import Testing
         let database = try store()
         let first = try city.run(database)
         let night1 = try tasks(database)
-        #expect(night1.count == 49)
+        #expect(night1.count == 52)   // 49 from the rules, 3 rejected rows
         #expect(night1.values.allSatisfy { $0.status == "open" && $0.lastSeen == first })
         let birth = try identity(database, line: 162, dataset: "gongan_household", rule: "conforms")
         let ethnicity = try identity(database, line: 182, dataset: "gongan_household", rule: "in_code_table")
         let penalty = try identity(database, line: 61, dataset: "xinyong_penalties", rule: "conforms")
-        let keyless = try #require(night1.keys.first { $0.contains("无记录键") })
+        let keyless = try #require(night1.keys.first { $0.hasPrefix("required|") && $0.contains("无记录键") })
         #expect(keyless == "required|minzheng|minzheng_deaths|（第7条记录，无记录键）|person.id_number")
+        // A row that could not be read is known by its line.
+        #expect(night1.keys.filter { $0.hasPrefix("row_rejected|") }.sorted() == [
+            "row_rejected|gongan|gongan_household|（第1203行，未能读取）|", "row_rejected|gongan|gongan_household|（第1204行，未能读取）|",
+            "row_rejected|xinyong|xinyong_penalties|（第81行，未能读取）|"])
         // The benefit rule is due in 3 working days as the pipeline says; the rest in 7.
         #expect(try database.rows("SELECT DISTINCT due_on FROM tasks WHERE rule_id = 'benefit_after_death'")
                 == [[.text(try WorkingDayCalendar.load(directory: Paths.packageRoot.appendingPathComponent("Pipelines/calendar").path)
@@ -49,13 +53,13 @@ import Testing
         try city.edit("data/信用办/行政处罚.ndjson") { $0.replacingOccurrences(of: "\"20250229\"", with: "\"20250228\"") }
         let second = try city.run(database)
         let night2 = try tasks(database)
-        #expect(night2.count == 49)                                  // never filed twice
+        #expect(night2.count == 52)                                  // never filed twice
         #expect(night2[birth]?.status == "resolved")
         #expect(night2[penalty]?.status == "resolved")
         #expect(night2[ethnicity]?.id == night1[ethnicity]?.id)      // the same task, with the value delivered now
         #expect(night2[ethnicity]?.observed == "88")
         #expect(night2[ethnicity]?.status == "open")
-        #expect(night2.filter { $0.value.status == "open" }.count == 47)
+        #expect(night2.filter { $0.value.status == "open" }.count == 50)
         #expect(night2.filter { $0.value.status == "open" }.allSatisfy { $0.value.lastSeen == second })
 
         // Night 3: the birth date breaks again: the resolved task is reopened, not filed anew.
@@ -91,7 +95,7 @@ import Testing
         let calendar = try WorkingDayCalendar.load(directory: Paths.packageRoot.appendingPathComponent("Pipelines/calendar").path)
         let book = TaskBook(database: database, catalog: catalog, calendar: calendar)
         #expect(try book.list(.init(overdueOn: CivilDate(iso: "2026-10-12")!)).map(\.rule) == ["benefit_after_death", "benefit_after_death", "benefit_after_death"])
-        #expect(try book.list(.init(overdueOn: CivilDate(iso: "2026-10-13")!)).count == 49)
+        #expect(try book.list(.init(overdueOn: CivilDate(iso: "2026-10-13")!)).count == 52)
         #expect(try book.list(.init(overdueOn: CivilDate(iso: "2026-09-30")!)).isEmpty)
     }
 
@@ -131,7 +135,7 @@ import Testing
             .write(to: json, atomically: true, encoding: .utf8)
         let second = try ReplyImport(database: database).run(path: json.path)
         #expect(second.applied == [ids[1]])
-        #expect(second.rejected.map { "\($0.line ?? 0) \($0.reason)" } == ["1 任务编号应为整数"])
+        #expect(second.rejected.map { "\($0.line ?? 0) \($0.reason)" } == ["1 任务编号应为整数，实为“x”"])
         // The corrected task is still found next night: reopened.
         _ = try city.run(database)
         #expect(try database.queryScalarText("SELECT status FROM tasks WHERE task_id = ?", [.integer(ids[0])]) == "reopened")
@@ -147,20 +151,20 @@ import Testing
                             calendar: try WorkingDayCalendar.load(directory: Paths.packageRoot.appendingPathComponent("Pipelines/calendar").path))
         let out = city.root.appendingPathComponent("exports").path
         let paths = try book.export(agency: "ziran", to: out, today: CivilDate(iso: "2026-12-09")!)
-        #expect(paths == [out + "/ziran/tasks.csv", out + "/ziran/tasks.json"])
+        #expect(paths == [out + "/ziran/tasks.xlsx", out + "/ziran/tasks.csv", out + "/ziran/tasks.json"])
         let id = try #require(try database.queryScalarInt("SELECT task_id FROM tasks WHERE agency = 'ziran'"))
-        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: paths[0])))
+        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: paths[1])))
         let expected: [UInt8] = [0xEF, 0xBB, 0xBF] + Array((
-            "任务编号,规则,问题说明,数据集,记录键,字段,报送值,期望值,权威来源,下发日期,截止日期,状态,是否逾期\r\n" +
-            "\(id),必填项为空,经度为必填项，但未填报,标准地址信息,32120000000045,经度,,,,2026-11-27,2026-12-08,待整改,是\r\n").utf8)
+            "任务编号,规则,问题说明,数据集,记录键,字段,报送值,期望值,权威来源,下发日期,截止日期,截止日期暂定,状态,是否逾期,答复,理由,答复人,答复时间\r\n" +
+            "\(id),必填项为空,经度为必填项，但未填报,标准地址信息,32120000000045,经度,,,,2026-11-27,2026-12-08,否,待整改,是,,,,\r\n").utf8)
         #expect(bytes == expected)
-        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: paths[1]))) as? [String: Any]
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: paths[2]))) as? [String: Any]
         #expect(json?["单位"] as? String == "泰州市自然资源和规划局")
         #expect((json?["任务"] as? [[String: String]])?.first?["记录键"] == "32120000000045")
         // Another agency's record keys are masked: 公安局 asked to review a value about 人社局's record … here, its own.
         let renshe = try book.exportRows(agency: "renshe", today: CivilDate(iso: "2026-12-01")!)
         #expect(renshe.count == 8)
-        #expect(renshe.allSatisfy { $0[12] == "否" })
+        #expect(renshe.allSatisfy { $0[13] == "否" })
         #expect(throws: TaskError.self) { try book.export(agency: "nobody", to: out, today: CivilDate(iso: "2026-12-01")!) }
     }
 
@@ -177,8 +181,8 @@ import Testing
         let book = TaskBook(database: database, catalog: catalog,
                             calendar: try WorkingDayCalendar.load(directory: Paths.packageRoot.appendingPathComponent("Pipelines/calendar").path))
         let rows = try book.accountability(today: CivilDate(iso: "2026-12-03")!)
-        #expect(rows.first { $0[0] == "泰州市社会信用体系建设领导小组办公室（信用办）" } == ["泰州市社会信用体系建设领导小组办公室（信用办）", "4", "3", "3", "0", "0", "1", "1", "3"])
-        #expect(rows.first { $0[0] == "泰州市公安局" } == ["泰州市公安局", "12", "12", "12", "0", "0", "0", "0", "—"])
+        #expect(rows.first { $0[0] == "泰州市社会信用体系建设领导小组办公室（信用办）" } == ["泰州市社会信用体系建设领导小组办公室（信用办）", "5", "4", "4", "0", "0", "—", "0", "1", "1", "3"])
+        #expect(rows.first { $0[0] == "泰州市公安局" } == ["泰州市公安局", "14", "14", "14", "0", "0", "—", "0", "0", "0", "—"])
         #expect(rows.count == 7)
     }
 }

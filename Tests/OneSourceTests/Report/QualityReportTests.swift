@@ -19,24 +19,25 @@ import Testing
         let database = try store()
         let run = try city.run(database)
         #expect(try metrics(database, run, "gongan_household") == [
-            "accuracy 1201/1202", "completeness 1200/1202", "conformity 1190/1202", "consistency 1197/1202",
+            "accuracy 1201/1202", "completeness 1200/1202", "conformity 1190/1204", "consistency 1197/1202",
             "delivery 1202/1204", "timeliness 1/1"])
         #expect(try metrics(database, run, "renshe_insured") == [
             "accuracy 703/703", "completeness 703/703", "conformity 699/703", "consistency 697/703", "delivery 703/703", "timeliness 1/1"])
         #expect(try metrics(database, run, "shenpi_licences") == [
             "accuracy 379/381", "completeness 381/381", "conformity 379/381", "consistency 367/381", "delivery 381/381", "timeliness 1/1"])
         #expect(try metrics(database, run, "xinyong_penalties") == [
-            "accuracy 149/149", "completeness 149/149", "conformity 148/149", "consistency 146/149", "delivery 149/150", "timeliness 1/1"])
+            "accuracy 149/149", "completeness 149/149", "conformity 148/150", "consistency 146/149", "delivery 149/150", "timeliness 1/1"])
         let catalog = try Catalog.load(directory: city.catalog.path)
         let report = try QualityReport.build(database, catalog: catalog, run: run, agency: nil)
         #expect(report.totals.map { "\($0.dimension) \($0.numerator)/\($0.denominator)" } == [
-            "conformity 3212/3235", "completeness 3231/3235", "accuracy 3230/3235", "consistency 3207/3235",
+            "conformity 3212/3238", "completeness 3231/3235", "accuracy 3230/3235", "consistency 3207/3235",
             "timeliness 8/8", "delivery 3235/3238"])
-        #expect(report.tasks == ["open": 49, "overdue": 0, "corrected": 0, "disputed": 0, "resolved": 0])
+        // The three rejected rows are tasks too (row_rejected).
+        #expect(report.tasks == ["open": 52, "overdue": 0, "corrected": 0, "disputed": 0, "accepted": 0, "resolved": 0, "provisional": 0])
         #expect(report.rules.first.map { "\($0.rule) \($0.count)" } == "conforms 12")
         // gongan's score: weighted ratios, stated weights.
         let gongan = try #require(report.datasets.first { $0.id == "gongan_household" })
-        let parts: [Double] = [1190.0 / 1202 * 25, 1200.0 / 1202 * 20, 1201.0 / 1202 * 25, 1197.0 / 1202 * 20, 5.0, 1202.0 / 1204 * 5]
+        let parts: [Double] = [1190.0 / 1204 * 25, 1200.0 / 1202 * 20, 1201.0 / 1202 * 25, 1197.0 / 1202 * 20, 5.0, 1202.0 / 1204 * 5]
         let expected = parts.reduce(0, +)
         #expect(abs(gongan.score - expected) < 1e-9)
     }
@@ -59,7 +60,7 @@ import Testing
         let dimension = try #require((json["dimensions"] as? [[String: Any]])?.first)
         #expect(dimension["dimension"] as? String == "conformity")
         #expect(dimension["numerator"] as? Int == 1190)
-        #expect(dimension["denominator"] as? Int == 1202)
+        #expect(dimension["denominator"] as? Int == 1204)
         // Every report file: no 18-character identity number in the clear, no script, nothing fetched.
         for name in names {
             let text = try String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8)
@@ -87,17 +88,24 @@ import Testing
             """, [.integer(second)])
         #expect(rows == [
             [.text("gongan_household"), .text("duplicate"), .integer(0), .integer(second - 1), .integer(1202), .integer(1202), .integer(0)],
-            [.text("minzheng_deaths"), .text("missing"), .integer(1), .null, .integer(0), .integer(40), .integer(1)],
+            // Missing tonight, but last delivered today: not yet past its weekly frequency.
+            [.text("minzheng_deaths"), .text("missing"), .integer(0), .null, .integer(0), .integer(40), .integer(0)],
             [.text("ziran_addresses"), .text("delivered"), .integer(0), .null, .integer(100), .integer(450), .integer(1)],
         ])
-        // A duplicate delivered three days ago is late for a daily dataset.
-        let threeDaysBefore = try RunLedger(database: database).run(second).date.adding(days: -3)
-        try database.run("UPDATE runs SET started_at = ? WHERE run_id = ?", [.text("\(threeDaysBefore)T02:00:00+08:00"), .integer(second - 1)])
-        try Runner(database: database, log: SilentLog()).rerun(stage: "report", run: second)
+        // The cut-off addresses are a finding (and a task) against 自然资源和规划局; the missing deaths file is not yet.
+        #expect(try database.rows("SELECT dataset_id, rule_id, severity, observed, expected, reason FROM findings WHERE run_id = ? AND stage = 'ingest' AND rule_id != 'row_rejected'",
+                                  [.integer(second)])
+                == [[.text("ziran_addresses"), .text("record_count_drop"), .text("error"), .text("100"), .text("450"), .text("78%")]])
+        // Three days later nothing new has come: a daily dataset's unchanged file is late, and a finding.
+        let third = try Runner(database: database, log: SilentLog())
+            .run(try PipelineDefinition.load(path: city.pipeline.path), asOf: try RunLedger(database: database).run(second).date.adding(days: 3))
         let late = try database.rows("SELECT age_days, allowed_days, late FROM quality_deliveries WHERE run_id = ? AND dataset_id = 'gongan_household'",
-                                     [.integer(second)])
+                                     [.integer(third)])
         #expect(late == [[.integer(3), .integer(1), .integer(1)]])
         #expect(try database.rows("SELECT numerator, denominator FROM quality_metrics WHERE run_id = ? AND dataset_id = 'gongan_household' AND dimension = 'timeliness'",
-                                  [.integer(second)]) == [[.integer(0), .integer(1)]])
+                                  [.integer(third)]) == [[.integer(0), .integer(1)]])
+        #expect(try database.rows("SELECT message FROM findings WHERE run_id = ? AND dataset_id = 'gongan_household' AND rule_id = 'delivery_overdue'",
+                                  [.integer(third)]).map { $0[0].text ?? "" }
+                == ["文件内容自\(try RunLedger(database: database).run(second - 1).date)起未更新（已3天），超过更新周期（1天）"])
     }
 }

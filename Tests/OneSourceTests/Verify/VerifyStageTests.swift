@@ -126,7 +126,10 @@ import Testing
         #expect(try findings(database, runID) == VerifyStageTests.sampleFindings)
         #expect(try database.queryScalarInt("SELECT count(*) FROM std_gongan_household") == 1202)
         try runner.rerun(stage: "ingest", run: runID)
-        #expect(try database.queryScalarInt("SELECT count(*) FROM findings WHERE run_id = ?", [.integer(runID)]) == 0)
+        // What ingest found about the delivery stays (the three rejected rows); everything later is gone.
+        #expect(try database.queryScalarInt("SELECT count(*) FROM findings WHERE run_id = ? AND stage != 'ingest'", [.integer(runID)]) == 0)
+        #expect(try database.rows("SELECT rule_id, count(*) FROM findings WHERE run_id = ? AND stage = 'ingest' GROUP BY rule_id", [.integer(runID)])
+                == [[.text("row_rejected"), .integer(3)]])
         #expect(try database.queryScalarInt("SELECT count(*) FROM std_gongan_household") == 0)
         #expect(try RunLedger(database: database).stages(of: runID).map(\.status)
                 == ["done_with_defects", "pending", "pending", "pending", "pending", "pending", "pending"])
@@ -153,7 +156,7 @@ import Testing
         let ledger = RunLedger(database: database)
         let inline = try verifiedOutput(database, runID)
         let inlineOutcome = try ledger.stages(of: runID).first { $0.stage == "verify" }
-        #expect(try ledger.stages(of: runID).first { $0.stage == "ingest" }?.message?.hasSuffix("; verified as staged") == true)
+        #expect(try ledger.stages(of: runID).first { $0.stage == "ingest" }?.message?.hasSuffix("; verified as staged; 3 delivery findings") == true)
         let staged = try #require(try database.queryScalarInt("SELECT sum(rows_staged) FROM run_files WHERE run_id = ?", [.integer(runID)]))
         #expect(inline.count == Int(staged) + VerifyStageTests.sampleFindings.count)
         // By hand, verify reads staging back: the same rows and findings, in the same order, and the same outcome.

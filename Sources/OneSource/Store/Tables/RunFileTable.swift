@@ -1,0 +1,71 @@
+import Foundation
+
+/// The run ledger's input files (`run_files`): one row per file a run's ingest met (or per dataset whose file
+/// was missing), with its size, SHA-256, status, row counts and the staging rowids its rows got. Its SQL lives here.
+public struct RunFileTable {
+    let database: Database
+
+    public init(database: Database) { self.database = database }
+
+    /// A file's status in a run.
+    public enum Status: String, Sendable, CaseIterable {
+        /// Read to its end (rows may still have been rejected).
+        case ingested
+        /// No file matched the dataset's pattern.
+        case missing
+        /// The file as a whole could not be read (encoding, header, XML that is not well-formed, not a regular file).
+        case failed
+    }
+
+    /// One input file of one run.
+    public struct File: Sendable, Equatable {
+        public let id: Int64
+        public let run: Int64
+        public let dataset: String
+        public let path: String
+        public let size: Int64?
+        public let sha256: String?
+        public let status: Status
+        public let read: Int
+        public let staged: Int
+        public let rejected: Int
+        public let blankLines: Int
+        /// Why it failed, or what was remarkable about it (a JSON array never closed).
+        public let note: String?
+    }
+
+    static let select = """
+        SELECT file_id, run_id, dataset_id, path, size_bytes, sha256, status, rows_read, rows_staged, rows_rejected, blank_lines, error
+        FROM run_files
+        """
+
+    static func file(_ s: Statement) -> File {
+        File(id: s.int64("file_id"), run: s.int64("run_id"), dataset: s.text("dataset_id") ?? "", path: s.text("path") ?? "",
+             size: s.optionalInt64("size_bytes"), sha256: s.text("sha256"), status: Status(rawValue: s.text("status") ?? "") ?? .failed,
+             read: s.int("rows_read"), staged: s.int("rows_staged"), rejected: s.int("rows_rejected"), blankLines: s.int("blank_lines"),
+             note: s.text("error"))
+    }
+
+    /// The files of a run (of one dataset, when given), in the order ingest met them.
+    public func files(run: Int64, dataset: String? = nil) throws -> [File] {
+        try database.map(RunFileTable.select + " WHERE run_id = ?\(dataset == nil ? "" : " AND dataset_id = ?") ORDER BY file_id",
+                         [.integer(run)] + (dataset.map { [SQLValue.text($0)] } ?? []), RunFileTable.file)
+    }
+
+    /// The first run up to `run` that read a file of `dataset` with this content: when it was delivered.
+    public func firstRun(of dataset: String, content sha256: String, upTo run: Int64) throws -> Int64? {
+        try database.queryScalarInt("""
+            SELECT min(run_id) FROM run_files WHERE dataset_id = ? AND sha256 = ? AND run_id <= ? AND status = 'ingested'
+            """, [.text(dataset), .text(sha256), .integer(run)])
+    }
+
+    /// The latest run before `run` that read a file of `dataset`, with the rows it staged and the content of its
+    /// first file read.
+    public func previousDelivery(of dataset: String, before run: Int64) throws -> (run: Int64, staged: Int, sha256: String?)? {
+        guard let previous = try database.queryScalarInt("""
+            SELECT max(run_id) FROM run_files WHERE dataset_id = ? AND run_id < ? AND status = 'ingested'
+            """, [.text(dataset), .integer(run)]) else { return nil }
+        let files = try self.files(run: previous, dataset: dataset).filter { $0.status == .ingested }
+        return (previous, files.reduce(0) { $0 + $1.staged }, files.first?.sha256)
+    }
+}
