@@ -196,13 +196,19 @@ func inspectCommand(_ words: [String]) throws -> ExitCode {
     let seconds = Date().timeIntervalSince(started)
     let summary = inspection.summary
     print("\(inspection.path): \(dataset.id) (\(dataset.format.rawValue), \(dataset.encoding)), \(inspection.sizeBytes) bytes, sha256 \(inspection.sha256)")
-    print("read \(summary.rowsRead) = records \(summary.records) + rejected \(summary.rejected); blank lines \(summary.blankLines)")
+    print("read \(summary.rowsRead) = records \(summary.records) + rejected \(summary.rejected); blank lines \(summary.blankLines)"
+          + (summary.continuationLines > 0 ? "; continuation lines \(summary.continuationLines)" : "")
+          + (summary.counted.map { "; counted \($0)" } ?? ""))
+    if summary.unaccounted != 0 {
+        print("UNACCOUNTED \(summary.unaccounted): an independent count of the file finds \(summary.counted ?? 0) records, the reader accounted for "
+              + "\(summary.rowsRead + summary.continuationLines)")
+    }
     let megabytes = Double(inspection.sizeBytes) / 1_048_576
     print(String(format: "%.2f s, %.1f MB/s, %.0f records/s", seconds, megabytes / max(seconds, 1e-9),
                  Double(summary.rowsRead) / max(seconds, 1e-9)))
     for warning in summary.warnings { print("warning: \(warning)") }
     for rejection in inspection.rejections { print("  \(rejection)") }
-    return summary.rejected > 0 ? .defects : .success
+    return summary.rejected > 0 || summary.unaccounted != 0 ? .defects : .success
 }
 
 func standardizeCommand(_ words: [String]) throws -> ExitCode {

@@ -33,6 +33,7 @@ final class CollectingSink: RecordSink {
     }
     var records: [Record] = []
     var rejections: [Rejection] = []
+    var notes: [Rejection] = []
 
     func accept(_ record: RecordFields) throws {
         records.append(Record(line: record.line, index: record.index, values: record.strings))
@@ -40,6 +41,10 @@ final class CollectingSink: RecordSink {
 
     func reject(_ rejection: Rejection) throws {
         rejections.append(rejection)
+    }
+
+    func note(_ note: Rejection) throws {
+        notes.append(note)
     }
 }
 

@@ -9,7 +9,26 @@ struct CatalogChecks {
     let datasetNodes: [CatalogLoader.Node]
     let problems: CatalogLoader.Problems
 
+    /// Identifiers that name folders, files, tables and columns: lower-case ASCII letters, digits and _, starting
+    /// with a letter (element ids: such parts joined by "."); grade codes may use capitals and "-".
+    static let identifier = "^[a-z][a-z0-9_]{0,62}$"
+    static let elementIdentifier = "^[a-z][a-z0-9_]{0,62}(\\.[a-z][a-z0-9_]{0,62}){0,3}$"
+    static let gradeIdentifier = "^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$"
+
+    private func checkIdentifier(_ value: String, _ pattern: String, _ node: CatalogLoader.Node, _ key: String, _ what: String) {
+        guard value.range(of: pattern, options: .regularExpression) == nil else { return }
+        let allowed = pattern == CatalogChecks.elementIdentifier
+            ? "lower-case letters, digits and _, starting with a letter, in parts joined by \".\" (e.g. person.id_number)"
+            : pattern == CatalogChecks.gradeIdentifier ? "letters, digits, _ and -, starting with a letter or digit, at most 32"
+            : "lower-case letters, digits and _, starting with a letter, at most 63"
+        problems.add(node.file, "\(node.path).\(key)", "\(what) \"\(value)\" is not a safe identifier (allowed: \(allowed)): it names folders, files, tables or columns")
+    }
+
     func run() {
+        for (agency, node) in zip(catalog.agencies, agencyNodes) { checkIdentifier(agency.code, CatalogChecks.identifier, node, "code", "agency code") }
+        for (grade, node) in zip(catalog.grades, gradeNodes) { checkIdentifier(grade.code, CatalogChecks.gradeIdentifier, node, "code", "grade code") }
+        for (table, node) in zip(catalog.codeTables, codeTableNodes) { checkIdentifier(table.id, CatalogChecks.identifier, node, "id", "code table id") }
+        for (element, node) in zip(catalog.elements, elementNodes) { checkIdentifier(element.id, CatalogChecks.elementIdentifier, node, "id", "element id") }
         duplicates(catalog.agencies.map(\.code), agencyNodes, "code", "agency code")
         duplicates(catalog.grades.map(\.code), gradeNodes, "code", "grade code")
         duplicates(catalog.codeTables.map(\.id), codeTableNodes, "id", "code table id")
@@ -82,6 +101,7 @@ struct CatalogChecks {
         if !agencies.contains(dataset.agency) {
             problems.add(node.file, "\(node.path).agency", "unknown agency \"\(dataset.agency)\"")
         }
+        if let problem = FilePattern.problem(dataset.file) { problems.add(node.file, "\(node.path).file", problem) }
         if !grades.contains(dataset.grade) {
             problems.add(node.file, "\(node.path).grade", "unknown grade \"\(dataset.grade)\"")
         }

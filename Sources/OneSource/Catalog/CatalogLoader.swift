@@ -334,7 +334,7 @@ struct CatalogLoader {
     private func decodeDataset(_ node: Node) -> Dataset? {
         node.allowOnly(["id", "name", "agency", "entity", "file", "format", "encoding", "delimiter", "recordPath",
                         "key", "fields", "share", "open", "grade", "frequency", "dateForms", "rules", "missingKey",
-                        "recordCountDrop"])
+                        "recordCountDrop", "multilineFields"])
         var recordCountDrop = Dataset.defaultRecordCountDrop
         if let raw = node.object["recordCountDrop"] {
             if let share = raw as? Double, !isJSONBool(raw), share > 0, share <= 1 { recordCountDrop = share } else {
@@ -421,7 +421,8 @@ struct CatalogLoader {
                        encoding: node.string("encoding", required: false) ?? "utf-8", delimiter: delimiter,
                        recordPath: node.string("recordPath", required: false), key: key, fields: fields,
                        share: share ?? placeholder, open: open ?? placeholder, grade: grade, frequency: frequency,
-                       dateForms: dateForms, rules: rules, missingKey: missingKey, recordCountDrop: recordCountDrop)
+                       dateForms: dateForms, rules: rules, missingKey: missingKey, recordCountDrop: recordCountDrop,
+                       multilineFields: node.bool("multilineFields", default: false))
     }
 }
 

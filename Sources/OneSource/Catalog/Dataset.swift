@@ -78,6 +78,12 @@ public struct Dataset: Sendable, Equatable {
     public var recordCountDrop: Double = Dataset.defaultRecordCountDrop
 
     public static let defaultRecordCountDrop = 0.3
+    /// CSV: whether a quoted field may hold line breaks. Off by default: agency exports are one record per line,
+    /// and a stray quote typed into a name is far more common than a real line break inside a field; off, such a
+    /// line is rejected alone instead of silently merging the lines after it into one record. A dataset with
+    /// free text that may span lines (a penalty's 违法事实) turns it on; each record that spans lines is then
+    /// still reported (`multiline_record`, with its first and last line).
+    public var multilineFields = false
 
     /// The policy for keys absent from the authoritative source.
     public struct MissingKeyPolicy: Sendable, Equatable {
@@ -104,6 +110,6 @@ extension Dataset {
         Dataset(id: id, name: name, agency: agency, entity: entity, file: file, format: format, encoding: encoding,
                 delimiter: delimiter, recordPath: recordPath, key: key, fields: fields, share: share, open: open, grade: grade,
                 frequency: frequency, dateForms: dateForms, rules: rules ?? self.rules, missingKey: missingKey ?? self.missingKey,
-                recordCountDrop: recordCountDrop)
+                recordCountDrop: recordCountDrop, multilineFields: multilineFields)
     }
 }

@@ -166,7 +166,7 @@ public struct CityGenerator {
             insured += "\(p.id),\(p.name),\(p.gender == "1" ? "男" : "女"),\(p.birth.year)年\(p.birth.month)月\(p.birth.day)日,待遇享受,城镇职工基本养老保险,2026-10,13900000000\r\n"
             defect("人社局/社保参保.csv", line, "associate", "benefit_after_death", "insurance.status")
         }
-        try Data(try GB18030.encode(insured)).write(to: URL(fileURLWithPath: (data as NSString).appendingPathComponent("人社局/社保参保.csv")))
+        try Data(try TranscodingInput.encode(to: "GB18030", insured)).write(to: URL(fileURLWithPath: (data as NSString).appendingPathComponent("人社局/社保参保.csv")))
         // 市场监管局: legal entities (XML, one record a line), legal representatives from the living end of the
         // population. Defects: a credit code with a wrong check character. Some entities are deregistered.
         let entities = max(20, persons / 5)
@@ -281,22 +281,3 @@ public struct CityGenerator {
     }
 }
 
-/// UTF-8 to GB18030 with glibc's iconv, for writing 人社局's export as agencies deliver it.
-enum GB18030 {
-    static func encode(_ text: String) throws -> [UInt8] {
-        guard let cd = iconv_open("GB18030", "UTF-8"), cd != iconv_t(bitPattern: -1) else { throw IngestError.unsupportedEncoding("GB18030") }
-        defer { iconv_close(cd) }
-        var input = Array(text.utf8)
-        var output = [UInt8](repeating: 0, count: input.count * 2 + 16)
-        var inLeft = input.count, outLeft = output.count
-        let result = input.withUnsafeMutableBufferPointer { inBuffer in
-            output.withUnsafeMutableBufferPointer { outBuffer -> Int in
-                var inPointer: UnsafeMutablePointer<CChar>? = UnsafeMutableRawPointer(inBuffer.baseAddress!).assumingMemoryBound(to: CChar.self)
-                var outPointer: UnsafeMutablePointer<CChar>? = UnsafeMutableRawPointer(outBuffer.baseAddress!).assumingMemoryBound(to: CChar.self)
-                return iconv(cd, &inPointer, &inLeft, &outPointer, &outLeft)
-            }
-        }
-        guard result != -1 else { throw IngestError.unsupportedEncoding("GB18030 (a character could not be encoded)") }
-        return Array(output[0..<(output.count - outLeft)])
-    }
-}

@@ -18,14 +18,20 @@ public final class FileInput: ByteSource {
     public let size: Int64
     /// Bytes read so far (for progress).
     public private(set) var bytesRead: Int64 = 0
-    private let hashing = HashingQueue()
+    private let hashing: HashingQueue
     private var digest: String?
 
-    /// Opens a file for reading.
-    /// - Throws: `IngestError.cannotOpen` naming the path and the system's reason.
-    public init(path: String) throws {
+    /// Opens a regular file for reading.
+    /// - Throws: `IngestError.cannotOpen` naming the path and the system's reason; a directory, FIFO, device or
+    ///   socket is refused without waiting on it (a FIFO is opened non-blocking, so no writer can hold the run).
+    public convenience init(path: String) throws {
+        try self.init(path: path, counter: nil)
+    }
+
+    /// Opens a regular file; every byte read is also handed to `counter` (on the hashing queue).
+    init(path: String, counter: RecordCounter?) throws {
         self.path = path
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else {
             throw IngestError.cannotOpen(path: path, reason: String(cString: strerror(errno)))
         }
@@ -35,12 +41,17 @@ public final class FileInput: ByteSource {
             close(fd)
             throw IngestError.cannotOpen(path: path, reason: reason)
         }
-        if (info.st_mode & S_IFMT) == S_IFDIR {
+        let kind = info.st_mode & S_IFMT
+        guard kind == S_IFREG else {
             close(fd)
-            throw IngestError.cannotOpen(path: path, reason: "is a directory")
+            let what = kind == S_IFDIR ? "a directory" : kind == S_IFIFO ? "a FIFO (named pipe)" : kind == S_IFCHR || kind == S_IFBLK ? "a device"
+                : kind == S_IFSOCK ? "a socket" : "not a regular file"
+            throw IngestError.cannotOpen(path: path, reason: "is \(what), not a regular file")
         }
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
         descriptor = fd
         size = Int64(info.st_size)
+        hashing = HashingQueue(counter: counter)
     }
 
     deinit { close(descriptor) }
@@ -72,14 +83,18 @@ public final class FileInput: ByteSource {
     }
 }
 
-/// SHA-256 on a serial queue; the hasher is only ever touched on that queue. Small reads (libxml2 asks
-/// for 4 KB at a time) are gathered into 1 MB pieces first, so the hand-over costs nothing noticeable.
+/// SHA-256 (and the independent record count) on a serial queue; the hasher and the counter are only ever
+/// touched on that queue. Small reads (libxml2 asks for 4 KB at a time) are gathered into 1 MB pieces first,
+/// so the hand-over costs nothing noticeable.
 private final class HashingQueue: @unchecked Sendable {
     private let queue = DispatchQueue(label: "onesource.sha256")
     private let inFlight = DispatchSemaphore(value: 8)
     private var hasher = SHA256()
+    private let counter: RecordCounter?
     private var gathering: [UInt8] = []
     private static let piece = 1 << 20
+
+    init(counter: RecordCounter?) { self.counter = counter }
 
     /// Called on the reading thread only.
     func add(_ bytes: UnsafeBufferPointer<UInt8>) {
@@ -95,6 +110,7 @@ private final class HashingQueue: @unchecked Sendable {
         inFlight.wait()
         queue.async {
             self.hasher.update(chunk)
+            chunk.withUnsafeBufferPointer { self.counter?.add($0) }
             self.inFlight.signal()
         }
     }
@@ -117,6 +133,8 @@ public final class InputBuffer {
     var end = 0
     /// True once the source reported its end.
     private(set) var atEnd = false
+    /// The largest capacity the buffer had, in bytes.
+    private(set) var largestCapacity = 0
     private let source: ByteSource
     private let chunkSize: Int
 
@@ -125,6 +143,7 @@ public final class InputBuffer {
         self.chunkSize = chunkSize
         capacity = chunkSize * 2
         base = .allocate(capacity: capacity)
+        largestCapacity = capacity
     }
 
     deinit { base.deallocate() }
@@ -148,6 +167,7 @@ public final class InputBuffer {
             base.deallocate()
             base = grown
             capacity = newCapacity
+            largestCapacity = max(largestCapacity, capacity)
         }
         let n = try source.read(into: base + end, count: capacity - end)
         if n == 0 {

@@ -1,18 +1,21 @@
 import Foundation
 
-/// Streaming RFC 4180 reader: quoted fields, doubled quotes, line breaks inside quotes, CRLF or LF,
-/// optional BOM, any single-byte delimiter, header mapped by name.
+/// Streaming RFC 4180 reader: quoted fields, doubled quotes, CRLF or LF, optional BOM, any single-byte
+/// delimiter, header mapped by name.
 ///
-/// A row with the wrong number of fields, or a quoted field that does not close properly, is rejected
-/// with its line number and reading continues. When a quoted field runs past its own line and the
-/// result is not a well-formed row, only the first physical line is rejected and parsing resumes on
-/// the next line, so one stray quote never swallows the valid rows after it.
+/// Agency exports are one record per line, so by default a quoted field may not span lines: a line whose
+/// quote does not close on it is rejected alone, and the next line is the next record. A dataset whose
+/// fields may hold line breaks says so (`multiline`); then a quoted field may span lines, every such record
+/// is reported with its first and last line (`RecordSink.note`), and when the result is not a well-formed
+/// row only the first physical line is rejected and parsing resumes on the next line, so one stray quote
+/// never swallows the valid rows after it. A row with the wrong number of fields is rejected with its line.
 public final class CSVReader: RecordReader {
     private let buffer: InputBuffer
     private let path: String
     private let columns: [String]
     private let delimiter: UInt8
     private let transcoded: Bool
+    private let multiline: Bool
     private let maxRecordBytes: Int
     private static let quote: UInt8 = 0x22
     private static let lf: UInt8 = 0x0A
@@ -36,13 +39,15 @@ public final class CSVReader: RecordReader {
     ///   - columns: the header names to extract, in slot order.
     ///   - delimiter: the field separator byte.
     ///   - transcoded: whether U+FFFD marks an undecodable source byte.
+    ///   - multiline: whether a quoted field may hold line breaks.
     public init(input: ByteSource, path: String, columns: [String], delimiter: UInt8 = 0x2C,
-                transcoded: Bool = false, maxRecordBytes: Int = 1 << 20, chunkSize: Int = 1 << 20) {
+                transcoded: Bool = false, multiline: Bool = false, maxRecordBytes: Int = 1 << 20, chunkSize: Int = 1 << 20) {
         self.buffer = InputBuffer(source: input, chunkSize: chunkSize)
         self.path = path
         self.columns = columns
         self.delimiter = delimiter
         self.transcoded = transcoded
+        self.multiline = multiline
         self.maxRecordBytes = maxRecordBytes
     }
 
@@ -86,6 +91,12 @@ public final class CSVReader: RecordReader {
                     continue
                 }
                 recordIndex += 1
+                if innerNewlines > 0 && fieldStarts.count == expected {
+                    // Allowed by the dataset, and still reported: the record spans lines.
+                    try sink.note(Rejection(line: line, recordIndex: recordIndex,
+                                            reason: "a quoted field holds a line break: the record spans lines \(line) to \(line + innerNewlines)"))
+                    summary.continuationLines += innerNewlines
+                }
                 if fieldStarts.count != expected {
                     if innerNewlines > 0 {
                         try rejectFirstLine(
@@ -119,6 +130,7 @@ public final class CSVReader: RecordReader {
                 buffer.shrinkIfLarge()
             }
         }
+        summary.peakBufferBytes = buffer.largestCapacity
         return summary
     }
 
@@ -135,6 +147,10 @@ public final class CSVReader: RecordReader {
             if buffer.start == buffer.end && buffer.atEnd { return nil }
             switch parse(from: buffer.start) {
             case .needMore:
+                if buffer.end - buffer.start > maxRecordBytes {
+                    throw IngestError.cannotRead(path: path, reason: "header row (line 1) does not end within \(maxRecordBytes) bytes "
+                                                + "(a quote that never closes?)")
+                }
                 guard try buffer.refill() else { return nil }
             case .malformed(let reason):
                 throw IngestError.cannotRead(path: path, reason: "header row (line \(line)): \(reason)")
@@ -179,7 +195,13 @@ public final class CSVReader: RecordReader {
                 var j = i + 1
                 var escaped = false
                 while true {
-                    guard j < e, let found = memchr(b + j, Int32(CSVReader.quote), e - j) else {
+                    let found = j < e ? memchr(b + j, Int32(CSVReader.quote), e - j) : nil
+                    // One record per line: a quote that does not close before the line ends is this line's problem only.
+                    if !multiline, memchr(b + j, Int32(CSVReader.lf), (found.map { $0.assumingMemoryBound(to: UInt8.self) - b } ?? e) - j) != nil {
+                        return .malformed("a quote opened in field \(fieldStarts.count + 1) is not closed on this line "
+                                          + "(fields may not span lines in this dataset)")
+                    }
+                    guard let found else {
                         return atEnd ? .malformed("quoted field is never closed before the end of the file") : .needMore
                     }
                     let q = found.assumingMemoryBound(to: UInt8.self) - b

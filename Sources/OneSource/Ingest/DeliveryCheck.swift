@@ -24,6 +24,17 @@ struct DeliveryCheck {
         }
     }
 
+    /// The finding for an accepted record the reader reported (a CSV record whose fields span lines).
+    static func noteFinding(_ note: Rejection, dataset: Dataset, catalog: Catalog, fileID: Int64, path: String) -> Finding? {
+        let book = catalog.ruleBook
+        guard let level = book.level(of: "multiline_record", in: dataset), let definition = book["multiline_record"] else { return nil }
+        let observed = "\((path as NSString).lastPathComponent)第\(note.line ?? 0)行"
+        return Finding(ruleID: "multiline_record", dimension: definition.dimension, severity: level, agency: dataset.agency,
+                       datasetID: dataset.id, recordKey: nil, element: nil, observed: observed, expected: nil, reason: note.reason,
+                       fileID: fileID, line: note.line, recordIndex: note.recordIndex,
+                       message: definition.render(element: nil, observed: observed, expected: nil, reason: note.reason))
+    }
+
     /// Assesses every dataset, records the deliveries and writes the findings; returns how many findings.
     func run(_ datasets: [Dataset]) throws -> Int {
         let files = RunFileTable(database: database)

@@ -25,9 +25,9 @@ public struct FileInspection: Sendable {
     /// Reads `path` as an export of `dataset`.
     /// - Throws: `IngestError` when the file as a whole cannot be read.
     public static func inspect(_ dataset: Dataset, path: String, limit: Int = 20) throws -> FileInspection {
-        let input = try FileInput(path: path)
+        let (input, counter) = try RecordReaders.open(dataset, path: path)
         let sink = CountingSink(limit: limit)
-        let summary = try RecordReaders.make(for: dataset, input: input, displayPath: path).read(into: sink)
+        let summary = try RecordReaders.read(dataset, input: input, counter: counter, displayPath: path, into: sink)
         return FileInspection(path: path, sizeBytes: input.size, sha256: try input.sha256(), summary: summary,
                               rejections: sink.rejections)
     }

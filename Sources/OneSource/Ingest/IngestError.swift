@@ -9,6 +9,7 @@ public enum IngestError: Error, CustomStringConvertible, Equatable {
     case notAnArray(path: String, line: Int)
     case xml(path: String, line: Int, message: String)
     case forbiddenDoctype(path: String, line: Int)
+    case noRecords(path: String, recordPath: String)
 
     public var description: String {
         switch self {
@@ -23,8 +24,11 @@ public enum IngestError: Error, CustomStringConvertible, Equatable {
         case .notAnArray(let path, let line):
             return "\(path):\(line): expected a JSON array of objects ('['), as the catalog declares format json"
         case .xml(let path, let line, let message): return "\(path):\(line): XML error: \(message)"
+        case .noRecords(let path, let recordPath):
+            return "\(path): no record element at the record path \(recordPath): the file holds no record of this dataset "
+                + "(is the recordPath right, or the file another export?)"
         case .forbiddenDoctype(let path, let line):
-            return "\(path):\(line): document declares a DOCTYPE (seen by this line); DTDs and entity declarations are refused (no external entities, no entity expansion)"
+            return "\(path):\(line): document declares a DOCTYPE on this line; DTDs and entity declarations are refused (no external entities, no entity expansion)"
         }
     }
 }

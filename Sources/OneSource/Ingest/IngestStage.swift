@@ -53,7 +53,7 @@ public struct IngestStage: Stage {
                     total.recordsIn += result.rowsRead
                     total.recordsOut += result.records
                     total.rejected += result.rejected
-                    if result.rejected > 0 || result.abortReason != nil { total.hasDefects = true }
+                    if result.rejected > 0 || result.abortReason != nil || result.unaccounted != 0 { total.hasDefects = true }
                 }
                 if let verification { streams[dataset.id] = .some(verification.duplicates.order.streams) }
             }
@@ -104,6 +104,13 @@ public struct IngestStage: Stage {
         try database.run("INSERT INTO run_files (run_id, dataset_id, path, status) VALUES (?, ?, ?, 'ingested')",
                          [.integer(context.runID), .text(dataset.id), .text(relative)])
         let fileID = database.lastInsertRowID
+        // Only what the catalog may read: a link that leads out of the data root is not opened at all.
+        if FilePattern.leavesRoot(file, root: context.pipeline.dataRoot) {
+            let reason = "\(relative): a link that leads outside the data root \(context.pipeline.dataRoot): not read"
+            try database.run("UPDATE run_files SET status = 'failed', error = ? WHERE file_id = ?", [.text(reason), .integer(fileID)])
+            context.log.info(reason)
+            return ReadSummary(abortReason: reason)
+        }
         // Parsing runs on another thread and hands over batches; this thread owns the connection and writes.
         let channel = BoundedChannel<IngestMessage>(capacity: 4)
         // Before the worker starts: from then on it alone touches the key map, until it has sent its last message.
@@ -118,6 +125,7 @@ public struct IngestStage: Stage {
         let writer = try StagingWriter(database: database, table: table, runID: context.runID, fileID: fileID,
                                        datasetID: dataset.id)
         let rowsBefore = try table.lastRowID(in: database)
+        let noteWriter = try FindingWriter(database: database, runID: context.runID, stage: name)
         let started = Date()
         let totalBytes = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? NSNumber)?.int64Value
         var records = 0
@@ -138,7 +146,13 @@ public struct IngestStage: Stage {
                 } else {
                     try writer.write(batch)
                 }
+                for note in batch.notes {
+                    if let finding = DeliveryCheck.noteFinding(note, dataset: dataset, catalog: context.catalog, fileID: fileID, path: relative) {
+                        try noteWriter.write(finding)
+                    }
+                }
                 records += batch.recordCount + batch.rejections.count
+                Failpoint.check(stage: name, records: records)
                 context.log.progress(stage: name, item: relative, records: records, bytes: batch.bytesRead, totalBytes: totalBytes,
                                      elapsed: Date().timeIntervalSince(started))
             case .finished(let read, let fileSize, let sha):
@@ -173,34 +187,40 @@ public struct IngestStage: Stage {
         let range = try table.appendedRange(after: rowsBefore, in: database)
         try database.run("""
             UPDATE run_files SET size_bytes = ?, sha256 = ?, status = ?, rows_read = ?, rows_staged = ?,
-                rows_rejected = ?, blank_lines = ?, error = ?, staging_first = ?, staging_last = ?
+                rows_rejected = ?, blank_lines = ?, error = ?, staging_first = ?, staging_last = ?, rows_counted = ?, continuation_lines = ?
             WHERE file_id = ?
             """, [size.map { .integer($0) } ?? .null, .optional(digest),
                   .text(summary.abortReason == nil ? "ingested" : "failed"),
                   .int(summary.rowsRead), .int(summary.records), .int(summary.rejected), .int(summary.blankLines),
                   notes.isEmpty ? .null : .text(notes.joined(separator: "; ")),
                   range.map { .integer($0.lowerBound) } ?? .null, range.map { .integer($0.upperBound) } ?? .null,
+                  summary.abortReason == nil ? (summary.counted.map { .int($0) } ?? .null) : .null, .int(summary.continuationLines),
                   .integer(fileID)])
         context.log.info("\(relative): read \(summary.rowsRead), staged \(summary.records), rejected \(summary.rejected)"
+                         + (summary.unaccounted != 0 ? ", UNACCOUNTED \(summary.unaccounted)" : "")
                          + (summary.abortReason.map { " — \($0)" } ?? ""))
         return summary
     }
 
-    private func fileFailed(_ fileID: Int64, _ message: String, _ database: Database) throws {
-        try database.run("UPDATE run_files SET status = 'failed', error = ? WHERE file_id = ?", [.text(message), .integer(fileID)])
-    }
 }
 
 /// Builds the reader a dataset's format needs.
 public enum RecordReaders {
     public static func make(for dataset: Dataset, input: FileInput, displayPath: String) throws -> RecordReader {
+        try make(for: dataset, input: input, displayPath: displayPath, decodedCounter: nil)
+    }
+
+    /// `decodedCounter`: a counter to feed the decoded text (see `countsDecodedText`).
+    static func make(for dataset: Dataset, input: FileInput, displayPath: String, decodedCounter: RecordCounter?) throws -> RecordReader {
         let sources = dataset.fields.map(\.source)
-        let source: ByteSource = dataset.needsTranscoding && dataset.format != .xml
+        var source: ByteSource = dataset.needsTranscoding && dataset.format != .xml
             ? try TranscodingInput(input, from: dataset.encoding) : input
+        if let decodedCounter { source = CountingSource(source, counter: decodedCounter) }
         let transcoded = dataset.needsTranscoding
         switch dataset.format {
         case .csv:
-            return CSVReader(input: source, path: displayPath, columns: sources, delimiter: dataset.delimiter, transcoded: transcoded)
+            return CSVReader(input: source, path: displayPath, columns: sources, delimiter: dataset.delimiter, transcoded: transcoded,
+                             multiline: dataset.multilineFields)
         case .json:
             return JSONReader(input: source, path: displayPath, keys: sources, layout: .array, transcoded: transcoded)
         case .ndjson:
@@ -210,5 +230,44 @@ public enum RecordReaders {
             return XMLReader(input: input, path: displayPath, recordPath: dataset.recordPath ?? "",
                              fieldPaths: sources, encoding: dataset.needsTranscoding ? dataset.encoding : nil)
         }
+    }
+
+    /// The independent counter of the records a file of `dataset` holds (see `RecordCounter`).
+    static func counter(for dataset: Dataset) -> RecordCounter? {
+        switch dataset.format {
+        case .csv: return LineCounter(whitespaceIsBlank: false)
+        case .ndjson: return LineCounter(whitespaceIsBlank: true)
+        case .json: return JSONElementCounter()
+        case .xml:
+            // The record element's name as the file's bytes spell it.
+            let name = String((dataset.recordPath ?? "").split(separator: "/").last ?? "")
+            guard !name.isEmpty else { return nil }
+            let bytes = dataset.needsTranscoding ? (try? TranscodingInput.encode(to: dataset.encoding, name)) : Array(name.utf8)
+            return bytes.map { XMLStartTagCounter(name: $0) }
+        }
+    }
+
+    /// The records `counter` found, once it saw the whole file: for CSV its non-blank lines less the header.
+    static func recordsCounted(by counter: RecordCounter, for dataset: Dataset) -> Int {
+        dataset.format == .csv ? max(0, counter.count - 1) : counter.count
+    }
+
+    /// Whether a dataset's records are counted on its decoded text rather than its raw bytes: a JSON array in a
+    /// legacy encoding (a GB18030 trail byte can be a bracket or a backslash; line breaks and XML's '<' cannot).
+    static func countsDecodedText(_ dataset: Dataset) -> Bool { dataset.format == .json && dataset.needsTranscoding }
+
+    /// Opens `path` for `dataset`, with its independent counter on the raw bytes where that is where it counts.
+    static func open(_ dataset: Dataset, path: String) throws -> (FileInput, RecordCounter?) {
+        let counter = counter(for: dataset)
+        return (try FileInput(path: path, counter: countsDecodedText(dataset) ? nil : counter), counter)
+    }
+
+    /// Reads `input` (from `open`) into `sink`, and completes the summary with the independent count of the whole file.
+    static func read(_ dataset: Dataset, input: FileInput, counter: RecordCounter?, displayPath: String, into sink: RecordSink) throws -> ReadSummary {
+        var summary = try make(for: dataset, input: input, displayPath: displayPath,
+                               decodedCounter: countsDecodedText(dataset) ? counter : nil).read(into: sink)
+        _ = try input.sha256()   // reads whatever the reader left, so a count on the raw bytes covers the whole file
+        summary.counted = counter.map { recordsCounted(by: $0, for: dataset) }
+        return summary
     }
 }

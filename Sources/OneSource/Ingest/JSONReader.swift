@@ -4,8 +4,16 @@ import Foundation
 ///
 /// Objects are parsed one at a time from a bounded buffer; the file is never held whole. Numbers keep
 /// their literal text, so an 18-digit identity number written as a number keeps every digit. Nested
-/// objects are reached with dotted keys (`holder.code`). A malformed object is rejected with the line
-/// it starts on, and reading resumes at the next line that can start a new object.
+/// objects are reached with dotted keys (`holder.code`).
+///
+/// NDJSON: a line break always ends a record. Each non-blank line is one object: a line that is not one
+/// (cut off, two objects, garbage) is rejected alone, and the next line is read as the next record.
+///
+/// An array: a malformed element is rejected with the line it starts on, and reading resumes at the next
+/// top-level element wherever the line breaks are: the element's end is found by a tolerant scan of its
+/// strings and brackets, and a `{` where the element's own object cannot have one (not after a `:`) is
+/// taken as the next element's start, so a missing closing brace costs one element, not the rest of the
+/// array. Only when no end is found does reading resume on the next line.
 public final class JSONReader: RecordReader {
     /// How the objects are laid out in the file.
     public enum Layout: Sendable {
@@ -31,10 +39,15 @@ public final class JSONReader: RecordReader {
     private let transcoded: Bool
     private let maxRecordBytes: Int
     private var line = 1
+    /// NDJSON: the end of the line being parsed; the grammar treats it as the end of the input.
+    private var lineLimit: Int?
     private var fields: RecordFields
     private var keyScratch: [UInt8] = []
     /// The first key met twice in the current object; the object is still parsed to its end.
     private var duplicateKey: String?
+    /// Elements of the array that followed the previous one without a comma, and commas with no element between.
+    private var missingCommas = 0
+    private var emptyElements = 0
 
     public init(input: ByteSource, path: String, keys: [String], layout: Layout, transcoded: Bool = false,
                 maxRecordBytes: Int = 1 << 20, chunkSize: Int = 1 << 20) {
@@ -71,6 +84,11 @@ public final class JSONReader: RecordReader {
         if buffer.available >= 3, buffer.base[0] == 0xEF, buffer.base[1] == 0xBB, buffer.base[2] == 0xBF {
             buffer.start = 3
         }
+        if layout == .lines {
+            try readLines(sink: sink, summary: &summary)
+            summary.peakBufferBytes = buffer.largestCapacity
+            return summary
+        }
         while state != .done {
             guard let c = try nextNonSpace() else {
                 if state == .arrayFirst || state == .arrayNext || state == .arrayResync {
@@ -91,7 +109,14 @@ public final class JSONReader: RecordReader {
                 }
             case .arrayFirst, .arrayResync:
                 if c == UInt8(ascii: "]") { buffer.start += 1; state = .afterArray; continue }
-                if c == UInt8(ascii: ",") && state == .arrayResync { buffer.start += 1; continue }
+                if c == UInt8(ascii: ",") {
+                    // Two commas in a row hold no element (after a skipped element, the comma is its own).
+                    if state == .arrayFirst && emptyElements == 0 { summary.warnings.append("line \(line): an empty element (two commas in a row)") }
+                    if state == .arrayFirst { emptyElements += 1 }
+                    buffer.start += 1
+                    state = .arrayResync
+                    continue
+                }
                 index += 1
                 state = try element(index: index, sink: sink, summary: &summary) ? .arrayNext : .arrayResync
             case .arrayNext:
@@ -101,25 +126,118 @@ public final class JSONReader: RecordReader {
                     state = .arrayFirst
                     continue
                 }
+                // Two elements without a comma between them: the next one is read all the same, and said so.
+                if missingCommas == 0 { summary.warnings.append("line \(line): a ',' is missing between two elements of the array") }
+                missingCommas += 1
                 index += 1
-                try sink.reject(Rejection(line: line, recordIndex: index,
-                                          reason: "expected ',' or ']' after the previous object"))
-                summary.rejected += 1
-                try resync(errorPosition: buffer.start, recordStart: buffer.start)
-                state = .arrayResync
+                state = try element(index: index, sink: sink, summary: &summary) ? .arrayNext : .arrayResync
             case .afterArray:
                 try sink.reject(Rejection(line: line, recordIndex: nil,
-                                          reason: "content after the closing ']' of the array", raw: excerpt(buffer.start, lineEnd(buffer.start))))
+                                          reason: "content after the closing ']' of the array",
+                                          raw: excerpt(buffer.start, min(lineEnd(buffer.start), buffer.start + Rejection.rawLimit))))
                 summary.rejected += 1
                 state = .done
-            case .lines:
-                index += 1
-                _ = try element(index: index, sink: sink, summary: &summary)
-            case .done:
-                break
+            case .lines, .done:
+                state = .done
             }
         }
+        summary.peakBufferBytes = buffer.largestCapacity
         return summary
+    }
+
+    // MARK: - NDJSON
+
+    /// Reads one object per line: the line is found first, then parsed as if it were the whole input.
+    private func readLines(sink: RecordSink, summary: inout ReadSummary) throws {
+        var index = 0
+        while let end = try nextLineEnd(sink: sink, summary: &summary, index: &index) {
+            let start = buffer.start
+            var first = start
+            while first < end, [0x20, 0x09, 0x0D].contains(buffer.base[first]) { first += 1 }
+            if first == end {
+                summary.blankLines += 1
+            } else {
+                index += 1
+                buffer.start = first
+                lineLimit = end
+                defer { lineLimit = nil }
+                try parseLine(end: end, index: index, sink: sink, summary: &summary)
+            }
+            // Past the line and its LF (the last line may have none).
+            buffer.start = end < buffer.end ? end + 1 : end
+            line += 1
+            buffer.shrinkIfLarge()
+        }
+    }
+
+    /// The position of the LF that ends the line at `buffer.start` (or the end of the file), refilling as needed;
+    /// nil at the end of the input. A line longer than the record limit is rejected and skipped here.
+    private func nextLineEnd(sink: RecordSink, summary: inout ReadSummary, index: inout Int) throws -> Int? {
+        var searched = buffer.start
+        while true {
+            if let found = memchr(buffer.base + searched, 0x0A, buffer.end - searched) {
+                return found.assumingMemoryBound(to: UInt8.self) - buffer.base
+            }
+            if buffer.end - buffer.start > maxRecordBytes {
+                index += 1
+                try sink.reject(Rejection(line: line, recordIndex: index, reason: "line is longer than \(maxRecordBytes) bytes",
+                                          raw: excerpt(buffer.start, buffer.start + Rejection.rawLimit)))
+                summary.rejected += 1
+                // Skip to the line's end without keeping it.
+                while true {
+                    buffer.start = buffer.end
+                    guard try buffer.refill() else { return nil }
+                    if let found = memchr(buffer.base + buffer.start, 0x0A, buffer.end - buffer.start) {
+                        buffer.start = (found.assumingMemoryBound(to: UInt8.self) - buffer.base) + 1
+                        line += 1
+                        break
+                    }
+                }
+                searched = buffer.start
+                continue
+            }
+            let offset = searched - buffer.start
+            guard try buffer.refill() else {
+                return buffer.start < buffer.end ? buffer.end : nil
+            }
+            searched = buffer.start + offset
+        }
+    }
+
+    /// Parses the non-blank line from `buffer.start` to `end` as one record (or one rejection).
+    private func parseLine(end: Int, index: Int, sink: RecordSink, summary: inout ReadSummary) throws {
+        let start = buffer.start
+        func reject(_ reason: String, field: String? = nil) throws {
+            try sink.reject(Rejection(line: line, recordIndex: index, field: field, reason: reason, raw: excerpt(start, end)))
+            summary.rejected += 1
+        }
+        fields.reset()
+        duplicateKey = nil
+        var i = start
+        do {
+            guard buffer.base[i] == UInt8(ascii: "{") else {
+                try skipValue(&i)
+                return try reject("the line is not an object")
+            }
+            try parseObject(&i, prefix: "")
+        } catch is NeedMore {
+            return try reject("the line ends inside the object (a line break always ends a record)")
+        } catch let error as Syntax {
+            return try reject(error.reason, field: error.field)
+        }
+        var rest = i
+        while rest < end, [0x20, 0x09, 0x0D].contains(buffer.base[rest]) { rest += 1 }
+        if rest < end { return try reject("content after the object on the same line (one object per line)") }
+        fields.line = line
+        fields.index = index
+        if let key = duplicateKey {
+            try reject("key \"\(key)\" appears twice in the object", field: key)
+        } else if let bad = fields.seal(transcoded: transcoded) {
+            try reject(bad.reason, field: keys[bad.slot])
+        } else {
+            try sink.accept(fields)
+            summary.records += 1
+        }
     }
 
     /// Skips white space (refilling as needed) and returns the next byte without consuming it.
@@ -145,14 +263,13 @@ public final class JSONReader: RecordReader {
                 duplicateKey = nil
                 let c = buffer.base[i]
                 if c != UInt8(ascii: "{") {
-                    try skipValue(&i)
-                    let newlines = countNewlines(start, i)
-                    try sink.reject(Rejection(line: line, recordIndex: index,
-                                              reason: "element is not an object", raw: excerpt(start, i)))
+                    // Whatever it is (a number, a string, garbage), it runs to where the element scan ends it.
+                    let first = line, raw = excerpt(start, min(lineEnd(start), start + Rejection.rawLimit))
+                    let closed = try skipElement()
+                    try sink.reject(Rejection(line: first, recordIndex: index, reason: "element is not an object" + unclosed(closed, from: first),
+                                              raw: raw))
                     summary.rejected += 1
-                    buffer.start = i
-                    line += newlines
-                    return true
+                    return false
                 }
                 try parseObject(&i, prefix: "")
                 fields.line = line
@@ -175,10 +292,12 @@ public final class JSONReader: RecordReader {
                 return true
             } catch is NeedMore {
                 if buffer.end - buffer.start > maxRecordBytes {
-                    try sink.reject(Rejection(line: line, recordIndex: index,
-                                              reason: "object is longer than \(maxRecordBytes) bytes"))
+                    let first = line, raw = excerpt(buffer.start, buffer.start + Rejection.rawLimit)
+                    // Skipped without keeping it: memory stays bounded whatever its size.
+                    let closed = try skipElement()
+                    try sink.reject(Rejection(line: first, recordIndex: index,
+                                              reason: "object is longer than \(maxRecordBytes) bytes" + unclosed(closed, from: first), raw: raw))
                     summary.rejected += 1
-                    try resync(errorPosition: buffer.end, recordStart: buffer.start)
                     return false
                 }
                 guard try buffer.refill() else {
@@ -193,50 +312,62 @@ public final class JSONReader: RecordReader {
             } catch let error as Syntax {
                 let errorLine = line + countNewlines(start, min(error.position, buffer.end))
                 let reason = errorLine == line ? error.reason : "\(error.reason) (at line \(errorLine))"
-                // Make sure the record's first line is buffered whole, so the excerpt does not depend on chunking.
-                var position = error.position
-                while lineEnd(buffer.start) == buffer.end {
-                    let before = buffer.start
+                // Make sure the record's first line is buffered whole (within the record limit), so the excerpt does
+                // not depend on chunking.
+                while lineEnd(buffer.start) == buffer.end && buffer.end - buffer.start < Rejection.rawLimit {
                     guard try buffer.refill() else { break }
-                    position -= before - buffer.start
                 }
-                try sink.reject(Rejection(line: line, recordIndex: index, field: error.field, reason: reason,
-                                          raw: excerpt(buffer.start, lineEnd(buffer.start))))
+                let first = line, raw = excerpt(buffer.start, min(lineEnd(buffer.start), buffer.start + Rejection.rawLimit))
+                let closed = try skipElement()
+                try sink.reject(Rejection(line: first, recordIndex: index, field: error.field, reason: reason + unclosed(closed, from: first), raw: raw))
                 summary.rejected += 1
-                try resync(errorPosition: position, recordStart: buffer.start)
                 return false
             }
         }
     }
 
-    /// Resumes at the start of the line holding the error when that is a later line than the record's
-    /// own, otherwise at the line after the record's start: a missing brace then costs one record only.
-    private func resync(errorPosition: Int, recordStart: Int) throws {
-        let position = min(errorPosition, buffer.end)
-        var lineStart = position
-        while lineStart > recordStart && buffer.base[lineStart - 1] != 0x0A { lineStart -= 1 }
-        if lineStart > recordStart {
-            line += countNewlines(recordStart, lineStart)
-            buffer.start = lineStart
-            return
-        }
-        // Skip to the end of the record's first line.
-        buffer.start = recordStart
+    /// Moves past the malformed array element at `buffer.start` to where the next top-level element can start,
+    /// wherever the line breaks are, by the scan `JSONElementCounter` makes too (so both find the same elements):
+    /// strings are skipped (a raw line break ends one), brackets counted; the element ends where its brackets
+    /// close, at a ',' or ']' outside any bracket, or before a `{` where its own object cannot have one (not after
+    /// ':'; a missing closing brace), or before a ']' that closes the array while its object is open. Bytes are
+    /// dropped as they are passed: memory stays bounded whatever the element's size. Returns false when the
+    /// file ended first (the element never closed).
+    private func skipElement() throws -> Bool {
+        var scan = JSONElementScan()
         while true {
-            if let found = memchr(buffer.base + buffer.start, 0x0A, buffer.end - buffer.start) {
-                buffer.start = (found.assumingMemoryBound(to: UInt8.self) - buffer.base) + 1
-                line += 1
-                return
+            let b = buffer.base
+            var position = buffer.start
+            while position < buffer.end {
+                switch scan.next(b[position]) {
+                case .inside:
+                    position += 1
+                case .endsAfter:
+                    position += 1
+                    line += countNewlines(buffer.start, position)
+                    buffer.start = position
+                    return true
+                case .endsBefore:
+                    line += countNewlines(buffer.start, position)
+                    buffer.start = position
+                    return true
+                }
             }
+            line += countNewlines(buffer.start, buffer.end)
             buffer.start = buffer.end
-            if !(try buffer.refill()) { return }
+            guard try buffer.refill() else { return false }
         }
     }
 
+    /// Said of an element that never closed: how much of the file it took.
+    private func unclosed(_ closed: Bool, from first: Int) -> String {
+        closed ? "" : " (the element never closes: lines \(first) to \(line), the rest of the file, are part of it)"
+    }
+
+    /// The end of the line at `from` within the buffer, looked for no further than the raw excerpt's length.
     private func lineEnd(_ from: Int) -> Int {
-        var p = from
-        while p < buffer.end && buffer.base[p] != 0x0A { p += 1 }
-        return p
+        let limit = min(buffer.end, from + Rejection.rawLimit + 1)
+        return memchr(buffer.base + from, 0x0A, limit - from).map { $0.assumingMemoryBound(to: UInt8.self) - buffer.base } ?? limit
     }
 
     private func countNewlines(_ from: Int, _ to: Int) -> Int {
@@ -257,7 +388,7 @@ public final class JSONReader: RecordReader {
 
     @inline(__always)
     private func byte(_ i: Int) throws -> UInt8 {
-        if i >= buffer.end { throw NeedMore() }
+        if i >= (lineLimit ?? buffer.end) { throw NeedMore() }
         return buffer.base[i]
     }
 

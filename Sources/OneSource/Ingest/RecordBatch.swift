@@ -11,6 +11,8 @@ public struct RecordBatch: Sendable {
     var lengths: [Int] = []
     /// Rejected rows met while filling this batch.
     var rejections: [Rejection] = []
+    /// Accepted records worth reporting (a CSV record spanning lines), met while filling this batch.
+    var notes: [Rejection] = []
     /// Bytes of the file read when the batch was sent (for progress).
     var bytesRead: Int64 = 0
     /// When ingest verifies as it stages: each record's standardized values and findings, in record order.
@@ -155,8 +157,12 @@ enum BatchProducer {
             if batch.rejections.count >= BatchProducer.batchRecords { flush() }
         }
 
+        func note(_ note: Rejection) throws {
+            batch.notes.append(note)
+        }
+
         func flush() {
-            guard batch.recordCount > 0 || !batch.rejections.isEmpty else { return }
+            guard batch.recordCount > 0 || !batch.rejections.isEmpty || !batch.notes.isEmpty else { return }
             batch.bytesRead = input.bytesRead
             channel.send(.batch(batch))
             batch = RecordBatch(fieldCount: fieldCount)
@@ -191,9 +197,9 @@ enum BatchProducer {
 
     private static func read(dataset: Dataset, path: String, displayPath: String, channel: BoundedChannel<IngestMessage>) {
         DispatchQueue.global(qos: .userInitiated).async {
-            let input: FileInput
+            let input: FileInput, counter: RecordCounter?
             do {
-                input = try FileInput(path: path)
+                (input, counter) = try RecordReaders.open(dataset, path: path)
             } catch let error as IngestError {
                 channel.send(.failed(error, size: nil, sha256: nil))
                 return
@@ -203,7 +209,7 @@ enum BatchProducer {
             }
             let sink = BatchingSink(channel: channel, fieldCount: dataset.fields.count, input: input)
             do {
-                let summary = try RecordReaders.make(for: dataset, input: input, displayPath: displayPath).read(into: sink)
+                let summary = try RecordReaders.read(dataset, input: input, counter: counter, displayPath: displayPath, into: sink)
                 sink.flush()
                 channel.send(.finished(summary, size: input.size, sha256: try input.sha256()))
             } catch {

@@ -52,17 +52,37 @@ public struct ReadSummary: Sendable, Equatable {
     /// Set when reading stopped early (XML that is not well-formed): rows before it are accounted for,
     /// nothing after it could be read.
     public var abortReason: String?
+    /// The records the file holds by an independent count of its raw bytes (`RecordCounter`): data lines of a
+    /// CSV (the header and blank lines left out), non-blank lines of NDJSON, top-level elements of a JSON
+    /// array, record start tags of XML. Nil when not counted.
+    public var counted: Int?
+    /// CSV lines beyond the first of records whose quoted fields span lines (where the dataset allows it).
+    public var continuationLines = 0
+    /// The largest the reader's buffer grew while reading, in bytes (memory stays bounded by the record limit).
+    public var peakBufferBytes = 0
 
     /// Rows read: every one ends as a record or a rejection.
     public var rowsRead: Int { records + rejected }
 
+    /// What the independent count found that the reader did not account for (0 when it agrees or did not count;
+    /// negative when the reader accounted for more than the count).
+    public var unaccounted: Int { counted.map { $0 - rowsRead - continuationLines } ?? 0 }
+
+    /// Equal in what was read (the buffer's size is how, not what).
+    public static func == (a: ReadSummary, b: ReadSummary) -> Bool {
+        a.records == b.records && a.rejected == b.rejected && a.blankLines == b.blankLines && a.warnings == b.warnings
+            && a.abortReason == b.abortReason && a.counted == b.counted && a.continuationLines == b.continuationLines
+    }
+
     public init(records: Int = 0, rejected: Int = 0, blankLines: Int = 0, warnings: [String] = [],
-                abortReason: String? = nil) {
+                abortReason: String? = nil, counted: Int? = nil, continuationLines: Int = 0) {
         self.records = records
         self.rejected = rejected
         self.blankLines = blankLines
         self.warnings = warnings
         self.abortReason = abortReason
+        self.counted = counted
+        self.continuationLines = continuationLines
     }
 }
 
@@ -72,6 +92,12 @@ public protocol RecordSink: AnyObject {
     func accept(_ record: RecordFields) throws
     /// One rejected row.
     func reject(_ rejection: Rejection) throws
+    /// A record that was accepted but is worth reporting (a CSV record spanning lines), with where it is.
+    func note(_ note: Rejection) throws
+}
+
+extension RecordSink {
+    public func note(_ note: Rejection) throws {}
 }
 
 /// A reader of one export format.

@@ -8,8 +8,11 @@ public final class TranscodingInput: ByteSource {
     private let inner: ByteSource
     private let converter: iconv_t
     private let encoding: String
-    private var pending: [UInt8] = []
+    /// Undecoded bytes read from `inner`: `pending[pendingStart..<pendingEnd]`, in a buffer of fixed size.
+    private let pending: UnsafeMutablePointer<UInt8>
+    private static let capacity = 1 << 18
     private var pendingStart = 0
+    private var pendingEnd = 0
     private var innerAtEnd = false
     private static let replacement: [UInt8] = [0xEF, 0xBF, 0xBD]
 
@@ -21,27 +24,27 @@ public final class TranscodingInput: ByteSource {
         self.inner = inner
         self.converter = cd
         self.encoding = encoding
+        pending = .allocate(capacity: TranscodingInput.capacity)
     }
 
-    deinit { iconv_close(converter) }
+    deinit {
+        iconv_close(converter)
+        pending.deallocate()
+    }
 
     public func read(into destination: UnsafeMutablePointer<UInt8>, count: Int) throws -> Int {
         var produced = 0
         while produced < count {
-            if pending.count - pendingStart < 8 && !innerAtEnd {
+            if pendingEnd - pendingStart < 8 && !innerAtEnd {
                 try fetch()
             }
-            let availableIn = pending.count - pendingStart
+            let availableIn = pendingEnd - pendingStart
             if availableIn == 0 { break }
             var outLeft = count - produced
             var inLeft = availableIn
-            let result: Int = pending.withUnsafeMutableBufferPointer { buffer in
-                var inPointer: UnsafeMutablePointer<CChar>? = UnsafeMutableRawPointer(buffer.baseAddress! + pendingStart)
-                    .assumingMemoryBound(to: CChar.self)
-                var outPointer: UnsafeMutablePointer<CChar>? = UnsafeMutableRawPointer(destination + produced)
-                    .assumingMemoryBound(to: CChar.self)
-                return iconv(converter, &inPointer, &inLeft, &outPointer, &outLeft)
-            }
+            var inPointer: UnsafeMutablePointer<CChar>? = UnsafeMutableRawPointer(pending + pendingStart).assumingMemoryBound(to: CChar.self)
+            var outPointer: UnsafeMutablePointer<CChar>? = UnsafeMutableRawPointer(destination + produced).assumingMemoryBound(to: CChar.self)
+            let result = iconv(converter, &inPointer, &inLeft, &outPointer, &outLeft)
             let failure = errno
             let consumed = availableIn - inLeft
             pendingStart += consumed
@@ -66,17 +69,40 @@ public final class TranscodingInput: ByteSource {
         return produced
     }
 
+    /// Moves what is left to the front and reads more from `inner` into the free space.
     private func fetch() throws {
         if pendingStart > 0 {
-            pending.removeFirst(pendingStart)
+            if pendingEnd > pendingStart { memmove(pending, pending + pendingStart, pendingEnd - pendingStart) }
+            pendingEnd -= pendingStart
             pendingStart = 0
         }
-        let chunk = 1 << 18
-        let old = pending.count
-        pending.append(contentsOf: repeatElement(0, count: chunk))
-        let n = try pending.withUnsafeMutableBufferPointer { try inner.read(into: $0.baseAddress! + old, count: chunk) }
-        pending.removeLast(chunk - n)
+        let free = TranscodingInput.capacity - pendingEnd
+        guard free > 0 else { return }
+        let n = try inner.read(into: pending + pendingEnd, count: free)
+        pendingEnd += n
         if n == 0 { innerAtEnd = true }
+    }
+}
+
+extension TranscodingInput {
+    /// `text` in `encoding` (the other direction, for writing a file as an agency delivers it, or for matching a
+    /// name against raw bytes).
+    /// - Throws: `IngestError.unsupportedEncoding` when iconv does not know the encoding or cannot encode a character.
+    static func encode(to encoding: String, _ text: String) throws -> [UInt8] {
+        guard let cd = iconv_open(encoding, "UTF-8"), cd != iconv_t(bitPattern: -1) else { throw IngestError.unsupportedEncoding(encoding) }
+        defer { iconv_close(cd) }
+        var input = Array(text.utf8)
+        var output = [UInt8](repeating: 0, count: input.count * 4 + 16)
+        var inLeft = input.count, outLeft = output.count
+        let result = input.withUnsafeMutableBufferPointer { inBuffer in
+            output.withUnsafeMutableBufferPointer { outBuffer -> Int in
+                var inPointer: UnsafeMutablePointer<CChar>? = inBuffer.baseAddress.map { UnsafeMutableRawPointer($0).assumingMemoryBound(to: CChar.self) }
+                var outPointer: UnsafeMutablePointer<CChar>? = UnsafeMutableRawPointer(outBuffer.baseAddress!).assumingMemoryBound(to: CChar.self)
+                return iconv(cd, &inPointer, &inLeft, &outPointer, &outLeft)
+            }
+        }
+        guard result != -1 else { throw IngestError.unsupportedEncoding("\(encoding) (a character could not be encoded)") }
+        return Array(output[0..<(output.count - outLeft)])
     }
 }
 

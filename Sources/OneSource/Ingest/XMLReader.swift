@@ -3,20 +3,28 @@
 /// The catalog names the record element (`企业` or a path such as `企业列表/企业`, matched against the
 /// innermost elements) and each field's path relative to it (`名称`, `地址/街道`, `@编号`). A document
 /// with a DOCTYPE is refused as a whole: OneSource loads no external entities and expands no entity
-/// definitions.
+/// definitions. A record whose text and attribute values pass the record limit (1 MiB, as for CSV and JSON)
+/// is rejected and reading goes on; text split by comments or entities is gathered in linear time; nesting is
+/// limited (256 levels); a document without a single record at the record path is reported, not taken as an
+/// empty delivery.
 public final class XMLReader: RecordReader {
     private let input: ByteSource
     private let path: String
     private let recordPath: [String]
     private let fieldPaths: [String]
     private let encoding: String?
+    private let maxRecordBytes: Int
+    /// Deeper than this, the document is refused (libxml2 stops at 256 too without XML_PARSE_HUGE).
+    static let maxDepth = 256
 
-    public init(input: ByteSource, path: String, recordPath: String, fieldPaths: [String], encoding: String? = nil) {
+    public init(input: ByteSource, path: String, recordPath: String, fieldPaths: [String], encoding: String? = nil,
+                maxRecordBytes: Int = 1 << 20) {
         self.input = input
         self.path = path
         self.recordPath = recordPath.split(separator: "/").map(String.init)
         self.fieldPaths = fieldPaths
         self.encoding = encoding
+        self.maxRecordBytes = maxRecordBytes
     }
 
     /// The mapped paths as a trie over interned names; node 0 is the record element.
@@ -56,16 +64,28 @@ public final class XMLReader: RecordReader {
         let fields = RecordFields(fieldNames: fieldPaths)
         var names: [Int] = []            // interned names of the open elements
         var nodes: [Int] = []            // trie nodes of the open elements inside the record (empty outside)
-        var values: [String?] = Array(repeating: nil, count: fieldPaths.count)
+        // Each slot's bytes, appended to as text arrives (text split by comments or entities comes in pieces).
+        var values: [[UInt8]] = Array(repeating: [], count: fieldPaths.count)
+        var present = [Bool](repeating: false, count: fieldPaths.count)
         var repeated: String?
         var recordLine = 0
+        var recordBytes = 0
         var index = 0
 
         func finishRecord() throws {
             fields.reset()
             fields.line = recordLine
             fields.index = index
-            for (slot, value) in values.enumerated() { if let value { fields.setString(slot, value) } }
+            if recordBytes > maxRecordBytes {
+                try sink.reject(Rejection(line: recordLine, recordIndex: index, reason: "record is longer than \(maxRecordBytes) bytes"))
+                summary.rejected += 1
+                return
+            }
+            for slot in values.indices where present[slot] {
+                let start = fields.beginArena()
+                values[slot].withUnsafeBufferPointer { fields.appendToArena($0) }
+                fields.endArena(slot, from: start)
+            }
             if let repeated {
                 try sink.reject(Rejection(line: recordLine, recordIndex: index, field: repeated,
                                           reason: "\(repeated) occurs more than once in the record"))
@@ -82,26 +102,37 @@ public final class XMLReader: RecordReader {
             guard node >= 0, trie.hasAttributes[node] else { return }
             xml.forEachAttribute { id, value in
                 let slot = trie.slot[max(0, trie.child(of: node, id))]
-                if trie.child(of: node, id) >= 0, slot >= 0 { values[slot] = value() }
+                if trie.child(of: node, id) >= 0, slot >= 0 {
+                    let text = value()
+                    recordBytes += text.utf8.count
+                    values[slot] = recordBytes > maxRecordBytes ? [] : Array(text.utf8)
+                    present[slot] = true
+                }
             }
         }
 
         while try xml.read() {
             switch xml.kind {
             case .documentType:
-                throw IngestError.forbiddenDoctype(path: path, line: xml.line)
+                let line = xml.doctypeLine
+                throw IngestError.forbiddenDoctype(path: path, line: line > 0 ? line : xml.line)
             case .entityReference:
                 throw IngestError.xml(path: path, line: xml.line, message: "entity reference &\(xml.name); is not expanded")
             case .element:
                 let id = xml.nameID
                 names.append(id)
+                if names.count > XMLReader.maxDepth {
+                    throw IngestError.xml(path: path, line: xml.line,
+                                          message: "elements nested deeper than \(XMLReader.maxDepth) levels: refused (no export nests so deep)")
+                }
                 let empty = xml.isEmptyElement
                 if nodes.isEmpty {
                     if names.count >= recordIDs.count && names.suffix(recordIDs.count).elementsEqual(recordIDs) {
                         nodes.append(0)
                         index += 1
                         recordLine = xml.line
-                        for i in values.indices { values[i] = nil }
+                        recordBytes = 0
+                        for i in values.indices { values[i].removeAll(keepingCapacity: values[i].capacity <= 4096); present[i] = false }
                         repeated = nil
                         attributes(of: 0)
                     }
@@ -111,8 +142,9 @@ public final class XMLReader: RecordReader {
                     if node >= 0 {
                         let slot = trie.slot[node]
                         if slot >= 0 {
-                            if values[slot] != nil { repeated = repeated ?? fieldPaths[slot] }
-                            values[slot] = ""
+                            if present[slot] { repeated = repeated ?? fieldPaths[slot] }
+                            values[slot].removeAll(keepingCapacity: true)
+                            present[slot] = true
                         }
                         attributes(of: node)
                     }
@@ -127,13 +159,21 @@ public final class XMLReader: RecordReader {
                 if !nodes.isEmpty { nodes.removeLast() }
                 if !names.isEmpty { names.removeLast() }
             case .text:
-                if let node = nodes.last, node >= 0, trie.slot[node] >= 0, let text = xml.value {
-                    let slot = trie.slot[node]
-                    values[slot] = (values[slot] ?? "") + text
+                // Every text inside a record counts towards its size; mapped text is kept until the limit is passed
+                // (then the record is rejected at its end, and nothing more of it is kept).
+                guard let node = nodes.last else { break }
+                if node >= 0, trie.slot[node] >= 0, recordBytes <= maxRecordBytes {
+                    recordBytes += xml.appendValue(to: &values[trie.slot[node]])
+                    if recordBytes > maxRecordBytes { for slot in values.indices { values[slot] = [] } }
+                } else {
+                    recordBytes += xml.valueLength
                 }
             case .other:
                 break
             }
+        }
+        if index == 0 {
+            throw IngestError.noRecords(path: path, recordPath: recordPath.joined(separator: "/"))
         }
         return summary
     }

@@ -15,8 +15,14 @@ final class XMLStreamReader {
         let source: ByteSource
         var readError: Error?
         var parseErrors: [(line: Int, message: String)] = []
+        /// The first bytes of the document, where a DOCTYPE would be (libxml2 reads ahead, so its line for the
+        /// DOCTYPE node is that of the read position, not the declaration's).
+        var prolog: [UInt8] = []
         init(source: ByteSource) { self.source = source }
     }
+
+    /// The most the reader keeps of the document's start, to find a DOCTYPE's line.
+    private static let prologBytes = 1 << 16
 
     private let reader: OpaquePointer
     private let context: Unmanaged<Context>
@@ -35,15 +41,21 @@ final class XMLStreamReader {
             let context = Unmanaged<Context>.fromOpaque(ctx).takeUnretainedValue()
             do {
                 let destination = UnsafeMutableRawPointer(buffer).assumingMemoryBound(to: UInt8.self)
-                return Int32(try context.source.read(into: destination, count: Int(length)))
+                let n = try context.source.read(into: destination, count: Int(length))
+                if context.prolog.count < XMLStreamReader.prologBytes {
+                    context.prolog.append(contentsOf: UnsafeBufferPointer(start: destination, count: min(n, XMLStreamReader.prologBytes - context.prolog.count)))
+                }
+                return Int32(n)
             } catch {
                 context.readError = error
                 return -1
             }
         }
         let closeCallback: xmlInputCloseCallback = { _ in 0 }
+        // Not XML_PARSE_HUGE: libxml2's own limits then hold (nesting 256 levels, 10,000,000 bytes of text in one
+        // node), so a hostile document cannot take memory without bound; records are limited further by the reader.
         let options = Int32(XML_PARSE_NONET.rawValue) | Int32(XML_PARSE_COMPACT.rawValue)
-            | Int32(XML_PARSE_NOCDATA.rawValue) | Int32(XML_PARSE_HUGE.rawValue) | Int32(XML_PARSE_BIG_LINES.rawValue)
+            | Int32(XML_PARSE_NOCDATA.rawValue) | Int32(XML_PARSE_BIG_LINES.rawValue)
         guard let reader = xmlReaderForIO(readCallback, closeCallback, box.toOpaque(), path, encoding, options) else {
             box.release()
             throw IngestError.xml(path: path, line: 0, message: "libxml2 could not create a reader")
@@ -74,7 +86,13 @@ final class XMLStreamReader {
         let box = context.takeUnretainedValue()
         if let error = box.readError { throw error }
         if let first = box.parseErrors.first {
-            throw IngestError.xml(path: path, line: first.line, message: first.message)
+            var message = first.message
+            if message.hasPrefix("Excessive depth in document") {
+                message = "elements nested deeper than 256 levels: refused (no export nests so deep; a hostile file could use all memory)"
+            } else if message.contains("huge text node") || message.contains("Huge input lookup") || message.contains("huge content") {
+                message = "one element holds more than 10,000,000 bytes of text: refused (records are limited to 1 MiB)"
+            }
+            throw IngestError.xml(path: path, line: first.line, message: message)
         }
         if rc < 0 { throw IngestError.xml(path: path, line: line, message: "the document is not well-formed") }
         return rc == 1
@@ -101,6 +119,29 @@ final class XMLStreamReader {
     /// The text value of the current node, if it has one.
     var value: String? {
         xmlTextReaderConstValue(reader).map { String(cString: $0) }
+    }
+
+    /// Appends the current node's text to `bytes` (no `String` made); returns how many bytes it had.
+    @discardableResult
+    func appendValue(to bytes: inout [UInt8]) -> Int {
+        guard let pointer = xmlTextReaderConstValue(reader) else { return 0 }
+        let count = strlen(pointer)
+        pointer.withMemoryRebound(to: UInt8.self, capacity: count) { bytes.append(contentsOf: UnsafeBufferPointer(start: $0, count: count)) }
+        return count
+    }
+
+    /// The length in bytes of the current node's text.
+    var valueLength: Int { xmlTextReaderConstValue(reader).map { strlen($0) } ?? 0 }
+
+    /// The line of the document's DOCTYPE, found in the bytes read so far (0 when not found there).
+    var doctypeLine: Int {
+        let prolog = context.takeUnretainedValue().prolog
+        let marker = Array("<!DOCTYPE".utf8)
+        guard prolog.count >= marker.count else { return 0 }
+        for start in 0...(prolog.count - marker.count) where prolog[start] == 0x3C && Array(prolog[start..<(start + marker.count)]) == marker {
+            return prolog[..<start].reduce(1) { $0 + ($1 == 0x0A ? 1 : 0) }
+        }
+        return 0
     }
 
     /// The integer standing for `name` (attribute names are interned as `@name`).

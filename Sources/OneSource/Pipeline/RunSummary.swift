@@ -9,6 +9,8 @@ public struct RunSummary: Sendable {
         public let rejected: Int
         public let blankLines: Int
         public let note: String?
+        /// Records the independent count of the file's bytes found that the reader did not account for.
+        public let unaccounted: Int
     }
 
     public struct RejectionLine: Sendable, Equatable {
@@ -39,20 +41,19 @@ public struct RunSummary: Sendable {
     public var totalRead: Int { files.reduce(0) { $0 + $1.read } }
     public var totalStaged: Int { files.reduce(0) { $0 + $1.staged } }
     public var totalRejected: Int { files.reduce(0) { $0 + $1.rejected } }
-    /// Read = staged + rejected, and the rejection table holds exactly the rejected rows.
-    public var reconciles: Bool { totalRead == totalStaged + totalRejected && totalRejections == totalRejected }
+    /// Read = staged + rejected, the rejection table holds exactly the rejected rows, and every file's rows read
+    /// match the records an independent count of its bytes found.
+    public var reconciles: Bool {
+        totalRead == totalStaged + totalRejected && totalRejections == totalRejected && files.allSatisfy { $0.unaccounted == 0 }
+    }
 
     /// Reads the summary of `runID`, with at most `rejectionLimit` rejections listed.
     public static func load(_ database: Database, run runID: Int64, rejectionLimit: Int = 20) throws -> RunSummary {
         let ledger = RunLedger(database: database)
         let run = try ledger.run(runID)
-        let files = try database.rows("""
-            SELECT dataset_id, path, status, rows_read, rows_staged, rows_rejected, blank_lines, error
-            FROM run_files WHERE run_id = ? ORDER BY dataset_id, path
-            """, [.integer(runID)]).map {
-            FileLine(dataset: $0[0].text ?? "", path: $0[1].text ?? "", status: $0[2].text ?? "",
-                     read: Int($0[3].integer ?? 0), staged: Int($0[4].integer ?? 0), rejected: Int($0[5].integer ?? 0),
-                     blankLines: Int($0[6].integer ?? 0), note: $0[7].text)
+        let files = try RunFileTable(database: database).files(run: runID, byPath: true).map {
+            FileLine(dataset: $0.dataset, path: $0.path, status: $0.status.rawValue, read: $0.read, staged: $0.staged, rejected: $0.rejected,
+                     blankLines: $0.blankLines, note: $0.note, unaccounted: $0.unaccounted)
         }
         let rejections = try database.rows("""
             SELECT f.path, r.line, r.record_index, r.field, r.reason
@@ -101,6 +102,9 @@ public struct RunSummary: Sendable {
             }
             let check = reconciles ? "reconciles" : "DOES NOT RECONCILE"
             out += "Rows: read \(totalRead) = staged \(totalStaged) + rejected \(totalRejected) (\(check))\n"
+            for file in files where file.unaccounted != 0 {
+                out += "  unaccounted \(file.unaccounted) in \(file.path): an independent count of the file's records disagrees with the rows read\n"
+            }
             if let quarantined {
                 out += "Records: read \(totalRead) = loaded \(totalStaged - quarantined) + quarantined \(quarantined) + rejected \(totalRejected)\n"
             }

@@ -85,7 +85,7 @@ public struct TaskBook {
         guard catalog.agency(agency) != nil else { throw TaskError.unknownAgency(agency, known: catalog.agencies.map(\.code)) }
         let rows = try exportRows(agency: agency, today: today)
         try PrivateFile.makeFolder(directory)
-        let folder = (directory as NSString).appendingPathComponent(agency)
+        let folder = try PathComponent.child(directory, agency)
         try PrivateFile.makeFolder(folder)
         let paths = ["tasks.xlsx", "tasks.csv", "tasks.json"].map { (folder as NSString).appendingPathComponent($0) }
         try PrivateFile.write(SpreadsheetFile.xlsx(sheet: "整改任务", rows: [TaskBook.exportHeader] + rows, widths: TaskBook.exportWidths),

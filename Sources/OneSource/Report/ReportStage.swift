@@ -23,8 +23,8 @@ public struct ReportStage: Stage {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         var written: [String] = []
         func save(_ report: QualityReport, _ stem: String) throws {
-            let html = (folder as NSString).appendingPathComponent(stem + ".html")
-            let json = (folder as NSString).appendingPathComponent(stem + ".json")
+            let html = try PathComponent.child(folder, stem + ".html")
+            let json = try PathComponent.child(folder, stem + ".json")
             try Data(HTMLReport.render(report, catalog: catalog).utf8).write(to: URL(fileURLWithPath: html))
             try report.json().write(to: URL(fileURLWithPath: json))
             written += [html, json]

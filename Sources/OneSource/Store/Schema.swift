@@ -287,6 +287,12 @@ public enum Schema {
         CREATE INDEX tasks_by_changed_run ON tasks(changed_run);
         ALTER TABLE runs ADD COLUMN as_of TEXT;
         """,
+        // 8: each file's records as counted from its raw bytes, independently of the reader, and the CSV lines that
+        // records spanning lines took beyond their first: read + continuation lines must equal the count.
+        """
+        ALTER TABLE run_files ADD COLUMN rows_counted INTEGER;
+        ALTER TABLE run_files ADD COLUMN continuation_lines INTEGER NOT NULL DEFAULT 0;
+        """,
     ]
 
     /// The schema version this build writes.

@@ -47,12 +47,13 @@ public struct RuleBook: Sendable {
         "required", "conforms", "in_code_table", "nonstandard_form", "legacy_identity_number", "identity_address_unknown",
         "retired_division_code", "unique_key", "not_in_future", "birth_date_matches_identity", "gender_matches_identity",
         "region_matches_identity", "expiry_not_before_issue", "matches_authority", "authority_outvoted", "key_missing_in_authority",
-        "row_rejected", "delivery_unreadable", "delivery_overdue", "record_count_drop",
+        "row_rejected", "multiline_record", "delivery_unreadable", "delivery_overdue", "record_count_drop",
     ]
     /// Rules of the compare stage (across sources, not within one record).
     public static let comparison: Set<String> = ["matches_authority", "authority_outvoted", "key_missing_in_authority"]
     /// Rules about a delivery as a whole and its rows that could not be read (the ingest stage's findings).
-    public static let delivery: Set<String> = ["row_rejected", "delivery_unreadable", "delivery_overdue", "record_count_drop"]
+    public static let delivery: Set<String> = ["row_rejected", "multiline_record", "delivery_unreadable", "delivery_overdue",
+                                                "record_count_drop"]
     /// Rules that compare fields of one record; switched on per entity kind.
     public static let crossField: Set<String> = [
         "birth_date_matches_identity", "gender_matches_identity", "region_matches_identity", "expiry_not_before_issue",

@@ -60,7 +60,7 @@ import Testing
             "datasets/d1.json: $: dataset has no record key (\"key\")",
             "datasets/d1.json: $.fields[1].source: column \"号码\" is mapped twice (also fields[0])",
             "datasets/d1.json: $.fields[2].element: unknown element \"p.unknown\"",
-            "datasets/d1.json: $.fileds: unknown property (allowed: agency, dateForms, delimiter, encoding, entity, fields, file, format, frequency, grade, id, key, missingKey, name, open, recordCountDrop, recordPath, rules, share)",
+            "datasets/d1.json: $.fileds: unknown property (allowed: agency, dateForms, delimiter, encoding, entity, fields, file, format, frequency, grade, id, key, missingKey, multilineFields, name, open, recordCountDrop, recordPath, rules, share)",
             "datasets/d1.json: $.open.basis: open type none needs a legal basis (measures art. 14)",
             "datasets/d1.json: $.share.basis: share type conditional needs a legal basis (measures art. 14)",
             "datasets/d1.json: $.share.reason: share type conditional needs a reason (measures art. 14)",
@@ -107,14 +107,37 @@ import Testing
         #expect(problems.filter { $0.file == "rules.json" }.map(\.description) == [
             "rules.json: $.entityRules.licence[0]: \"required\" is not a cross-field rule",
             "rules.json: $.rules: rule \"key_missing_in_authority\" is not declared",
+            "rules.json: $.rules: rule \"multiline_record\" is not declared",
             "rules.json: $.rules: rule \"nonstandard_form\" is not declared",
             "rules.json: $.rules: rule \"region_matches_identity\" is not declared",
             "rules.json: $.rules: rule \"unique_key\" is not declared",
             "rules.json: $.rules[10].params.gender: unknown element \"person.sex\"",
             "rules.json: $.rules[11].severity: unknown value \"minor\" (allowed: notice, warning, error)",
-            "rules.json: $.rules[19].severity: unknown value \"minor\" (allowed: notice, warning, error)",
+            "rules.json: $.rules[14].severity: unknown value \"minor\" (allowed: notice, warning, error)",
+            "rules.json: $.rules[20].severity: unknown value \"minor\" (allowed: notice, warning, error)",
             "rules.json: $.rules[3].severity: unknown value \"minor\" (allowed: notice, warning, error)",
-            "rules.json: $.rules[7].id: unknown rule \"unique_keys\" (rules: required, conforms, in_code_table, nonstandard_form, legacy_identity_number, identity_address_unknown, retired_division_code, unique_key, not_in_future, birth_date_matches_identity, gender_matches_identity, region_matches_identity, expiry_not_before_issue, matches_authority, authority_outvoted, key_missing_in_authority, row_rejected, delivery_unreadable, delivery_overdue, record_count_drop)",
+            "rules.json: $.rules[7].id: unknown rule \"unique_keys\" (rules: required, conforms, in_code_table, nonstandard_form, legacy_identity_number, identity_address_unknown, retired_division_code, unique_key, not_in_future, birth_date_matches_identity, gender_matches_identity, region_matches_identity, expiry_not_before_issue, matches_authority, authority_outvoted, key_missing_in_authority, row_rejected, multiline_record, delivery_unreadable, delivery_overdue, record_count_drop)",
+        ])
+    }
+
+    @Test func refusesUnsafeIdentifiersAndPatternsThatLeaveTheDataRoot() throws {
+        let shipped = Paths.packageRoot.appendingPathComponent("Pipelines/catalog")
+        let directory = try Paths.temporaryDirectory()
+        try FileManager.default.removeItem(at: directory)
+        try FileManager.default.copyItem(at: shipped, to: directory)
+        func edit(_ name: String, _ change: (String) -> String) throws {
+            let url = directory.appendingPathComponent(name)
+            try change(try String(contentsOf: url, encoding: .utf8)).write(to: url, atomically: true, encoding: .utf8)
+        }
+        try edit("agencies.json") { $0.replacingOccurrences(of: #""code": "ziran""#, with: #""code": "../../x""#) }
+        try edit("datasets/gongan_household.json") { $0.replacingOccurrences(of: #""file": "公安局/户籍人口*.csv""#, with: #""file": "../../../etc/pass*""#) }
+        try edit("datasets/minzheng_deaths.json") { $0.replacingOccurrences(of: #""file": "民政局/死亡登记*.json""#, with: #""file": "/dev/zero""#) }
+        let (_, problems) = CatalogLoader(directory: directory.path).load()
+        let relevant = problems.map(\.description).filter { $0.contains("safe identifier") || $0.contains("file pattern") }
+        #expect(relevant == [
+            "agencies.json: $.agencies[6].code: agency code \"../../x\" is not a safe identifier (allowed: lower-case letters, digits and _, starting with a letter, at most 63): it names folders, files, tables or columns",
+            "datasets/gongan_household.json: $.file: file pattern \"../../../etc/pass*\" uses \"..\": it must stay inside the pipeline's data root",
+            "datasets/minzheng_deaths.json: $.file: file pattern \"/dev/zero\" is absolute: it must be relative to the pipeline's data root",
         ])
     }
 }

@@ -3,18 +3,18 @@ import Testing
 @testable import OneSource
 
 @Suite struct CSVReaderTests {
-    func read(_ text: String, columns: [String], delimiter: UInt8 = 0x2C, step: Int = .max, chunk: Int = 1 << 20)
-        throws -> (CollectingSink, ReadSummary) {
-        try read(bytes: Array(text.utf8), columns: columns, delimiter: delimiter, step: step, chunk: chunk)
+    func read(_ text: String, columns: [String], delimiter: UInt8 = 0x2C, step: Int = .max, chunk: Int = 1 << 20,
+              multiline: Bool = false) throws -> (CollectingSink, ReadSummary) {
+        try read(bytes: Array(text.utf8), columns: columns, delimiter: delimiter, step: step, chunk: chunk, multiline: multiline)
     }
 
     func read(bytes: [UInt8], columns: [String], delimiter: UInt8 = 0x2C, step: Int = .max, chunk: Int = 1 << 20,
-              transcode: String? = nil) throws -> (CollectingSink, ReadSummary) {
+              transcode: String? = nil, multiline: Bool = false, maxRecordBytes: Int = 1 << 20) throws -> (CollectingSink, ReadSummary) {
         let sink = CollectingSink()
         var source: ByteSource = MemoryInput(bytes, step: step)
         if let transcode { source = try TranscodingInput(source, from: transcode) }
         let reader = CSVReader(input: source, path: "t.csv", columns: columns, delimiter: delimiter,
-                               transcoded: transcode != nil, chunkSize: chunk)
+                               transcoded: transcode != nil, multiline: multiline, maxRecordBytes: maxRecordBytes, chunkSize: chunk)
         let summary = try reader.read(into: sink)
         return (sink, summary)
     }
@@ -25,12 +25,49 @@ import Testing
         #expect(summary == ReadSummary(records: 2, rejected: 0))
     }
 
-    @Test func readsQuotedFieldsDoubledQuotesAndLineBreaks() throws {
+    @Test func readsQuotedFieldsDoubledQuotesAndLineBreaksWhereTheDatasetAllowsThem() throws {
         let text = "id,text\r\n1,\"a, \"\"quoted\"\" word\"\r\n2,\"two\r\nlines\"\r\n3,plain\r\n"
-        let (sink, _) = try read(text, columns: ["id", "text"])
+        let (sink, summary) = try read(text, columns: ["id", "text"], multiline: true)
         #expect(sink.records.map(\.values) == [["1", "a, \"quoted\" word"], ["2", "two\r\nlines"], ["3", "plain"]])
         #expect(sink.records.map(\.line) == [2, 3, 5])
         #expect(sink.rejections.isEmpty)
+        // Allowed, and still reported: the record spans lines 3 and 4.
+        #expect(sink.notes.map { "\($0.line ?? 0) \($0.reason)" } == ["3 a quoted field holds a line break: the record spans lines 3 to 4"])
+        #expect(summary.continuationLines == 1)
+        // By default a record is one line: the broken line is rejected alone, and so is its orphan second half.
+        let (single, singleSummary) = try read(text, columns: ["id", "text"])
+        #expect(single.records.map(\.values) == [["1", "a, \"quoted\" word"], ["3", "plain"]])
+        #expect(single.rejections.map { "\($0.line ?? 0) \($0.reason)" } == [
+            "3 a quote opened in field 2 is not closed on this line (fields may not span lines in this dataset)",
+            "4 expected 2 fields, found 1"])
+        #expect(singleSummary == ReadSummary(records: 2, rejected: 2))
+    }
+
+    @Test func aQuoteOpenedOnOneLineAndAStrayQuoteLaterMergeNothing() throws {
+        // The issue's case: 100 rows; line 51 opens a quote in field 2, line 60 ends field 2 with a stray quote.
+        var rows = (1...100).map { "3212021978050640\($0 % 10)4,余勇\($0),男" }
+        rows[49] = rows[49].replacingOccurrences(of: ",余勇50,", with: ",\"余勇50,")
+        rows[58] = rows[58].replacingOccurrences(of: ",余勇59,", with: ",余勇59\",")
+        let text = "id,name,gender\r\n" + rows.joined(separator: "\r\n") + "\r\n"
+        let (sink, summary) = try read(text, columns: ["id", "name", "gender"])
+        #expect(summary == ReadSummary(records: 99, rejected: 1))
+        #expect(sink.rejections.map(\.line) == [51])
+        #expect(sink.records.first { $0.line == 60 }?.values[1] == "余勇59\"")
+        // Where the dataset allows line breaks in fields, the ten lines become one record, and that is reported.
+        let (multi, multiSummary) = try read(text, columns: ["id", "name", "gender"], multiline: true)
+        #expect(multiSummary == ReadSummary(records: 91, rejected: 0, continuationLines: 9))
+        #expect(multi.notes.map { "\($0.line ?? 0) \($0.reason)" } == ["51 a quoted field holds a line break: the record spans lines 51 to 60"])
+    }
+
+    @Test func aHeaderWhoseQuoteNeverClosesFailsWithinTheRecordLimit() throws {
+        let text = "id,\"name,gender\n" + String(repeating: "1,张三,男\n", count: 2000)
+        #expect(throws: IngestError.cannotRead(path: "t.csv", reason: "header row (line 1): a quote opened in field 2 is not closed on this line (fields may not span lines in this dataset)")) {
+            try read(text, columns: ["id"])
+        }
+        // Allowing line breaks, the header is looked for no further than the record limit.
+        #expect(throws: IngestError.cannotRead(path: "t.csv", reason: "header row (line 1) does not end within 4096 bytes (a quote that never closes?)")) {
+            try read(bytes: Array(text.utf8), columns: ["id"], chunk: 1024, multiline: true, maxRecordBytes: 4096)
+        }
     }
 
     @Test func acceptsLFOrCRLFAndNoFinalNewline() throws {
@@ -70,8 +107,11 @@ import Testing
         #expect(sink.records.map(\.line) == [2, 4, 5])
         #expect(sink.rejections.count == 1)
         #expect(sink.rejections[0].line == 3)
-        #expect(sink.rejections[0].reason == "quoted field is never closed before the end of the file")
+        #expect(sink.rejections[0].reason == "a quote opened in field 2 is not closed on this line (fields may not span lines in this dataset)")
         #expect(summary.rowsRead == 4)
+        let (multi, _) = try read(text, columns: ["id", "name", "city"], multiline: true)
+        #expect(multi.records.map(\.line) == [2, 4, 5])
+        #expect(multi.rejections.map(\.reason) == ["quoted field is never closed before the end of the file"])
     }
 
     @Test func aStrayQuoteThatMeetsALaterQuoteCostsOnlyItsOwnLine() throws {
@@ -87,7 +127,7 @@ import Testing
         // Line 3's quote closes on line 4 but leaves a row of 2 fields: line 3 is the defect, and line 4 is
         // read again on its own (where it has 2 fields and is rejected for that).
         let text = "a,b,c\n1,2,3\n\"x,y\n4\",5\n7,8,9\n"
-        let (sink, _) = try read(text, columns: ["a", "b", "c"])
+        let (sink, _) = try read(text, columns: ["a", "b", "c"], multiline: true)
         #expect(sink.rejections.map(\.line) == [3, 4])
         #expect(sink.rejections[0].reason == "a quoted field opened on this line does not close on it, and reading on gives 2 fields instead of 3; only this line is rejected")
         #expect(sink.rejections[1].reason == "expected 3 fields, found 2")
@@ -119,13 +159,19 @@ import Testing
             default: text += "\(i),泰州\(i),\r\n"
             }
         }
-        let (reference, referenceSummary) = try read(text, columns: ["id", "name", "note"])
-        #expect(referenceSummary.rowsRead == 300)
-        for (step, chunk) in [(1, 16), (7, 16), (13, 64), (4096, 32)] {
-            let (sink, summary) = try read(text, columns: ["id", "name", "note"], step: step, chunk: chunk)
-            #expect(sink.records == reference.records, "step \(step) chunk \(chunk)")
-            #expect(sink.rejections == reference.rejections, "step \(step) chunk \(chunk)")
-            #expect(summary == referenceSummary)
+        for multiline in [true, false] {
+            let (reference, referenceSummary) = try read(text, columns: ["id", "name", "note"], multiline: multiline)
+            // 342 lines either way: 300 records (42 of them over two lines), or, one record per line, 342 rows
+            // (each two-line record being two rejected lines).
+            #expect(referenceSummary.rowsRead == (multiline ? 300 : 342))
+            #expect(referenceSummary.rowsRead + referenceSummary.continuationLines == 342)
+            for (step, chunk) in [(1, 16), (7, 16), (13, 64), (4096, 32)] {
+                let (sink, summary) = try read(text, columns: ["id", "name", "note"], step: step, chunk: chunk, multiline: multiline)
+                #expect(sink.records == reference.records, "step \(step) chunk \(chunk)")
+                #expect(sink.rejections == reference.rejections, "step \(step) chunk \(chunk)")
+                #expect(sink.notes == reference.notes, "step \(step) chunk \(chunk)")
+                #expect(summary == referenceSummary)
+            }
         }
     }
 

@@ -26,7 +26,7 @@ import Testing
         ])
         #expect(summary.reconciles)
         #expect(summary.rejections.map { "\($0.path):\($0.line ?? 0) \($0.reason)" } == [
-            "公安局/户籍人口.csv:1203 quoted field is never closed before the end of the file",
+            "公安局/户籍人口.csv:1203 a quote opened in field 2 is not closed on this line (fields may not span lines in this dataset)",
             "公安局/户籍人口.csv:1204 expected 8 fields, found 4",
             "信用办/行政处罚.ndjson:81 invalid value",
         ])
@@ -147,5 +147,48 @@ import Testing
         let verify = try RunLedger(database: database).stages(of: runID).first { $0.stage == "verify" }
         #expect(verify?.recordsIn == 3)
         #expect(verify?.message?.hasPrefix("verified 3 records;") == true)
+    }
+}
+
+/// Reading only what the catalog may read: links out of the data root, FIFOs and devices are failed files.
+@Suite struct IngestConfinementTests {
+    @Test func linksOutOfTheDataRootFIFOsAndDanglingLinksAreFailedFilesAndTheRunEnds() throws {
+        let root = try Paths.temporaryDirectory()
+        let data = root.appendingPathComponent("data")
+        for folder in ["公安局", "民政局", "人社局", "市场监管局"] {
+            try FileManager.default.createDirectory(at: data.appendingPathComponent(folder), withIntermediateDirectories: true)
+        }
+        try FileManager.default.createSymbolicLink(atPath: data.appendingPathComponent("公安局/户籍人口.csv").path, withDestinationPath: "/etc/passwd")
+        #expect(mkfifo(data.appendingPathComponent("民政局/死亡登记.json").path, 0o600) == 0)
+        try FileManager.default.createSymbolicLink(atPath: data.appendingPathComponent("人社局/社保参保.csv").path, withDestinationPath: "nowhere.csv")
+        // A link that stays inside the root is read as the file it points to.
+        try "<?xml version=\"1.0\"?><市场主体列表><市场主体><名称>甲</名称></市场主体></市场主体列表>"
+            .write(to: data.appendingPathComponent("市场监管局/real.xml"), atomically: true, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(atPath: data.appendingPathComponent("市场监管局/市场主体.xml").path, withDestinationPath: "real.xml")
+        let catalog = Paths.packageRoot.appendingPathComponent("Pipelines/catalog").path
+        let pipeline = root.appendingPathComponent("p.json")
+        try #"{"name": "t", "catalog": "\#(catalog)", "dataRoot": "data", "stages": ["ingest"], "datasets": ["gongan_household", "minzheng_deaths", "renshe_insured", "shichang_entities"]}"#
+            .write(to: pipeline, atomically: true, encoding: .utf8)
+        let database = try Store.open(path: root.appendingPathComponent("s.sqlite").path)
+        let run = try Runner(database: database, log: SilentLog()).run(try PipelineDefinition.load(path: pipeline.path))
+        let files = try RunSummary.load(database, run: run).files
+        #expect(files.map { "\($0.path) \($0.status)" } == ["公安局/户籍人口.csv failed", "民政局/死亡登记.json failed", "人社局/社保参保.csv failed",
+                                                           "市场监管局/市场主体.xml ingested"])
+        #expect(files[0].note == "公安局/户籍人口.csv: a link that leads outside the data root \(data.path): not read")
+        #expect(files[1].note?.hasSuffix(": cannot open: is a FIFO (named pipe), not a regular file") == true)
+        #expect(files[2].note?.hasSuffix(": cannot open: No such file or directory") == true)
+        #expect(files[3].staged == 1)
+        // Nothing of /etc/passwd was hashed or recorded.
+        #expect(try database.rows("SELECT sha256, size_bytes FROM run_files WHERE path = '公安局/户籍人口.csv'") == [[.null, .null]])
+    }
+
+    @Test func patternsThatLeaveTheDataRootAreRefused() throws {
+        #expect(FilePattern.problem("../../../etc/pass*") == "file pattern \"../../../etc/pass*\" uses \"..\": it must stay inside the pipeline's data root")
+        #expect(FilePattern.problem("/etc/passwd") == "file pattern \"/etc/passwd\" is absolute: it must be relative to the pipeline's data root")
+        #expect(FilePattern.problem("公安局//x.csv") == "file pattern \"公安局//x.csv\" has an empty path component")
+        #expect(FilePattern.problem("公安局/户籍人口*.csv") == nil)
+        #expect(throws: IngestError.self) { try FilePattern.matches("../../dev/zer?", under: "/tmp") }
+        #expect(try PathComponent.child("/out", "gongan") == "/out/gongan")
+        for bad in ["", ".", "..", "../../x", "a/b"] { #expect(throws: PathComponentError.self) { try PathComponent.child("/out", bad) } }
     }
 }

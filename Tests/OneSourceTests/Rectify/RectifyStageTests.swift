@@ -119,7 +119,7 @@ import Testing
         let outcome = try ReplyImport(database: database).run(path: file.path)
         #expect(outcome.applied == [ids[0], ids[1]])
         #expect(outcome.rejected.map { "\($0.line ?? 0) \($0.field ?? "") \($0.reason)" } == [
-            "8  quoted field is never closed before the end of the file",
+            "8  a quote opened in field 1 is not closed on this line (fields may not span lines in this dataset)",
             "4 任务编号 任务9999不存在",
             "5 答复 答复应为“已更正”或“有异议”，实为“收到”",
             "6 理由 答复“有异议”须说明理由",

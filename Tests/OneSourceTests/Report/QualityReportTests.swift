@@ -24,13 +24,13 @@ import Testing
         #expect(try metrics(database, run, "renshe_insured") == [
             "accuracy 703/703", "completeness 703/703", "conformity 699/703", "consistency 697/703", "delivery 703/703", "timeliness 1/1"])
         #expect(try metrics(database, run, "shenpi_licences") == [
-            "accuracy 379/381", "completeness 381/381", "conformity 379/381", "consistency 367/381", "delivery 381/381", "timeliness 1/1"])
+            "accuracy 379/381", "completeness 381/381", "conformity 378/381", "consistency 367/381", "delivery 381/381", "timeliness 1/1"])
         #expect(try metrics(database, run, "xinyong_penalties") == [
             "accuracy 149/149", "completeness 149/149", "conformity 148/150", "consistency 146/149", "delivery 149/150", "timeliness 1/1"])
         let catalog = try Catalog.load(directory: city.catalog.path)
         let report = try QualityReport.build(database, catalog: catalog, run: run, agency: nil)
         #expect(report.totals.map { "\($0.dimension) \($0.numerator)/\($0.denominator)" } == [
-            "conformity 3212/3238", "completeness 3231/3235", "accuracy 3230/3235", "consistency 3207/3235",
+            "conformity 3211/3238", "completeness 3231/3235", "accuracy 3230/3235", "consistency 3207/3235",
             "timeliness 8/8", "delivery 3235/3238"])
         // The three rejected rows are tasks too (row_rejected).
         #expect(report.tasks == ["open": 52, "overdue": 0, "corrected": 0, "disputed": 0, "accepted": 0, "resolved": 0, "provisional": 0])
@@ -93,7 +93,7 @@ import Testing
             [.text("ziran_addresses"), .text("delivered"), .integer(0), .null, .integer(100), .integer(450), .integer(1)],
         ])
         // The cut-off addresses are a finding (and a task) against 自然资源和规划局; the missing deaths file is not yet.
-        #expect(try database.rows("SELECT dataset_id, rule_id, severity, observed, expected, reason FROM findings WHERE run_id = ? AND stage = 'ingest' AND rule_id != 'row_rejected'",
+        #expect(try database.rows("SELECT dataset_id, rule_id, severity, observed, expected, reason FROM findings WHERE run_id = ? AND stage = 'ingest' AND rule_id NOT IN ('row_rejected', 'multiline_record')",
                                   [.integer(second)])
                 == [[.text("ziran_addresses"), .text("record_count_drop"), .text("error"), .text("100"), .text("450"), .text("78%")]])
         // Three days later nothing new has come: a daily dataset's unchanged file is late, and a finding.

@@ -126,10 +126,11 @@ import Testing
         #expect(try findings(database, runID) == VerifyStageTests.sampleFindings)
         #expect(try database.queryScalarInt("SELECT count(*) FROM std_gongan_household") == 1202)
         try runner.rerun(stage: "ingest", run: runID)
-        // What ingest found about the delivery stays (the three rejected rows); everything later is gone.
+        // What ingest found about the delivery stays (three rejected rows, one licence spanning two lines); everything
+        // later is gone.
         #expect(try database.queryScalarInt("SELECT count(*) FROM findings WHERE run_id = ? AND stage != 'ingest'", [.integer(runID)]) == 0)
         #expect(try database.rows("SELECT rule_id, count(*) FROM findings WHERE run_id = ? AND stage = 'ingest' GROUP BY rule_id", [.integer(runID)])
-                == [[.text("row_rejected"), .integer(3)]])
+                == [[.text("multiline_record"), .integer(1)], [.text("row_rejected"), .integer(3)]])
         #expect(try database.queryScalarInt("SELECT count(*) FROM std_gongan_household") == 0)
         #expect(try RunLedger(database: database).stages(of: runID).map(\.status)
                 == ["done_with_defects", "pending", "pending", "pending", "pending", "pending", "pending"])

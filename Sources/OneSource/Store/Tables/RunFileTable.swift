@@ -32,10 +32,18 @@ public struct RunFileTable {
         public let blankLines: Int
         /// Why it failed, or what was remarkable about it (a JSON array never closed).
         public let note: String?
+        /// The records the file holds by an independent count of its bytes (nil: not counted).
+        public let counted: Int?
+        /// CSV lines taken by records spanning lines, beyond their first.
+        public let continuationLines: Int
+
+        /// Records the independent count found that the reader did not account for (0 when they agree).
+        public var unaccounted: Int { counted.map { $0 - read - continuationLines } ?? 0 }
     }
 
     static let select = """
-        SELECT file_id, run_id, dataset_id, path, size_bytes, sha256, status, rows_read, rows_staged, rows_rejected, blank_lines, error
+        SELECT file_id, run_id, dataset_id, path, size_bytes, sha256, status, rows_read, rows_staged, rows_rejected, blank_lines, error,
+               rows_counted, continuation_lines
         FROM run_files
         """
 
@@ -43,12 +51,13 @@ public struct RunFileTable {
         File(id: s.int64("file_id"), run: s.int64("run_id"), dataset: s.text("dataset_id") ?? "", path: s.text("path") ?? "",
              size: s.optionalInt64("size_bytes"), sha256: s.text("sha256"), status: Status(rawValue: s.text("status") ?? "") ?? .failed,
              read: s.int("rows_read"), staged: s.int("rows_staged"), rejected: s.int("rows_rejected"), blankLines: s.int("blank_lines"),
-             note: s.text("error"))
+             note: s.text("error"), counted: s.optionalInt64("rows_counted").map(Int.init), continuationLines: s.int("continuation_lines"))
     }
 
-    /// The files of a run (of one dataset, when given), in the order ingest met them.
-    public func files(run: Int64, dataset: String? = nil) throws -> [File] {
-        try database.map(RunFileTable.select + " WHERE run_id = ?\(dataset == nil ? "" : " AND dataset_id = ?") ORDER BY file_id",
+    /// The files of a run (of one dataset, when given), in the order ingest met them (or by dataset and path).
+    public func files(run: Int64, dataset: String? = nil, byPath: Bool = false) throws -> [File] {
+        try database.map(RunFileTable.select + " WHERE run_id = ?\(dataset == nil ? "" : " AND dataset_id = ?") "
+                         + (byPath ? "ORDER BY dataset_id, path" : "ORDER BY file_id"),
                          [.integer(run)] + (dataset.map { [SQLValue.text($0)] } ?? []), RunFileTable.file)
     }
 
