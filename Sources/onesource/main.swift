@@ -71,6 +71,21 @@ func writerLock(_ arguments: Arguments, _ purpose: String) throws -> WriterLock 
     return lock
 }
 
+/// Where a command that acts on a store finds the catalog, the calendar and the division table: the option when
+/// given, else what the store's latest run recorded (so it works from any folder), else the repository's.
+struct StoreDefaults {
+    let catalog: String
+    let calendar: String
+    let divisions: String
+
+    init(_ arguments: Arguments, database: Database) throws {
+        let pipeline = try RunLedger(database: database).latestPipeline()
+        catalog = arguments.value("--catalog") ?? pipeline?.catalogDirectory ?? "Pipelines/catalog"
+        calendar = arguments.value("--calendar") ?? pipeline?.calendarDirectory ?? "Pipelines/calendar"
+        divisions = arguments.value("--divisions") ?? pipeline?.divisionTable ?? "Pipelines/divisions/gbt2260.tsv"
+    }
+}
+
 func exitCode(forRunStatus status: String) -> ExitCode {
     switch status {
     case "done": return .success
@@ -296,9 +311,10 @@ func lookupCommand(_ words: [String]) throws -> ExitCode {
     let arguments = try Arguments(words, valued: ["--store", "--catalog", "--divisions"], flags: ["--reveal"])
     if arguments.wantsHelp { print(Help.lookup, terminator: ""); return .success }
     guard arguments.positionals.count == 1 else { throw UsageError("lookup takes exactly one key") }
-    let catalog = try Catalog.load(directory: arguments.value("--catalog") ?? "Pipelines/catalog")
-    let divisions = try DivisionTable.load(path: arguments.value("--divisions") ?? "Pipelines/divisions/gbt2260.tsv")
     let database = try openStore(arguments)
+    let defaults = try StoreDefaults(arguments, database: database)
+    let catalog = try Catalog.load(directory: defaults.catalog)
+    let divisions = try DivisionTable.load(path: defaults.divisions)
     let lookup = RecordLookup(database: database, catalog: catalog, standards: StandardContext(today: CivilDate.of(Date()), divisions: divisions))
     let key = arguments.positionals[0]
     let reveal = arguments.has("--reveal")
@@ -364,8 +380,10 @@ func tasksCommand(_ words: [String]) throws -> ExitCode {
                                                   "--today", "--limit", "--reason"], flags: ["--overdue", "--accept", "--reject"])
     if arguments.wantsHelp { print(Help.tasks, terminator: ""); return .success }
     guard let sub = arguments.positionals.first else { throw UsageError("tasks needs a subcommand: list, show, export, import-replies, summary") }
-    let catalog = try Catalog.load(directory: arguments.value("--catalog") ?? "Pipelines/catalog")
-    let calendar = try WorkingDayCalendar.load(directory: arguments.value("--calendar") ?? "Pipelines/calendar")
+    let database = try openStore(arguments)
+    let defaults = try StoreDefaults(arguments, database: database)
+    let catalog = try Catalog.load(directory: defaults.catalog)
+    let calendar = try WorkingDayCalendar.load(directory: defaults.calendar)
     var today = CivilDate.of(Date())
     if let text = arguments.value("--today") {
         guard let date = CivilDate(iso: text) else { throw UsageError("--today takes a date like 2026-12-09") }
@@ -374,7 +392,6 @@ func tasksCommand(_ words: [String]) throws -> ExitCode {
     if let agency = arguments.value("--agency"), catalog.agency(agency) == nil {
         throw UsageError("unknown agency \(agency) (agencies: \(catalog.agencies.map(\.code).joined(separator: ", ")))")
     }
-    let database = try openStore(arguments)
     let book = TaskBook(database: database, catalog: catalog, calendar: calendar)
     switch sub {
     case "list":
@@ -490,13 +507,13 @@ func auditCommand(_ words: [String]) throws -> ExitCode {
         guard let value = CivilDate(iso: text) else { throw UsageError("\(name) takes a date like 2026-11-29") }
         return value
     }
-    let catalog = try Catalog.load(directory: arguments.value("--catalog") ?? "Pipelines/catalog")
+    let database = try openStore(arguments)
+    let catalog = try Catalog.load(directory: try StoreDefaults(arguments, database: database).catalog)
     var key = arguments.value("--key")
     if let raw = key, let canonical = IdentityNumber.standardize(raw, context: StandardContext(today: CivilDate.of(Date()),
                                                                                             divisions: DivisionTable(entries: [], source: ""))).value {
         key = canonical
     }
-    let database = try openStore(arguments)
     let entries = try AuditTrail(database: database).query(since: try date("--since"), until: try date("--until"),
                                                             dataset: arguments.value("--dataset"), sha256: arguments.value("--sha256"),
                                                             key: key, catalog: catalog,

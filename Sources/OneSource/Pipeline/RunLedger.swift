@@ -67,6 +67,14 @@ public struct RunLedger {
                    asOf: statement.text(9))
     }
 
+    /// The pipeline definition of the store's latest run (nil when the store has none): commands that act on a
+    /// store use its catalog, calendar and division table, wherever they are started from.
+    public func latestPipeline() throws -> PipelineDefinition? {
+        guard let id = try database.queryScalarInt("SELECT max(run_id) FROM runs") else { return nil }
+        let record = try run(id)
+        return try PipelineDefinition.parse(data: Data(record.definition.utf8), path: record.pipelinePath)
+    }
+
     /// The most recent runs first.
     public func recentRuns(limit: Int = 20) throws -> [Run] {
         let ids = try database.rows("SELECT run_id FROM runs ORDER BY run_id DESC LIMIT ?", [.int(limit)])
