@@ -18,7 +18,37 @@ final class XMLStreamReader {
         /// The first bytes of the document, where a DOCTYPE would be (libxml2 reads ahead, so its line for the
         /// DOCTYPE node is that of the read position, not the declaration's).
         var prolog: [UInt8] = []
+        /// Comments and processing instructions are taken out before libxml2 sees the bytes (see `XMLMarkupFilter`).
+        var filter = XMLMarkupFilter()
+        private static let chunk = 1 << 16
+        private let input = UnsafeMutablePointer<UInt8>.allocate(capacity: chunk)
+        private let output = UnsafeMutablePointer<UInt8>.allocate(capacity: chunk + XMLMarkupFilter.maxHeld)
+        private var outputStart = 0, outputEnd = 0
+        private var ended = false
         init(source: ByteSource) { self.source = source }
+        deinit { input.deallocate(); output.deallocate() }
+
+        /// Up to `length` filtered bytes into `destination`; 0 only at the end of the input.
+        func read(into destination: UnsafeMutablePointer<UInt8>, length: Int) throws -> Int {
+            while outputStart == outputEnd {
+                guard !ended else { return 0 }
+                let n = try source.read(into: input, count: Context.chunk)
+                if prolog.count < XMLStreamReader.prologBytes {
+                    prolog.append(contentsOf: UnsafeBufferPointer(start: input, count: min(n, XMLStreamReader.prologBytes - prolog.count)))
+                }
+                outputStart = 0
+                if n == 0 {
+                    ended = true
+                    outputEnd = filter.finish(into: output)
+                } else {
+                    outputEnd = filter.filter(UnsafeBufferPointer(start: input, count: n), into: output)
+                }
+            }
+            let count = min(length, outputEnd - outputStart)
+            destination.update(from: output + outputStart, count: count)
+            outputStart += count
+            return count
+        }
     }
 
     /// The most the reader keeps of the document's start, to find a DOCTYPE's line.
@@ -41,11 +71,7 @@ final class XMLStreamReader {
             let context = Unmanaged<Context>.fromOpaque(ctx).takeUnretainedValue()
             do {
                 let destination = UnsafeMutableRawPointer(buffer).assumingMemoryBound(to: UInt8.self)
-                let n = try context.source.read(into: destination, count: Int(length))
-                if context.prolog.count < XMLStreamReader.prologBytes {
-                    context.prolog.append(contentsOf: UnsafeBufferPointer(start: destination, count: min(n, XMLStreamReader.prologBytes - context.prolog.count)))
-                }
-                return Int32(n)
+                return Int32(try context.read(into: destination, length: Int(length)))
             } catch {
                 context.readError = error
                 return -1
