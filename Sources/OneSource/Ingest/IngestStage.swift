@@ -166,7 +166,7 @@ public struct IngestStage: Stage {
                 if let range = try table.appendedRange(after: rowsBefore, in: database) {
                     try database.run("DELETE FROM \(StagingTable.quote(table.name)) WHERE rowid BETWEEN ? AND ?",
                                      [.integer(range.lowerBound), .integer(range.upperBound)])
-                    if let verification {
+                    if verification != nil {
                         try database.run("DELETE FROM \(StagingTable.quote(StandardizedTable(dataset: dataset).name)) WHERE staging_rowid BETWEEN ? AND ?",
                                          [.integer(range.lowerBound), .integer(range.upperBound)])
                     }

@@ -29,7 +29,7 @@ final class LineCounter: RecordCounter {
                 lineHasAnyByte = false
             case 0x0D:
                 lineHasAnyByte = true
-            case 0x20, 0x09 where whitespaceIsBlank:
+            case 0x20 where whitespaceIsBlank, 0x09 where whitespaceIsBlank:
                 lineHasAnyByte = true
             default:
                 lineHasContent = true

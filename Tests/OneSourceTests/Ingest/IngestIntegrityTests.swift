@@ -188,3 +188,13 @@ import Testing
                                            + "  unaccounted 3 in 公安局/户籍人口.csv: an independent count of the file's records disagrees with the rows read\n"))
     }
 }
+
+extension IngestIntegrityTests {
+    @Test func aCSVLineOfSpacesIsARowAndAnNDJSONLineOfSpacesIsBlank() throws {
+        let csv = LineCounter(whitespaceIsBlank: false), ndjson = LineCounter(whitespaceIsBlank: true)
+        #expect(count("a,b\n  \n\t\n1,2\n\n", csv) == 4)
+        #expect(csv.blank == 1)
+        #expect(count("{}\n  \n\t\n{}\n\n", ndjson) == 2)
+        #expect(ndjson.blank == 3)
+    }
+}
