@@ -181,6 +181,8 @@ func catalogCommand(_ words: [String]) throws -> ExitCode {
     let directory = arguments.value("--catalog") ?? "Pipelines/catalog"
     do {
         let catalog = try Catalog.load(directory: directory)
+        let sqlProblems = SQLRule.problems(in: catalog)
+        if !sqlProblems.isEmpty { throw CatalogError(problems: sqlProblems) }
         print("catalog \(directory): \(catalog.agencies.count) agencies, \(catalog.elements.count) elements, "
               + "\(catalog.codeTables.count) code tables, \(catalog.datasets.count) datasets; no problems")
         return .success

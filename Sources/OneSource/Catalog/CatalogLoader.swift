@@ -284,7 +284,7 @@ struct CatalogLoader {
         root.allowOnly(["rules"])
         var seen: Set<String> = []
         return root.objects("rules").compactMap { node in
-            node.allowOnly(["id", "name", "dimension", "severity", "kind", "message", "params"])
+            node.allowOnly(["id", "name", "dimension", "severity", "kind", "message", "params", "sql"])
             guard let id = node.string("id"), let name = node.string("name"), let kind = node.string("kind"),
                   let message = node.string("message"), let dimension = node.oneOf("dimension", Dimension.self),
                   let severity = node.oneOf("severity", Severity.self) else { return nil }
@@ -297,6 +297,14 @@ struct CatalogLoader {
             for name in needed where params[name] == nil {
                 problems.add(node.file, "\(node.path).params", "kind \(kind) needs parameter \"\(name)\"")
             }
+            let sql = kind == "sql" ? node.string("sql") : nil
+            if kind != "sql" && node.object["sql"] != nil {
+                problems.add(node.file, "\(node.path).sql", "only rules of kind sql have SQL")
+            }
+            for name in params.keys.sorted() where !needed.contains(name) && !(AssociationRule.optionalParams[kind] ?? []).contains(name) {
+                problems.add(node.file, "\(node.path).params.\(name)",
+                             "kind \(kind) has no parameter \"\(name)\" (it takes: \((needed + (AssociationRule.optionalParams[kind] ?? [])).joined(separator: ", ")))")
+            }
             for (name, value) in params.sorted(by: { $0.key < $1.key }) {
                 switch name {
                 case "dataset": if !datasets.contains(value) { problems.add(node.file, "\(node.path).params.dataset", "unknown dataset \"\(value)\"") }
@@ -305,7 +313,8 @@ struct CatalogLoader {
                 default: if !elements.contains(value) { problems.add(node.file, "\(node.path).params.\(name)", "unknown element \"\(value)\"") }
                 }
             }
-            return AssociationRule(id: id, name: name, dimension: dimension, severity: severity, kind: kind, message: message, params: params)
+            return AssociationRule(id: id, name: name, dimension: dimension, severity: severity, kind: kind, message: message, params: params,
+                                   sql: sql)
         }
     }
 
@@ -401,10 +410,13 @@ struct CatalogLoader {
             node.problems.add(node.file, "\(node.path).key", "record key must be a non-empty array of element ids")
         }
         var delimiter: UInt8 = 0x2C
-        if let text = node.string("delimiter", required: false) {
-            let bytes = Array(text == "\\t" ? "\t".utf8 : text.utf8)
-            if bytes.count == 1 { delimiter = bytes[0] } else {
-                node.problems.add(node.file, "\(node.path).delimiter", "must be one ASCII character")
+        if let value = node.object["delimiter"] {
+            // A tab may be written as a real tab ("\t" in JSON), as "\\t" or as "tab".
+            let text = value as? String ?? ""
+            let bytes = Array(text == "\\t" || text == "tab" ? "\t".utf8 : text.utf8)
+            if bytes.count == 1, bytes[0] < 0x80, bytes[0] != 0x22, bytes[0] != 0x0A, bytes[0] != 0x0D { delimiter = bytes[0] } else {
+                node.problems.add(node.file, "\(node.path).delimiter",
+                                  "must be one ASCII character other than a quote or a line break (e.g. \",\", \";\", \"|\", or a tab: \"\\t\" or \"tab\")")
             }
         }
         let share = disclosure(node, "share")

@@ -22,6 +22,8 @@ public struct CatalogProblem: Sendable, Equatable, CustomStringConvertible, Comp
 public struct CatalogError: Error, CustomStringConvertible {
     public let problems: [CatalogProblem]
 
+    public init(problems: [CatalogProblem]) { self.problems = problems }
+
     public var description: String {
         "catalog has \(problems.count) problem(s):\n" + problems.map { "  \($0)" }.joined(separator: "\n")
     }

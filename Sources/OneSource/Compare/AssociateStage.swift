@@ -13,46 +13,62 @@ public struct AssociateStage: Stage {
         let selected = Set(try context.pipeline.selectedDatasets(in: catalog).map(\.id))
         // Planned before the transaction (a missing base table is created then, visible to the readers).
         var plans: [Plan] = []
+        var sqlRules: [(rule: AssociationRule, dataset: Dataset)] = []
         for rule in catalog.associations {
-            guard let datasetID = rule.params["dataset"], selected.contains(datasetID), let dataset = catalog.dataset(datasetID),
-                  let plan = try plan(rule, dataset: dataset, catalog: catalog, database: database) else { continue }
-            plans.append(plan)
+            guard let datasetID = rule.params["dataset"], selected.contains(datasetID), let dataset = catalog.dataset(datasetID) else { continue }
+            if rule.kind == "sql" { sqlRules.append((rule, dataset)); continue }
+            if let plan = try plan(rule, dataset: dataset, catalog: catalog, selected: selected, database: database) { plans.append(plan) }
         }
+        for (_, dataset) in sqlRules { try StandardizedTable(dataset: dataset).ensure(in: database) }
         let divisions = try DivisionTable.load(path: context.pipeline.divisionTable)
-        let standards = StandardContext(today: try RunLedger(database: database).run(context.runID).date, divisions: divisions)
+        let today = try RunLedger(database: database).run(context.runID).date
+        let standards = StandardContext(today: today, divisions: divisions)
         // Rules over the same dataset and the same look-ups share one pass (the licence rules all look up the
         // holder in the legal-entity base: one scan and one look-up per licence instead of four).
         let groups = AssociateStage.group(plans)
-        // The rules only read what earlier stages committed: each pass runs on a connection of its own, in parallel.
-        var queries: [(sql: String, cacheKiB: Int)] = []
+        // The rules only read what earlier stages committed: each pass runs on a connection of its own that may
+        // only read, in parallel; a SQL rule is its own pass.
+        var queries: [Query] = []
         for group in groups {
             var keys: Int64 = 0
             for base in Set(group.lookups.compactMap(\.base)) {
                 keys += try database.queryScalarInt("SELECT coalesce(sum(inserted), 0) FROM base_loads WHERE base = ?", [.text(base)]) ?? 0
             }
-            queries.append((group.sql, AssociateStage.cacheKiB(forKeys: Int(keys))))
+            queries.append(Query(source: .built(group.sql), cacheKiB: AssociateStage.cacheKiB(forKeys: Int(keys))))
         }
-        let results = try AssociateStage.query(queries, runID: context.runID, database: database, threads: context.threads)
-        var rowsOfPlan: [Int: (rows: [[SQLValue]], seconds: Double, shared: Int)] = [:]
+        for (rule, dataset) in sqlRules {
+            queries.append(Query(source: .user(rule, dataset), cacheKiB: AssociateStage.defaultCacheKiB))
+        }
+        let results = try AssociateStage.query(queries, runID: context.runID, asOf: today, database: database, threads: context.threads)
+        var rowsOfPlan: [Int: (rows: [[SQLValue]], unchecked: Int, seconds: Double, shared: Int)] = [:]
         for (group, result) in zip(groups, results) {
             for (slot, index) in group.plans.enumerated() {
-                rowsOfPlan[index] = (group.rows(of: slot, in: result.rows), result.seconds, group.plans.count)
+                rowsOfPlan[index] = (group.rows(of: slot, in: result.rows), group.unchecked(of: slot, in: result.rows), result.seconds, group.plans.count)
             }
         }
         return try database.transaction {
             try database.run("DELETE FROM findings WHERE run_id = ? AND stage = ?", [.integer(context.runID), .text(name)])
             let writer = try FindingWriter(database: database, runID: context.runID, stage: name)
-            var total = 0
+            var total = 0, unchecked = 0
             for (index, plan) in plans.enumerated() {
                 guard let result = rowsOfPlan[index] else { continue }
                 let findings = AssociateStage.findings(plan, rows: result.rows, standards: standards)
                 for finding in findings { try writer.write(finding) }
                 total += findings.count
+                unchecked += result.unchecked
                 let pass = result.shared > 1 ? ", one pass with \(result.shared - 1) other rule\(result.shared == 2 ? "" : "s")" : ""
-                context.log.info("\(plan.rule.id): \(findings.count) findings (query \(String(format: "%.2f", result.seconds)) s\(pass))")
+                let notChecked = result.unchecked > 0 ? "; \(result.unchecked) not checked: the record they refer to was quarantined without the value" : ""
+                context.log.info("\(plan.rule.id): \(findings.count) findings\(notChecked) (query \(String(format: "%.2f", result.seconds)) s\(pass))")
             }
+            for ((rule, dataset), result) in zip(sqlRules, results.dropFirst(groups.count)) {
+                let findings = AssociateStage.findings(rule, dataset: dataset, rows: result.rows)
+                for finding in findings { try writer.write(finding) }
+                total += findings.count
+                context.log.info("\(rule.id): \(findings.count) findings (SQL rule, query \(String(format: "%.2f", result.seconds)) s)")
+            }
+            let notChecked = unchecked > 0 ? "; \(unchecked) records not checked (what they refer to was quarantined without the value a rule needs)" : ""
             return StageOutcome(recordsIn: 0, recordsOut: 0, rejected: 0, hasDefects: total > 0,
-                                message: "\(catalog.associations.count) association rules; \(total) findings")
+                                message: "\(plans.count + sqlRules.count) association rules; \(total) findings" + notChecked)
         }
     }
 
@@ -66,6 +82,9 @@ public struct AssociateStage: Stage {
         let lookups: [Lookup]
         /// When a record is a finding (beyond: this run, no error).
         let condition: String
+        /// When the rule cannot judge a record: the record it refers to was delivered this run but quarantined,
+        /// without the value the rule needs (a finding would be a guess).
+        var unchecked = "0"
         /// Observed, expected and reason, as SQL expressions.
         let outputs: [String]
         let element: String?
@@ -78,6 +97,9 @@ public struct AssociateStage: Stage {
         let on: String
         /// The base looked up by key (nil for the record's own staging row, read in step with the scan).
         var base: String? = nil
+        /// This run's quarantined records of the datasets feeding the base (see `quarantined`), joined beside it
+        /// under the same alias with a "q".
+        var quarantine: String? = nil
     }
 
     /// Rules that read the same dataset with the same look-ups, run as one query: every rule's condition
@@ -90,10 +112,15 @@ public struct AssociateStage: Stage {
         /// The rows of the group's `slot`-th rule, as a query of that rule alone would give them
         /// (file_id, line, record_index, record_key, observed, expected, reason; in delivery order).
         func rows(of slot: Int, in rows: [[SQLValue]]) -> [[SQLValue]] {
-            let flag = 4 + slot * 4
+            let flag = 4 + slot * 5
             return rows.compactMap { row in
-                row[flag] == .integer(1) ? Array(row[0..<4]) + Array(row[(flag + 1)...(flag + 3)]) : nil
+                row[flag] == .integer(1) ? Array(row[0..<4]) + Array(row[(flag + 2)...(flag + 4)]) : nil
             }
+        }
+
+        /// How many records the `slot`-th rule could not judge (see `Plan.unchecked`).
+        func unchecked(of slot: Int, in rows: [[SQLValue]]) -> Int {
+            rows.reduce(0) { $0 + ($1[4 + slot * 5 + 1] == .integer(1) ? 1 : 0) }
         }
     }
 
@@ -102,7 +129,7 @@ public struct AssociateStage: Stage {
         var order: [String] = []
         var members: [String: [Int]] = [:]
         for (index, plan) in plans.enumerated() {
-            let key = plan.table + "\u{1}" + plan.lookups.map { $0.table + "\u{2}" + $0.on }.sorted().joined(separator: "\u{1}")
+            let key = plan.table + "\u{1}" + plan.lookups.map { $0.table + "\u{2}" + $0.on + "\u{2}" + ($0.quarantine ?? "") }.sorted().joined(separator: "\u{1}")
             if members[key] == nil { order.append(key) }
             members[key, default: []].append(index)
         }
@@ -121,14 +148,17 @@ public struct AssociateStage: Stage {
             }
             let joins = first.lookups.enumerated().map { position, lookup in
                 "LEFT JOIN \(lookup.table) \(aliases[position]) ON \(lookup.on.replacingOccurrences(of: "{}", with: aliases[position]))"
+                    + (lookup.quarantine.map { " LEFT JOIN (\($0)) \(aliases[position])q ON \(lookup.on.replacingOccurrences(of: "{}", with: aliases[position] + "q"))" } ?? "")
             }
             var columns = ["s.file_id", "s.line", "s.record_index", "s.record_key"]
             var conditions: [String] = []
             for index in indexes {
                 let plan = plans[index]
                 let condition = "(" + resolve(plan.condition, plan) + ")"
-                conditions.append(condition)
-                columns.append("CASE WHEN \(condition) THEN 1 ELSE 0 END")
+                let unchecked = "coalesce(" + resolve(plan.unchecked, plan) + ", 0)"
+                conditions += [condition, unchecked]
+                columns.append("CASE WHEN \(condition) AND NOT \(unchecked) THEN 1 ELSE 0 END")
+                columns.append("CASE WHEN \(unchecked) THEN 1 ELSE 0 END")
                 columns += plan.outputs.map { resolve($0, plan) }
             }
             let sql = """
@@ -141,17 +171,47 @@ public struct AssociateStage: Stage {
         }
     }
 
-    /// Runs each query (bound to the run) on `threads` connections of its own, each query with the page cache
-    /// it asks for; rows come back per query, in order.
-    static func query(_ queries: [(sql: String, cacheKiB: Int)], runID: Int64, database: Database,
+    /// One pass of the stage: a group's query of built-in rules, or a rule the catalog writes as SQL.
+    struct Query: Sendable {
+        enum Source: Sendable {
+            case built(String)
+            case user(AssociationRule, Dataset)
+        }
+        let source: Source
+        let cacheKiB: Int
+    }
+
+    /// Runs each query on connections of its own that may only read (`threads` of them in parallel), each with
+    /// the page cache it asks for; built-in queries bind ?1 the run and ?2 its date, SQL rules :run and :as_of.
+    /// Rows come back per query, in order.
+    static func query(_ queries: [Query], runID: Int64, asOf: CivilDate, database: Database,
                       threads: Int) throws -> [(rows: [[SQLValue]], seconds: Double)] {
-        @Sendable func timed(_ connection: Database, _ query: (sql: String, cacheKiB: Int)) throws -> (rows: [[SQLValue]], seconds: Double) {
+        @Sendable func timed(_ connection: Database, _ query: Query) throws -> (rows: [[SQLValue]], seconds: Double) {
             let started = Date()
             try connection.execute("PRAGMA cache_size=-\(query.cacheKiB)")
-            let rows = try connection.rows(query.sql, [.integer(runID)])
+            let rows: [[SQLValue]]
+            switch query.source {
+            case .built(let sql):
+                let statement = try connection.prepare(sql)
+                try statement.bind(Array([SQLValue.integer(runID), .text(asOf.description)].prefix(statement.parameterNames.count)))
+                var collected: [[SQLValue]] = []
+                while try statement.step() { collected.append((0..<statement.columnCount).map { statement.value($0) }) }
+                rows = collected
+            case .user(let rule, let dataset):
+                do {
+                    let statement = try connection.prepare(try SQLRule.query(for: rule, dataset: dataset, on: connection))
+                    try statement.bind(.integer(runID), named: ":run")
+                    try statement.bind(.text(asOf.description), named: ":as_of")
+                    var collected: [[SQLValue]] = []
+                    while try statement.step() { collected.append((0..<statement.columnCount).map { statement.value($0) }) }
+                    rows = collected
+                } catch {
+                    throw PipelineError.stageFailed(stage: "associate", underlying: "SQL rule \(rule.id) (associations.json): \(error)")
+                }
+            }
             return (rows, Date().timeIntervalSince(started))
         }
-        if database.path == ":memory:" || threads <= 1 || queries.count < 2 {
+        if database.path == ":memory:" {
             defer { try? database.execute("PRAGMA cache_size=-\(defaultCacheKiB)") }
             return try queries.map { try timed(database, $0) }
         }
@@ -161,9 +221,12 @@ public struct AssociateStage: Stage {
         let results = Array<Result<(rows: [[SQLValue]], seconds: Double), Error>>(unsafeUninitializedCapacity: queries.count) {
             buffer, initialized in
             let slots = DisjointSlots(buffer)
-            DispatchQueue.concurrentPerform(iterations: min(threads, queries.count)) { _ in
+            DispatchQueue.concurrentPerform(iterations: max(1, min(threads, queries.count))) { _ in
                 let connection: Database
-                do { connection = try Database(path: path) } catch {
+                do {
+                    connection = try Database(path: path, mode: .readOnly)
+                    connection.allowOnlyReading()
+                } catch {
                     while let index = next.take(below: queries.count) { slots.initialize(index, to: .failure(error)) }
                     return
                 }
@@ -200,81 +263,132 @@ public struct AssociateStage: Stage {
 
     private func q(_ identifier: String) -> String { StagingTable.quote(identifier) }
 
-    func plan(_ rule: AssociationRule, dataset: Dataset, catalog: Catalog, database: Database) throws -> Plan? {
+    /// This run's quarantined records of the selected datasets that feed `base`, one row per key: for each element
+    /// of the base, its value in those records (`"E"`) and whether a dataset delivering it is among them
+    /// (`"E:delivered"`). A record that failed verification is still the latest word on the values it carried: a
+    /// company delivered without a name exists, and its status is what it says.
+    func quarantined(_ base: BaseTable, catalog: Catalog, selected: Set<String>) -> String {
+        let feeding = catalog.datasets(of: base.base).filter { selected.contains($0.id) }
+        let branches = feeding.map { dataset -> String in
+            var columns = ["record_key"]
+            for (index, element) in base.elements.enumerated() {
+                let delivers = dataset.fields.contains { $0.element == element }
+                columns += [delivers ? "\(q(element)) AS e\(index)" : "NULL AS e\(index)", delivers ? "1 AS d\(index)" : "NULL AS d\(index)"]
+            }
+            return "SELECT \(columns.joined(separator: ", ")) FROM \(q(StandardizedTable(dataset: dataset).name)) WHERE run_id = ?1 AND has_error = 1 AND record_key <> ''"
+        }
+        let columns = ["record_key"] + base.elements.enumerated().flatMap { index, element in
+            ["max(e\(index)) AS \(q(element))", "max(d\(index)) AS \(q(element + ":delivered"))"]
+        }
+        return "SELECT \(columns.joined(separator: ", ")) FROM (\(branches.joined(separator: " UNION ALL "))) GROUP BY record_key"
+    }
+
+    func plan(_ rule: AssociationRule, dataset: Dataset, catalog: Catalog, selected: Set<String>, database: Database) throws -> Plan? {
         let p = rule.params
         let std = q("std_" + dataset.id)
         func list(_ values: [String]) -> String { values.map { "'" + $0.replacingOccurrences(of: "'", with: "''") + "'" }.joined(separator: ", ") }
-        // Each rule: its look-ups, its condition and its observed, expected and reason.
+        // A look-up of the base holding `element` by the record's `column`, with this run's quarantined records beside it.
         func base(_ element: String, on column: String) throws -> Lookup {
             guard let table = AssociateStage.base(holding: element, catalog: catalog) else {
                 throw PipelineError.stageFailed(stage: name, underlying: "rule \(rule.id): no base database holds \(element)")
             }
             try table.ensure(in: database)
-            return Lookup(table: q(table.name), on: "{}.record_key = s.\(column)", base: table.base.id)
+            for feeding in catalog.datasets(of: table.base) where selected.contains(feeding.id) {
+                try StandardizedTable(dataset: feeding).ensure(in: database)
+            }
+            return Lookup(table: q(table.name), on: "{}.record_key = s.\(column)", base: table.base.id,
+                          quarantine: quarantined(table, catalog: catalog, selected: selected))
+        }
+        // Look-up `n`: the record exists (loaded, or delivered this run and quarantined); the value of `element` (this
+        // run's delivered one where its record was quarantined, else the base's); and whether that value is missing
+        // from a quarantined record, so the rule cannot judge.
+        func exists(_ n: Int) -> String { "({\(n)}.record_key IS NOT NULL OR {\(n)}q.record_key IS NOT NULL)" }
+        func value(_ n: Int, _ element: String) -> String {
+            "(CASE WHEN {\(n)}q.\(q(element + ":delivered")) = 1 THEN {\(n)}q.\(q(element)) ELSE {\(n)}.\(q(element)) END)"
+        }
+        func missing(_ n: Int, _ element: String) -> String {
+            "({\(n)}q.\(q(element + ":delivered")) = 1 AND {\(n)}q.\(q(element)) IS NULL)"
         }
         let lookups: [Lookup]
         let condition: String
+        var unchecked = "0"
         let outputs: [String]
         var element: String?
         switch rule.kind {
         case "active_after_death":
-            let status = q(p["status"]!), period = q(p["period"]!), person = q(p["person"]!), death = q(p["deathDate"]!)
-            lookups = [try base(p["deathDate"]!, on: person)]
-            condition = """
-                {0}.record_key IS NOT NULL AND s.\(status) IN (\(list(rule.values("activeValues"))))
-                AND {0}.\(death) IS NOT NULL
-                AND {0}.\(death) < CASE WHEN length(s.\(period)) = 7 THEN s.\(period) || '-01' ELSE s.\(period) END
-                """
-            outputs = ["s.\(status)", "s.\(period)", "{0}.\(death)"]
+            let status = q(p["status"]!), person = q(p["person"]!), death = p["deathDate"]!
+            lookups = [try base(death, on: person)]
+            // Paid for a month after the death, or, without a month, still active on the run's date (?2).
+            let after = p["period"].map { period in
+                let column = "s.\(q(period))"
+                return "CASE WHEN length(\(column)) = 7 THEN \(column) || '-01' ELSE \(column) END"
+            } ?? "?2"
+            let active = "s.\(status) IN (\(list(rule.values("activeValues"))))"
+            condition = "\(exists(0)) AND \(active) AND \(value(0, death)) IS NOT NULL AND \(value(0, death)) < \(after)"
+            unchecked = "\(active) AND \(missing(0, death))"
+            outputs = ["s.\(status)", p["period"].map { "s.\(q($0))" } ?? "?2", value(0, death)]
             element = p["status"]
         case "inactive_holder":
-            let status = q(p["status"]!), holder = q(p["holder"]!), holderStatus = q(p["holderStatus"]!)
-            lookups = [try base(p["holderStatus"]!, on: holder)]
-            condition = """
-                {0}.record_key IS NOT NULL AND s.\(status) IN (\(list(rule.values("activeValues"))))
-                AND {0}.\(holderStatus) IN (\(list(rule.values("inactiveValues"))))
-                """
-            outputs = ["s.\(status)", "NULL", "{0}.\(holderStatus)"]
+            let status = q(p["status"]!), holder = q(p["holder"]!), holderStatus = p["holderStatus"]!
+            lookups = [try base(holderStatus, on: holder)]
+            let active = "s.\(status) IN (\(list(rule.values("activeValues"))))"
+            condition = "\(exists(0)) AND \(active) AND \(value(0, holderStatus)) IN (\(list(rule.values("inactiveValues"))))"
+            unchecked = "\(active) AND \(missing(0, holderStatus))"
+            outputs = ["s.\(status)", "NULL", value(0, holderStatus)]
             element = p["status"]
         case "unknown_reference":
             let reference = q(p["reference"]!)
             guard let base = catalog.base(p["base"]!) else { return nil }
             let target = BaseTable(base: base, catalog: catalog)
             try target.ensure(in: database)
-            lookups = [Lookup(table: q(target.name), on: "{}.record_key = s.\(reference)", base: base.id)]
-            condition = "s.\(reference) IS NOT NULL AND {0}.record_key IS NULL"
+            lookups = [Lookup(table: q(target.name), on: "{}.record_key = s.\(reference)", base: base.id,
+                              quarantine: quarantined(target, catalog: catalog, selected: selected))]
+            condition = "s.\(reference) IS NOT NULL AND NOT \(exists(0))"
             outputs = ["s.\(reference)", "NULL", "NULL"]
             element = p["reference"]
         case "person_reference":
-            // Invalid: delivered but not standardizable (std is NULL, staging is not); dead: in the persons base with a death date.
-            let person = q(p["person"]!), death = q(p["deathDate"]!)
-            lookups = [Lookup(table: q("stg_" + dataset.id), on: "{}.rowid = s.staging_rowid"),
-                       try base(p["deathDate"]!, on: person)]
-            condition = "(s.\(person) IS NULL AND trim(coalesce({0}.\(person), '')) != '') OR {1}.\(death) IS NOT NULL"
-            outputs = ["coalesce(s.\(person), {0}.\(person))", "CASE WHEN s.\(person) IS NULL THEN 'invalid' ELSE 'dead' END", "{1}.\(death)"]
+            // Invalid: delivered but not standardizable (std is NULL, staging is not); dead: a death registered.
+            let person = q(p["person"]!), death = p["deathDate"]!
+            lookups = [Lookup(table: q("stg_" + dataset.id), on: "{}.rowid = s.staging_rowid"), try base(death, on: person)]
+            condition = "(s.\(person) IS NULL AND trim(coalesce({0}.\(person), '')) != '') OR \(value(1, death)) IS NOT NULL"
+            unchecked = "s.\(person) IS NOT NULL AND \(missing(1, death))"
+            outputs = ["coalesce(s.\(person), {0}.\(person))", "CASE WHEN s.\(person) IS NULL THEN 'invalid' ELSE 'dead' END", value(1, death)]
             element = p["person"]
         case "date_before_reference":
-            let date = q(p["date"]!), reference = q(p["reference"]!), referenceDate = q(p["referenceDate"]!)
-            lookups = [try base(p["referenceDate"]!, on: reference)]
+            let date = q(p["date"]!), reference = q(p["reference"]!), referenceDate = p["referenceDate"]!
+            lookups = [try base(referenceDate, on: reference)]
             condition = """
-                {0}.record_key IS NOT NULL AND s.\(date) IS NOT NULL AND {0}.\(referenceDate) IS NOT NULL
-                AND s.\(date) < {0}.\(referenceDate)
+                \(exists(0)) AND s.\(date) IS NOT NULL AND \(value(0, referenceDate)) IS NOT NULL AND s.\(date) < \(value(0, referenceDate))
                 """
-            outputs = ["s.\(date)", "{0}.\(referenceDate)", "NULL"]
+            unchecked = "s.\(date) IS NOT NULL AND \(missing(0, referenceDate))"
+            outputs = ["s.\(date)", value(0, referenceDate), "NULL"]
             element = p["date"]
         case "name_mismatch":
-            let nameColumn = q(p["name"]!), reference = q(p["reference"]!), referenceName = q(p["referenceName"]!)
-            lookups = [try base(p["referenceName"]!, on: reference)]
+            let nameColumn = q(p["name"]!), reference = q(p["reference"]!), referenceName = p["referenceName"]!
+            lookups = [try base(referenceName, on: reference)]
             condition = """
-                {0}.record_key IS NOT NULL AND s.\(nameColumn) IS NOT NULL AND {0}.\(referenceName) IS NOT NULL
-                AND s.\(nameColumn) != {0}.\(referenceName)
+                \(exists(0)) AND s.\(nameColumn) IS NOT NULL AND \(value(0, referenceName)) IS NOT NULL AND s.\(nameColumn) != \(value(0, referenceName))
                 """
-            outputs = ["s.\(nameColumn)", "{0}.\(referenceName)", "NULL"]
+            unchecked = "s.\(nameColumn) IS NOT NULL AND \(missing(0, referenceName))"
+            outputs = ["s.\(nameColumn)", value(0, referenceName), "NULL"]
             element = p["name"]
         default:
             return nil
         }
-        return Plan(rule: rule, dataset: dataset, table: std, lookups: lookups, condition: condition, outputs: outputs, element: element)
+        return Plan(rule: rule, dataset: dataset, table: std, lookups: lookups, condition: condition, unchecked: unchecked, outputs: outputs,
+                    element: element)
+    }
+
+    /// The findings of a SQL rule from its rows (file_id, line, record_index, record_key, observed, expected, reason,
+    /// element).
+    static func findings(_ rule: AssociationRule, dataset: Dataset, rows: [[SQLValue]]) -> [Finding] {
+        rows.map { row in
+            let observed = row[4].text ?? "", expected = row[5].text, reason = row[6].text
+            return Finding(ruleID: rule.id, dimension: rule.dimension, severity: rule.severity, agency: dataset.agency,
+                           datasetID: dataset.id, recordKey: row[3].text, element: row[7].text ?? rule.params["element"], observed: observed,
+                           expected: expected, reason: reason, fileID: row[0].integer, line: row[1].integer.map(Int.init),
+                           recordIndex: row[2].integer.map(Int.init), message: rule.render(observed: observed, expected: expected, reason: reason))
+        }
     }
 
     /// The findings of one rule from its rows (file_id, line, record_index, record_key, observed, expected, reason).

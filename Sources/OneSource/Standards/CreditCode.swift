@@ -61,7 +61,7 @@ public enum CreditCode {
     }
 
     public static func standardize(_ raw: String, context: StandardContext) -> StandardResult {
-        var (text, changes) = TextNormalizer.normalize(raw)
+        var (text, changes) = TextNormalizer.normalizeCode(raw)
         // Only lower-case ASCII letters or text that is not ASCII need the (allocating) upper-casing.
         if text.utf8.contains(where: { $0 >= 0x61 && $0 <= 0x7A || $0 >= 0x80 }) {
             let upper = text.uppercased()

@@ -80,6 +80,17 @@ public struct ElementStandard: Sendable {
     }
 
     private func blank(_ raw: String) -> Bool { TextNormalizer.trim(raw).isEmpty }
+
+    /// What a record is known by when its key value is not valid: a code cleaned as the standard cleans it (white
+    /// space anywhere removed, full-width folded, letters upper-cased), so the same person or company matches
+    /// across agencies even then; any other value trimmed.
+    public func cleanedKey(_ raw: String) -> String {
+        switch kind {
+        case .identityNumber, .creditCode, .licenceID: return TextNormalizer.normalizeCode(raw).text.uppercased()
+        case .divisionCode, .phone: return TextNormalizer.normalizeCode(raw).text
+        default: return TextNormalizer.trim(raw)
+        }
+    }
 }
 
 extension StandardResult {

@@ -50,7 +50,7 @@ public struct IdentityNumber: Sendable, Equatable {
             return result
         }
         var changes: [StandardChange] = []
-        let normalized = TextNormalizer.normalize(raw)
+        let normalized = TextNormalizer.normalizeCode(raw)
         let text = normalized.text
         changes = normalized.changes
         var bytes = Array(text.utf8)

@@ -18,7 +18,7 @@ public enum LicenceIdentifier {
     }
 
     public static func standardize(_ raw: String, context: StandardContext) -> StandardResult {
-        var (text, changes) = TextNormalizer.normalize(raw)
+        var (text, changes) = TextNormalizer.normalizeCode(raw)
         let upper = text.uppercased()
         if upper != text { changes.append(.lowerCase); text = upper }
         func fail(_ code: String, _ message: String) -> StandardResult { .invalid(StandardFailure(code, message), changes) }

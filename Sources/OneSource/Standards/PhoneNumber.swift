@@ -5,10 +5,12 @@ public enum PhoneNumber {
     public static let localAreaCode = "0523"
 
     public static func standardize(_ raw: String) -> StandardResult {
-        var (text, changes) = TextNormalizer.normalize(raw)
+        var (text, changes) = TextNormalizer.normalizeCode(raw)
         if text.isEmpty { return .empty }
         var digits = ""
-        var sawSeparator = false
+        // Spaces in a phone number (of any kind, the ideographic one included) are separators like hyphens.
+        var sawSeparator = changes.contains(.spacesRemoved)
+        changes.removeAll { $0 == .spacesRemoved }
         if text.utf8.allSatisfy({ $0 < 0x80 }) {
             // ASCII (nearly every number): one pass over the bytes, no grapheme breaking.
             var kept: [UInt8] = []
@@ -61,7 +63,7 @@ public enum PhoneNumber {
         } else {
             return .invalid(StandardFailure("format", "既不是手机号码也不是固定电话"), changes)
         }
-        if sawSeparator && canonical != text { changes.append(.separatorsRemoved) }
+        if sawSeparator && canonical != TextNormalizer.trim(raw) { changes.append(.separatorsRemoved) }
         return .valid(canonical, changes)
     }
 }

@@ -30,6 +30,7 @@ public enum StandardChange: String, Sendable, Equatable, CaseIterable {
     case bracketsNormalized = "brackets"
     case zeroPadded = "zero_padded"
     case unitRemoved = "unit_removed"
+    case spacesRemoved = "spaces_removed"
 
     /// 中文说明.
     public var message: String {
@@ -48,6 +49,7 @@ public enum StandardChange: String, Sendable, Equatable, CaseIterable {
         case .bracketsNormalized: return "年份括号已统一为“〔〕”"
         case .zeroPadded: return "代码已补零"
         case .unitRemoved: return "去除了单位"
+        case .spacesRemoved: return "去除了代码中间的空格"
         }
     }
 }

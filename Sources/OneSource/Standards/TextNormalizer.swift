@@ -96,6 +96,29 @@ public enum TextNormalizer {
         }
     }
 
+    /// The clean-up of a code (identity number, credit code, licence identifier, division code, phone): `normalize`,
+    /// then every white space inside removed too (spaces, tabs, the ideographic space U+3000, no-break and other
+    /// Unicode spaces), since a code has none: "321025 19781003 2974" is the number 32102519781003 2974 typed with
+    /// spaces, a value delivered in a non-standard form, not an invalid one.
+    public static func normalizeCode(_ raw: String) -> (text: String, changes: [StandardChange]) {
+        var (text, changes) = normalize(raw)
+        guard text.unicodeScalars.contains(where: isInnerSpace) else { return (text, changes) }
+        text = String(String.UnicodeScalarView(text.unicodeScalars.filter { !isInnerSpace($0) }))
+        // A tab or an ideographic space inside the code was only a space: said once, as such.
+        changes.removeAll { $0 == .fullWidth && !raw.unicodeScalars.contains { $0.value >= 0xFF01 && $0.value <= 0xFF5E } }
+        changes.removeAll { $0 == .controlCharacters && !raw.unicodeScalars.contains {
+            ($0.value < 0x20 && ![0x09, 0x0A, 0x0D].contains($0.value)) || ($0.value >= 0x7F && $0.value < 0xA0) || $0.value == 0x200B
+        } }
+        changes.append(.spacesRemoved)
+        return (text, changes)
+    }
+
+    /// White space that may sit inside a typed code.
+    static func isInnerSpace(_ scalar: Unicode.Scalar) -> Bool {
+        let v = scalar.value
+        return isSpace(v) || (v >= 0x2000 && v <= 0x200A) || v == 0x202F || v == 0x205F || v == 0x1680
+    }
+
     /// Trims white space (including U+3000) at both ends.
     public static func trim(_ text: String) -> String {
         let scalars = text.unicodeScalars

@@ -134,7 +134,7 @@ public enum TextStandards {
 
     /// A GB/T 2260 code that exists in the table (current or retired).
     public static func divisionCode(_ raw: String, context: StandardContext) -> StandardResult {
-        let (text, changes) = TextNormalizer.normalize(raw)
+        let (text, changes) = TextNormalizer.normalizeCode(raw)
         if text.isEmpty { return .empty }
         guard text.utf8.count == 6, TextNormalizer.isDigits(text) else {
             return .invalid(StandardFailure("format", "行政区划代码应为6位数字"), changes)

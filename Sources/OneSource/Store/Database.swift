@@ -21,14 +21,26 @@ public final class Database {
         return true
     }()
 
-    public init(path: String) throws {
+    /// How a connection may use the file.
+    public enum Mode: Sendable {
+        /// Reads and writes; the file is created (owner-only) when missing.
+        case readWrite
+        /// Reads only (`SQLITE_OPEN_READONLY`): nothing is created, nothing can be written.
+        case readOnly
+    }
+
+    /// Whether this connection may write.
+    public let mode: Mode
+
+    public init(path: String, mode: Mode = .readWrite) throws {
         _ = Database.configured
         self.path = path
-        if path != ":memory:" {
+        self.mode = mode
+        if path != ":memory:" && mode == .readWrite {
             try Database.createPrivately(path)
         }
         var db: OpaquePointer?
-        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
+        let flags = (mode == .readWrite ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY) | SQLITE_OPEN_NOMUTEX
         let rc = sqlite3_open_v2(path, &db, flags, nil)
         guard rc == SQLITE_OK, let db else {
             let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open database"
@@ -38,7 +50,7 @@ public final class Database {
         handle = db
         sqlite3_extended_result_codes(db, 1)
         sqlite3_busy_timeout(db, 5_000)
-        if path != ":memory:" {
+        if path != ":memory:" && mode == .readWrite {
             // 16 KiB pages for a new file (an existing one keeps its size): stages write millions of rows in one
             // transaction, and with 4 KiB pages the write-ahead log holds four times the frames to search
             // (1M city: 24-27 s -> 22-23 s; 4M city: load 55 s -> 39 s).
@@ -52,6 +64,7 @@ public final class Database {
             // Stages write millions of rows in one transaction: a larger page cache keeps B-tree pages from spilling.
             try execute("PRAGMA cache_size=-\(Database.cacheKiB)")
         }
+        if mode == .readOnly { try execute("PRAGMA cache_size=-\(Database.cacheKiB)") }
         try execute("PRAGMA foreign_keys=ON")
         // Large sorts (load and compare read datasets in key order) spill to temporary files instead of
         // growing memory with the data; the sort itself may use a second thread.
@@ -63,15 +76,36 @@ public final class Database {
         sqlite3_close_v2(handle)
     }
 
-    /// Creates the file with mode 0600 before SQLite opens it, so it is never world-readable.
-    /// SQLite gives its -wal and -shm files the same permissions as the database file.
+    /// Creates the file with mode 0600 before SQLite first opens it, so it is never world-readable (SQLite gives
+    /// its -wal and -shm files the same permissions). Only when it does not exist yet (O_EXCL): an existing store is
+    /// never opened or closed outside SQLite, since closing any descriptor of a file drops the POSIX locks SQLite's
+    /// connections in this process hold on it ("How To Corrupt An SQLite Database File", 2.2).
     private static func createPrivately(_ path: String) throws {
-        let fd = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
-        guard fd >= 0 else {
+        let fd = open(path, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0o600)
+        if fd >= 0 { close(fd); return }
+        guard errno == EEXIST else {
             let reason = String(cString: strerror(errno))
             throw SQLiteError(code: SQLITE_CANTOPEN, message: "cannot create \(path): \(reason)")
         }
-        close(fd)
+    }
+
+    /// Lets this connection only read: every statement prepared from now on may select and read, call functions
+    /// and recurse, nothing else (no write, ATTACH, PRAGMA or schema change), as SQLite's authorizer enforces;
+    /// only `PRAGMA cache_size` stays, for the connection's own page cache. For statements a user wrote (the
+    /// catalog's SQL rules).
+    public func allowOnlyReading() {
+        let authorizer: @convention(c) (UnsafeMutableRawPointer?, Int32, UnsafePointer<CChar>?, UnsafePointer<CChar>?,
+                                        UnsafePointer<CChar>?, UnsafePointer<CChar>?) -> Int32 = { _, action, first, _, _, _ in
+            switch action {
+            case SQLITE_READ:
+                // A pragma read as a table (pragma_table_info …) is a pragma all the same.
+                return first.map { strncmp($0, "pragma_", 7) == 0 } == true ? SQLITE_DENY : SQLITE_OK
+            case SQLITE_SELECT, SQLITE_FUNCTION, SQLITE_RECURSIVE: return SQLITE_OK
+            case SQLITE_PRAGMA: return first.map { strcmp($0, "cache_size") == 0 } == true ? SQLITE_OK : SQLITE_DENY
+            default: return SQLITE_DENY
+            }
+        }
+        sqlite3_set_authorizer(handle, authorizer, nil)
     }
 
     /// Turns a SQLite result code into a thrown error carrying the message and SQL.

@@ -83,6 +83,20 @@ public final class Statement {
         try check(rc)
     }
 
+    /// Whether the statement only reads (SQLite's own judgement).
+    public var isReadOnly: Bool { sqlite3_stmt_readonly(handle) != 0 }
+
+    /// The names of the statement's parameters (`:run`, `?1` …), in order; nil for an anonymous `?`.
+    public var parameterNames: [String?] {
+        (0..<Int(sqlite3_bind_parameter_count(handle))).map { sqlite3_bind_parameter_name(handle, Int32($0 + 1)).map { String(cString: $0) } }
+    }
+
+    /// Binds a value to the parameter called `name` (e.g. `:run`); does nothing when the statement has none.
+    public func bind(_ value: SQLValue, named name: String) throws {
+        let index = sqlite3_bind_parameter_index(handle, name)
+        if index > 0 { try bind(value, at: index) }
+    }
+
     /// Executes one step; returns true when a row is available.
     @discardableResult
     public func step() throws -> Bool {

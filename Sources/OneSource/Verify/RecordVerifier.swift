@@ -142,10 +142,12 @@ public struct RecordVerifier: Sendable {
         identityColumnsForCross = Set(cross.filter { $0.kind != .expiry }.map(\.first)).sorted()
     }
 
-    /// The record key from canonical values where available, raw values otherwise.
+    /// The record key from canonical values where available, otherwise from the raw values cleaned as their
+    /// standard cleans them (an invalid identity number typed with spaces still matches the same person elsewhere).
     private func key(_ canonical: [String?], _ raw: [String?]) -> String {
-        if keyColumns.count == 1 { return canonical[keyColumns[0]] ?? raw[keyColumns[0]].map(TextNormalizer.trim) ?? "" }
-        return keyColumns.map { canonical[$0] ?? raw[$0].map(TextNormalizer.trim) ?? "" }.joined(separator: "|")
+        func part(_ column: Int) -> String { canonical[column] ?? raw[column].map(columns[column].standard.cleanedKey) ?? "" }
+        if keyColumns.count == 1 { return part(keyColumns[0]) }
+        return keyColumns.map(part).joined(separator: "|")
     }
 
     public func verify(_ input: Input) -> Output {
