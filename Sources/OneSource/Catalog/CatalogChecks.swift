@@ -53,6 +53,11 @@ struct CatalogChecks {
         checkAuthoritiesDeliver()
     }
 
+    /// " (did you mean "x"?)" when one of `known` is close to `name`, else "".
+    static func hint(_ name: String, _ known: Set<String>) -> String {
+        Similarity.suggestion(for: name, among: Array(known)).map { " (did you mean \"\($0)\"?)" } ?? ""
+    }
+
     private func duplicates(_ ids: [String], _ nodes: [CatalogLoader.Node], _ key: String, _ what: String) {
         var firstSeen: [String: String] = [:]
         for (id, node) in zip(ids, nodes) {
@@ -67,10 +72,10 @@ struct CatalogChecks {
     private func checkElement(_ element: DataElement, _ node: CatalogLoader.Node,
                               agencies: Set<String>, grades: Set<String>, tables: Set<String>) {
         if !element.authority.isEmpty && !agencies.contains(element.authority) {
-            problems.add(node.file, "\(node.path).authority", "unknown agency \"\(element.authority)\"")
+            problems.add(node.file, "\(node.path).authority", "unknown agency \"\(element.authority)\"" + Self.hint(element.authority, agencies))
         }
         if !grades.contains(element.grade) {
-            problems.add(node.file, "\(node.path).grade", "unknown grade \"\(element.grade)\"")
+            problems.add(node.file, "\(node.path).grade", "unknown grade \"\(element.grade)\"" + Self.hint(element.grade, grades))
         }
         if !DataElement.standards.contains(element.standard) {
             problems.add(node.file, "\(node.path).standard",
@@ -79,7 +84,7 @@ struct CatalogChecks {
         if element.standard == "code" {
             if let table = element.codeTable {
                 if !tables.contains(table) {
-                    problems.add(node.file, "\(node.path).codeTable", "unknown code table \"\(table)\"")
+                    problems.add(node.file, "\(node.path).codeTable", "unknown code table \"\(table)\"" + Self.hint(table, tables))
                 }
             } else {
                 problems.add(node.file, node.path, "standard \"code\" needs a \"codeTable\"")
@@ -99,11 +104,16 @@ struct CatalogChecks {
             problems.add(node.file, "\(node.path).id", "dataset id must be lower-case letters, digits and _ (it names a table)")
         }
         if !agencies.contains(dataset.agency) {
-            problems.add(node.file, "\(node.path).agency", "unknown agency \"\(dataset.agency)\"")
+            problems.add(node.file, "\(node.path).agency", "unknown agency \"\(dataset.agency)\"" + Self.hint(dataset.agency, agencies))
         }
         if let problem = FilePattern.problem(dataset.file) { problems.add(node.file, "\(node.path).file", problem) }
+        if !TextEncoding.isKnown(dataset.encoding) {
+            let close = Similarity.suggestion(for: dataset.encoding.lowercased(), among: TextEncoding.usual)
+            problems.add(node.file, "\(node.path).encoding", "unknown encoding \"\(dataset.encoding)\"" + (close.map { " (did you mean \"\($0)\"?)" } ?? "")
+                         + " (usual: \(TextEncoding.usual.joined(separator: ", ")); any name iconv knows)")
+        }
         if !grades.contains(dataset.grade) {
-            problems.add(node.file, "\(node.path).grade", "unknown grade \"\(dataset.grade)\"")
+            problems.add(node.file, "\(node.path).grade", "unknown grade \"\(dataset.grade)\"" + Self.hint(dataset.grade, grades))
         }
         if dataset.format == .xml && dataset.recordPath == nil {
             problems.add(node.file, node.path, "an XML dataset needs \"recordPath\", the record element")
@@ -121,7 +131,7 @@ struct CatalogChecks {
                 sources[field.source] = index
             }
             if elements[field.element] == nil {
-                problems.add(node.file, "\(path).element", "unknown element \"\(field.element)\"")
+                problems.add(node.file, "\(path).element", "unknown element \"\(field.element)\"" + Self.hint(field.element, Set(elements.keys)))
             } else if let first = mapped[field.element] {
                 problems.add(node.file, "\(path).element", "element \"\(field.element)\" is mapped twice (also fields[\(first)])")
             } else {
@@ -134,7 +144,7 @@ struct CatalogChecks {
         let severities = Set(Severity.allCases.map(\.rawValue))
         for (rule, setting) in dataset.rules.sorted(by: { $0.key < $1.key }) {
             if !RuleBook.builtIn.contains(rule) {
-                problems.add(node.file, "\(node.path).rules.\(rule)", "unknown rule \"\(rule)\"")
+                problems.add(node.file, "\(node.path).rules.\(rule)", "unknown rule \"\(rule)\"" + Self.hint(rule, Set(RuleBook.builtIn)))
             }
             if setting != "on" && setting != "off" && !severities.contains(setting) {
                 problems.add(node.file, "\(node.path).rules.\(rule)", "must be \"on\", \"off\", \"error\", \"warning\" or \"notice\"")

@@ -84,7 +84,8 @@ struct CatalogLoader {
             guard let text = string(key, required: required) else { return nil }
             guard let value = T(rawValue: text) else {
                 let allowed = T.allCases.map(\.rawValue).joined(separator: ", ")
-                problems.add(file, "\(path).\(key)", "unknown value \"\(text)\" (allowed: \(allowed))")
+                problems.add(file, "\(path).\(key)", "unknown value \"\(text)\"" + CatalogChecks.hint(text, Set(T.allCases.map(\.rawValue)))
+                             + " (allowed: \(allowed))")
                 return nil
             }
             return value

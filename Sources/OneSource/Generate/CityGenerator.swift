@@ -99,7 +99,7 @@ public struct CityGenerator {
             var row: String?
             if random.chance(defectRate) {
                 clean[i] = false
-                switch random.int(0..<6) {
+                switch random.int(0..<7) {
                 case 0:
                     let wrong = "0123456789X".filter { $0 != id.last }
                     id = String(id.dropLast()) + String(wrong[wrong.index(wrong.startIndex, offsetBy: random.int(0..<wrong.count))])
@@ -117,6 +117,12 @@ public struct CityGenerator {
                 case 4:
                     birth = "\(p.birth.year)-02-30"
                     defect(gonganPath, line, "verify", "conforms", "person.birth_date")
+                case 5:
+                    // Typed with spaces inside: a space, a tab, an ideographic space or a no-break space.
+                    let space = [" ", "\t", "\u{3000}", "\u{00A0}"][random.int(0..<4)]
+                    id = String(id.prefix(6)) + space + String(id.dropFirst(6).prefix(8)) + space + String(id.dropFirst(14))
+                    defect(gonganPath, line, "verify", "nonstandard_form", "person.id_number")
+                    clean[i] = true   // usable after standardization
                 default:
                     row = "\(id),\"\(name),\(p.gender == "1" ? "男" : "女"),01,\(birth),江苏省泰州市,\(p.county),2015-06-01"
                     defect(gonganPath, line, "ingest", "rejected", "")
@@ -159,12 +165,20 @@ public struct CityGenerator {
             }
             insured += "\(p.id),\(name),\(p.gender == "1" ? "男" : "女"),\(p.birth.year)年\(p.birth.month)月\(p.birth.day)日,\(status),城镇职工基本养老保险,2026-10,139\(String(format: "%08d", i % 100_000_000))\r\n"
         }
-        // Benefits after death: dead pensioners still paid.
-        for (i, _) in dead.sorted(by: { $0.key < $1.key }) where people[i].birth.year < 1964 && random.chance(defectRate * 20) {
+        // Benefits after death: dead pensioners still paid; and people still 正常参保 (contributing) after a registered
+        // death, with no payment month (found by the catalog's SQL rule insured_after_death).
+        for (i, _) in dead.sorted(by: { $0.key < $1.key }) {
             let p = people[i]
-            line += 1
-            insured += "\(p.id),\(p.name),\(p.gender == "1" ? "男" : "女"),\(p.birth.year)年\(p.birth.month)月\(p.birth.day)日,待遇享受,城镇职工基本养老保险,2026-10,13900000000\r\n"
-            defect("人社局/社保参保.csv", line, "associate", "benefit_after_death", "insurance.status")
+            let person = "\(p.id),\(p.name),\(p.gender == "1" ? "男" : "女"),\(p.birth.year)年\(p.birth.month)月\(p.birth.day)日"
+            if p.birth.year < 1964 && random.chance(defectRate * 20) {
+                line += 1
+                insured += "\(person),待遇享受,城镇职工基本养老保险,2026-10,13900000000\r\n"
+                defect("人社局/社保参保.csv", line, "associate", "benefit_after_death", "insurance.status")
+            } else if random.chance(defectRate * 10) {
+                line += 1
+                insured += "\(person),正常参保,城镇职工基本养老保险,,13900000001\r\n"
+                defect("人社局/社保参保.csv", line, "associate", "insured_after_death", "insurance.status")
+            }
         }
         try Data(try TranscodingInput.encode(to: "GB18030", insured)).write(to: URL(fileURLWithPath: (data as NSString).appendingPathComponent("人社局/社保参保.csv")))
         // 市场监管局: legal entities (XML, one record a line), legal representatives from the living end of the
@@ -179,14 +193,25 @@ public struct CityGenerator {
             let rep = people[persons - 1 - (k % max(1, persons / 2))]
             let since = CivilDate(year: 2005 + k % 15, month: 1 + k % 12, day: 1 + k % 28)!
             var ok = true
-            if random.chance(defectRate) {
-                let last = code.last!
-                code = String(code.dropLast()) + (last == "0" ? "1" : "0")
-                ok = false
-                defect("市场监管局/市场主体.xml", k + 3, "verify", "conforms", "entity.credit_code")
+            var name = "泰州市\(CityGenerator.countyNames[county] ?? "")恒达商贸有限公司\(k)"
+            if k == 5 || k % 89 == 7 {
+                // Delivered without a name: quarantined, yet it exists (its licences are not "of an unregistered
+                // holder"), and the first deregistered company's licences are still flagged from its own record.
+                name = ""
+                defect("市场监管局/市场主体.xml", k + 3, "verify", "required", "entity.name")
+            } else if random.chance(defectRate) {
+                if random.chance(0.5) {
+                    let last = code.last!
+                    code = String(code.dropLast()) + (last == "0" ? "1" : "0")
+                    ok = false
+                    defect("市场监管局/市场主体.xml", k + 3, "verify", "conforms", "entity.credit_code")
+                } else {
+                    code = String(code.prefix(2)) + " " + String(code.dropFirst(2).prefix(6)) + " " + String(code.dropFirst(8))
+                    defect("市场监管局/市场主体.xml", k + 3, "verify", "nonstandard_form", "entity.credit_code")
+                }
             }
             entityCode.append(CityGenerator.creditCode(k, county: county)); entityStatus.append(status); entityClean.append(ok); established.append(since)
-            xml += "<市场主体><统一社会信用代码>\(code)</统一社会信用代码><名称>泰州市\(CityGenerator.countyNames[county] ?? "")恒达商贸有限公司\(k)</名称><法定代表人><姓名>\(rep.name)</姓名><证件号码>\(rep.id)</证件号码></法定代表人><登记状态>\(status)</登记状态><成立日期>\(since)</成立日期><住所>泰州市人民路\(k)号</住所><登记机关区划>\(county)</登记机关区划></市场主体>\n"
+            xml += "<市场主体><统一社会信用代码>\(code)</统一社会信用代码><名称>\(name)</名称><法定代表人><姓名>\(rep.name)</姓名><证件号码>\(rep.id)</证件号码></法定代表人><登记状态>\(status)</登记状态><成立日期>\(since)</成立日期><住所>泰州市人民路\(k)号</住所><登记机关区划>\(county)</登记机关区划></市场主体>\n"
         }
         xml += "</市场主体列表>\n"
         try xml.write(toFile: (data as NSString).appendingPathComponent("市场监管局/市场主体.xml"), atomically: true, encoding: .utf8)

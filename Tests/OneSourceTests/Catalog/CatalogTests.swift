@@ -72,7 +72,7 @@ import Testing
             "elements.json: $.elements[1]: element has no authoritative agency (\"authority\"): one number, one source",
             "elements.json: $.elements[2].authority: element names 2 authoritative agencies; exactly one may be the source",
             "elements.json: $.elements[3].authority: unknown agency \"zz\"",
-            "elements.json: $.elements[3].grade: unknown grade \"L9\"",
+            "elements.json: $.elements[3].grade: unknown grade \"L9\" (did you mean \"L1\"?)",
             "elements.json: $.elements[3].id: duplicate element id \"p.id\" (first declared at elements.json $.elements[0])",
             "elements.json: $.elements[3].standard: unknown standard \"nonsense\" (known: address, code, credit_code, date, datetime, division_code, document_number, identity_number, integer, licence_id, money, person_name, phone, text)",
         ])
@@ -139,5 +139,23 @@ import Testing
             "datasets/gongan_household.json: $.file: file pattern \"../../../etc/pass*\" uses \"..\": it must stay inside the pipeline's data root",
             "datasets/minzheng_deaths.json: $.file: file pattern \"/dev/zero\" is absolute: it must be relative to the pipeline's data root",
         ])
+    }
+
+    @Test func anEncodingTypoIsCaughtBeforeTheRunWithASuggestion() throws {
+        let directory = try Paths.temporaryDirectory()
+        try FileManager.default.removeItem(at: directory)
+        try FileManager.default.copyItem(at: Paths.packageRoot.appendingPathComponent("Pipelines/catalog"), to: directory)
+        let file = directory.appendingPathComponent("datasets/renshe_insured.json")
+        try (try String(contentsOf: file, encoding: .utf8)).replacingOccurrences(of: #""encoding": "gb18030""#, with: #""encoding": "gbk18030""#)
+            .replacingOccurrences(of: #""frequency": "monthly""#, with: #""frequency": "montly""#)
+            .write(to: file, atomically: true, encoding: .utf8)
+        let (_, problems) = CatalogLoader(directory: directory.path).load()
+        #expect(problems.map(\.description) == [
+            "datasets/renshe_insured.json: $.encoding: unknown encoding \"gbk18030\" (did you mean \"gb18030\"?) (usual: utf-8, gb18030, gbk, gb2312, big5, utf-16le, utf-16be; any name iconv knows)",
+            "datasets/renshe_insured.json: $.frequency: unknown value \"montly\" (did you mean \"monthly\"?) (allowed: daily, weekly, monthly, quarterly, yearly)",
+        ])
+        #expect(Similarity.distance("kitten", "sitting") == 3)
+        #expect(Similarity.suggestion(for: "rnu", among: ["run", "runs", "report"]) == "run")
+        #expect(Similarity.suggestion(for: "q", among: ["a", "b"]) == nil)
     }
 }

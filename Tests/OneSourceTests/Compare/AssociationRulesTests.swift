@@ -144,4 +144,24 @@ import Testing
         #expect(throws: SQLiteError.self) { try reader.execute("PRAGMA journal_mode=DELETE") }
         #expect(try reader.queryScalarInt("SELECT count(*) FROM findings WHERE rule_id = 'my_rule'") == Int64(rows.count))
     }
+
+    @Test func theREADMEsWorkedExamplesPassTheCheck() throws {
+        let readme = try String(contentsOf: Paths.packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
+        let blocks = readme.components(separatedBy: "```json\n").dropFirst().compactMap { $0.components(separatedBy: "```").first }
+        #expect(blocks.count == 2)
+        for block in blocks {
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(block.utf8)) as? [String: Any])
+            let sql = try #require(object["sql"] as? String)
+            let params = try #require(object["params"] as? [String: String])
+            let catalog = try Catalog.load(directory: Paths.packageRoot.appendingPathComponent("Pipelines/catalog").path)
+            let rule = AssociationRule(id: "example", name: "例", dimension: .accuracy, severity: .warning, kind: "sql", message: "{observed}",
+                                       params: params, sql: sql)
+            let database = try Database(path: ":memory:")
+            try Schema.migrate(database)
+            for dataset in catalog.datasets { try StandardizedTable(dataset: dataset).ensure(in: database) }
+            for base in catalog.bases { try BaseTable(base: base, catalog: catalog).ensure(in: database) }
+            database.allowOnlyReading()
+            _ = try SQLRule.query(for: rule, dataset: try #require(catalog.dataset(params["dataset"] ?? "")), on: database)
+        }
+    }
 }
