@@ -69,6 +69,10 @@ public final class XMLReader: RecordReader {
         var present = [Bool](repeating: false, count: fieldPaths.count)
         var repeated: String?
         var recordLine = 0
+        // libxml2 does not know an element's line past 65534 (see `XMLStreamReader.saturatedLine`): the record's line
+        // is then taken from the first text inside it, which starts on the record's line unless the record's start
+        // tag spans lines.
+        var lineUncertain = false
         var recordBytes = 0
         var index = 0
 
@@ -131,6 +135,7 @@ public final class XMLReader: RecordReader {
                         nodes.append(0)
                         index += 1
                         recordLine = xml.line
+                        lineUncertain = recordLine >= XMLStreamReader.saturatedLine
                         recordBytes = 0
                         for i in values.indices { values[i].removeAll(keepingCapacity: values[i].capacity <= 4096); present[i] = false }
                         repeated = nil
@@ -158,7 +163,10 @@ public final class XMLReader: RecordReader {
                 if nodes.count == 1 { try finishRecord() }
                 if !nodes.isEmpty { nodes.removeLast() }
                 if !names.isEmpty { names.removeLast() }
+            case .whitespace:
+                if lineUncertain && !nodes.isEmpty { recordLine = xml.textStartLine; lineUncertain = false }
             case .text:
+                if lineUncertain && !nodes.isEmpty { recordLine = xml.textStartLine; lineUncertain = false }
                 // Every text inside a record counts towards its size; mapped text is kept until the limit is passed
                 // (then the record is rejected at its end, and nothing more of it is kept).
                 guard let node = nodes.last else { break }

@@ -8,7 +8,7 @@ import Foundation
 final class XMLStreamReader {
     /// Node kinds the record reader cares about (values of libxml2's `xmlReaderTypes`).
     enum NodeKind {
-        case element, endElement, text, documentType, entityReference, other
+        case element, endElement, text, whitespace, documentType, entityReference, other
     }
 
     private final class Context {
@@ -131,6 +131,7 @@ final class XMLStreamReader {
         case Int32(XML_READER_TYPE_TEXT.rawValue), Int32(XML_READER_TYPE_CDATA.rawValue),
              Int32(XML_READER_TYPE_SIGNIFICANT_WHITESPACE.rawValue):
             return .text
+        case Int32(XML_READER_TYPE_WHITESPACE.rawValue): return .whitespace
         case Int32(XML_READER_TYPE_DOCUMENT_TYPE.rawValue): return .documentType
         case Int32(XML_READER_TYPE_ENTITY_REFERENCE.rawValue): return .entityReference
         default: return .other
@@ -193,13 +194,27 @@ final class XMLStreamReader {
 
     var isEmptyElement: Bool { xmlTextReaderIsEmptyElement(reader) == 1 }
 
-    /// Line of the current node in the input (the parser itself may have read further ahead).
+    /// libxml2 keeps an element's line in 16 bits: from this line on it says 65535, and only text nodes (with
+    /// XML_PARSE_BIG_LINES) know their true line.
+    static let saturatedLine = 65535
+
+    /// Line of the current node in the input (the parser itself may have read further ahead). For an element past
+    /// line 65534 this is not exact (see `saturatedLine`): take the line of a text node inside it.
     var line: Int {
         if let node = xmlTextReaderCurrentNode(reader) {
             let number = xmlGetLineNo(node)
             if number > 0 { return Int(number) }
         }
         return Int(xmlTextReaderGetParserLineNumber(reader))
+    }
+
+    /// The line a text node starts on: libxml2 records the line where the text ended.
+    var textStartLine: Int {
+        guard let pointer = xmlTextReaderConstValue(reader) else { return line }
+        var newlines = 0
+        var p = pointer
+        while p.pointee != 0 { if p.pointee == 0x0A { newlines += 1 }; p += 1 }
+        return line - newlines
     }
 
     /// Calls `body` with each attribute of the current element: its interned `@name` and its value.

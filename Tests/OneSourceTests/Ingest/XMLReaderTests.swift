@@ -66,4 +66,19 @@ import Testing
         let (sink, _) = try read(bytes: bytes, record: "r", fields: ["x"])
         #expect(sink.records.map(\.values) == [["您好"]])
     }
+
+    @Test func knowsTheLinesOfRecordsPastLine65535() throws {
+        // libxml2 keeps an element's line in 16 bits; one record a line, and pretty-printed over four lines.
+        var oneLine = "<?xml version=\"1.0\"?>\n<列表>\n"
+        for i in 0..<70_000 { oneLine += "<主体><代码>C\(i)</代码></主体>\n" }
+        oneLine += "</列表>\n"
+        let (sink, _) = try read(oneLine, record: "列表/主体", fields: ["代码"])
+        #expect(sink.records.count == 70_000)
+        #expect(sink.records.allSatisfy { $0.line == $0.index + 2 })
+        var pretty = "<?xml version=\"1.0\"?>\n<列表>\n"
+        for i in 0..<20_000 { pretty += "  <主体>\n    <代码>C\(i)</代码>\n  </主体>\n\n" }
+        pretty += "</列表>\n"
+        let (prettySink, _) = try read(pretty, record: "列表/主体", fields: ["代码"])
+        #expect(prettySink.records.allSatisfy { $0.line == 3 + ($0.index - 1) * 4 })
+    }
 }
