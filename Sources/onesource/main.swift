@@ -58,8 +58,14 @@ func threads(_ arguments: Arguments) throws -> Int {
     arguments.value("--threads") == nil ? ProcessInfo.processInfo.activeProcessorCount : Int(try arguments.integer("--threads"))
 }
 
+/// Opens the store for a command that writes it (after taking the writer lock, where it needs one).
 func openStore(_ arguments: Arguments) throws -> Database {
     try Store.open(path: arguments.value("--store") ?? Store.defaultPath)
+}
+
+/// Opens the store for a command that only reads it: nothing is created, a running night is not disturbed.
+func openStoreForReading(_ arguments: Arguments) throws -> Database {
+    try Store.openForReading(path: arguments.value("--store") ?? Store.defaultPath)
 }
 
 /// Takes the store's writer lock for a command that writes; says so when it took over a stale one.
@@ -144,7 +150,7 @@ func runsCommand(_ words: [String]) throws -> ExitCode {
     if arguments.wantsHelp { print(Help.runs, terminator: ""); return .success }
     guard arguments.positionals.isEmpty else { throw UsageError("runs takes no arguments") }
     let limit = arguments.value("--limit") == nil ? 20 : Int(try arguments.integer("--limit"))
-    let database = try openStore(arguments)
+    let database = try openStoreForReading(arguments)
     var rows: [[String]] = []
     for run in try RunLedger(database: database).recentRuns(limit: limit) {
         let summary = try RunSummary.load(database, run: run.id, rejectionLimit: 0)
@@ -165,7 +171,7 @@ func summaryCommand(_ words: [String]) throws -> ExitCode {
     if arguments.wantsHelp { print(Help.summary, terminator: ""); return .success }
     guard arguments.positionals.isEmpty else { throw UsageError("summary takes no arguments") }
     let limit = arguments.value("--rejections") == nil ? 20 : Int(try arguments.integer("--rejections"))
-    let database = try openStore(arguments)
+    let database = try openStoreForReading(arguments)
     let summary = try RunSummary.load(database, run: try arguments.integer("--run"), rejectionLimit: limit)
     print(summary.render(), terminator: "")
     return .success
@@ -295,7 +301,7 @@ func findingsCommand(_ words: [String]) throws -> ExitCode {
         severity = value
     }
     let runID = try arguments.integer("--run")
-    let database = try openStore(arguments)
+    let database = try openStoreForReading(arguments)
     let run = try RunLedger(database: database).run(runID)
     let pipeline = try PipelineDefinition.parse(data: Data(run.definition.utf8), path: run.pipelinePath)
     let catalog = try Catalog.load(directory: pipeline.catalogDirectory)
@@ -313,7 +319,8 @@ func lookupCommand(_ words: [String]) throws -> ExitCode {
     let arguments = try Arguments(words, valued: ["--store", "--catalog", "--divisions"], flags: ["--reveal"])
     if arguments.wantsHelp { print(Help.lookup, terminator: ""); return .success }
     guard arguments.positionals.count == 1 else { throw UsageError("lookup takes exactly one key") }
-    let database = try openStore(arguments)
+    // Revealing writes who saw what into the store; showing masked values only reads.
+    let database = arguments.has("--reveal") ? try openStore(arguments) : try openStoreForReading(arguments)
     let defaults = try StoreDefaults(arguments, database: database)
     let catalog = try Catalog.load(directory: defaults.catalog)
     let divisions = try DivisionTable.load(path: defaults.divisions)
@@ -356,7 +363,7 @@ func calendarCommand(_ words: [String]) throws -> ExitCode {
             if let warning = calendar.missingNoticeWarning(today: today) { print("warning: \(warning)") }
             let path = arguments.value("--store") ?? Store.defaultPath
             guard FileManager.default.fileExists(atPath: path) else { return .success }
-            let moves = try TaskTable(database: try Store.open(path: path)).provisionalMoves(calendar: calendar, defaultDays: 7)
+            let moves = try TaskTable(database: try Store.openForReading(path: path)).provisionalMoves(calendar: calendar, defaultDays: 7)
             for move in moves {
                 print("task \(move.task)\tdue \(move.from) (provisional) -> \(move.to.date)\(move.to.provisional ? " (still provisional)" : "")")
             }
@@ -382,7 +389,12 @@ func tasksCommand(_ words: [String]) throws -> ExitCode {
                                                   "--today", "--limit", "--reason"], flags: ["--overdue", "--accept", "--reject"])
     if arguments.wantsHelp { print(Help.tasks, terminator: ""); return .success }
     guard let sub = arguments.positionals.first else { throw UsageError("tasks needs a subcommand: list, show, export, import-replies, summary") }
-    let database = try openStore(arguments)
+    // Listing and showing only read; an export is written in the audit trail, a reply or a decision changes tasks.
+    // Replies and decisions change tasks, as a run does: they take the writer lock before the store is opened.
+    let lock = ["import-replies", "decide"].contains(sub) ? try writerLock(arguments, "onesource tasks \(sub) \(arguments.positionals.dropFirst().joined(separator: " "))") : nil
+    defer { withExtendedLifetime(lock) {} }
+    let writes = ["export", "import-replies", "decide"].contains(sub)
+    let database = writes ? try openStore(arguments) : try openStoreForReading(arguments)
     let defaults = try StoreDefaults(arguments, database: database)
     let catalog = try Catalog.load(directory: defaults.catalog)
     let calendar = try WorkingDayCalendar.load(directory: defaults.calendar)
@@ -448,8 +460,6 @@ func tasksCommand(_ words: [String]) throws -> ExitCode {
         for path in paths { print(path) }
     case "import-replies":
         guard arguments.positionals.count == 2 else { throw UsageError("tasks import-replies takes a file") }
-        let lock = try writerLock(arguments, "onesource tasks import-replies \(arguments.positionals[1])")
-        defer { withExtendedLifetime(lock) {} }
         let file = arguments.positionals[1]
         let outcome = try ReplyImport(database: database).run(path: file)
         print("\(file) (\(outcome.encoding)): \(outcome.applied.count) repl(ies) recorded, \(outcome.unchanged.count) already recorded (unchanged), "
@@ -463,8 +473,6 @@ func tasksCommand(_ words: [String]) throws -> ExitCode {
         guard arguments.positionals.count == 2, let id = Int64(arguments.positionals[1]) else { throw UsageError("tasks decide takes a task id") }
         guard arguments.has("--accept") != arguments.has("--reject") else { throw UsageError("tasks decide needs --accept or --reject") }
         guard let reason = arguments.value("--reason") else { throw UsageError("tasks decide needs --reason TEXT") }
-        let lock = try writerLock(arguments, "onesource tasks decide \(id)")
-        defer { withExtendedLifetime(lock) {} }
         do {
             let task = try TaskDecision(database: database, calendar: calendar)
                 .decide(id, arguments.has("--accept") ? .accept : .reject, reason: reason, on: today)
@@ -485,6 +493,9 @@ func reportCommand(_ words: [String]) throws -> ExitCode {
     guard arguments.positionals.isEmpty else { throw UsageError("report takes no arguments") }
     guard let out = arguments.value("--out") else { throw UsageError("--out is required") }
     let runID = try arguments.integer("--run")
+    // It recomputes the run's metrics in the store: a writer, like a run.
+    let lock = try writerLock(arguments, "onesource report --run \(runID)")
+    defer { withExtendedLifetime(lock) {} }
     let database = try openStore(arguments)
     let run = try RunLedger(database: database).run(runID)
     let pipeline = try PipelineDefinition.parse(data: Data(run.definition.utf8), path: run.pipelinePath)
@@ -509,7 +520,7 @@ func auditCommand(_ words: [String]) throws -> ExitCode {
         guard let value = CivilDate(iso: text) else { throw UsageError("\(name) takes a date like 2026-11-29") }
         return value
     }
-    let database = try openStore(arguments)
+    let database = try openStoreForReading(arguments)
     let catalog = try Catalog.load(directory: try StoreDefaults(arguments, database: database).catalog)
     var key = arguments.value("--key")
     if let raw = key, let canonical = IdentityNumber.standardize(raw, context: StandardContext(today: CivilDate.of(Date()),
@@ -600,6 +611,10 @@ func main(_ words: [String]) -> ExitCode {
         printError(error.description)
         return .invalidConfiguration
     } catch let error as WriterLockError {
+        printError(error.description)
+        if case .busy = error { return .busy }
+        return .failure
+    } catch let error as SQLiteError where error.code.primary == .busy || error.code.primary == .locked {
         printError(error.description)
         return .busy
     } catch let error as PipelineError {

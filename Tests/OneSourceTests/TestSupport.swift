@@ -89,3 +89,37 @@ func runBinary(_ arguments: [String], in directory: URL = Paths.packageRoot) thr
     process.waitUntilExit()
     return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
 }
+
+/// What a run decided, as text to compare between two stores: its findings, the bases, quarantine and tasks, without
+/// ids or times that differ between two equal runs. SHA-256 of each part, named.
+func storeFingerprint(_ database: Database, run: Int64) throws -> [String: String] {
+    func digest(_ sql: String, _ arguments: [SQLValue] = []) throws -> String {
+        var text = ""
+        for row in try database.rows(sql, arguments) {
+            text += row.map { value -> String in
+                switch value {
+                case .null: return "∅"
+                case .integer(let i): return String(i)
+                case .real(let r): return String(r)
+                case .text(let t): return t
+                }
+            }.joined(separator: "\u{1}") + "\n"
+        }
+        return SHA256.hex(of: Array(text.utf8))
+    }
+    var parts: [String: String] = [:]
+    parts["findings"] = try digest("""
+        SELECT stage, rule_id, severity, agency, dataset_id, record_key, element, observed, expected, reason, file_id, line, record_index, message
+        FROM findings WHERE run_id = ? ORDER BY 1, 2, 5, 6, 7, 11, 12, 13, 8, 9
+        """, [.integer(run)])
+    parts["quarantine"] = try digest("SELECT dataset_id, file_id, line, record_key, raw, reasons FROM quarantine WHERE run_id = ? ORDER BY 1, 2, 3",
+                                     [.integer(run)])
+    parts["tasks"] = try digest("""
+        SELECT identity, rule_id, agency, dataset_id, record_key, element, status, observed, expected, due_on, line FROM tasks ORDER BY identity
+        """)
+    for table in try database.rows("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'base\\_%' ESCAPE '\\' ORDER BY name")
+        .compactMap({ $0[0].text }) where table != "base_loads" && table != "base_history" {
+        parts[table] = try digest("SELECT * FROM \"\(table)\" ORDER BY record_key")
+    }
+    return parts
+}

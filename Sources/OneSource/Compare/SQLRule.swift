@@ -34,7 +34,7 @@ public struct SQLRule {
         do {
             statement = try connection.prepare(body)
         } catch let error as SQLiteError {
-            if error.code == 23 {   // SQLITE_AUTH
+            if error.code.primary == .authorization {
                 throw Problem(message: "the rule's SQL may only read (no write, ATTACH, PRAGMA or schema change): \(error.message)")
             }
             throw Problem(message: "the rule's SQL does not compile: \(error.message)")

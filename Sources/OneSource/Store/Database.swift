@@ -13,8 +13,6 @@ public final class Database {
     /// The path of the database file.
     public let path: String
 
-    /// Opens (creating if needed) the database at `path`.
-    /// - Throws: `SQLiteError` if the file cannot be opened or WAL mode cannot be set.
     /// Global SQLite settings, applied once before the first connection.
     private static let configured: Bool = {
         _ = onesource_sqlite3_disable_memstatus()
@@ -25,23 +23,37 @@ public final class Database {
     public enum Mode: Sendable {
         /// Reads and writes; the file is created (owner-only) when missing.
         case readWrite
-        /// Reads only (`SQLITE_OPEN_READONLY`): nothing is created, nothing can be written.
+        /// Reads only (`SQLITE_OPEN_READONLY`): nothing is created, nothing can be written. Takes SQLite's shared
+        /// locks, so it reads a consistent state while another process writes.
         case readOnly
+        /// Reads a file nobody can write (SQLite's `immutable`): no locks and no `-shm` file, for a store on a
+        /// read-only file system or in a folder this user may not write, where a read-only connection cannot
+        /// open the write-ahead log's index.
+        case immutable
     }
 
     /// Whether this connection may write.
     public let mode: Mode
 
+    /// Opens the database at `path`; in `.readWrite` mode the file is created (owner-only) when missing.
+    /// - Throws: `SQLiteError` if the file cannot be opened, cannot be written in `.readWrite` mode, or WAL mode
+    ///   cannot be set.
     public init(path: String, mode: Mode = .readWrite) throws {
         _ = Database.configured
         self.path = path
         self.mode = mode
-        if path != ":memory:" && mode == .readWrite {
-            try Database.createPrivately(path)
-        }
+        let created = path != ":memory:" && mode == .readWrite ? try Database.createPrivately(path) : false
         var db: OpaquePointer?
-        let flags = (mode == .readWrite ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY) | SQLITE_OPEN_NOMUTEX
-        let rc = sqlite3_open_v2(path, &db, flags, nil)
+        var name = path
+        var flags = SQLITE_OPEN_NOMUTEX
+        switch mode {
+        case .readWrite: flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+        case .readOnly: flags |= SQLITE_OPEN_READONLY
+        case .immutable:
+            flags |= SQLITE_OPEN_READONLY | SQLITE_OPEN_URI
+            name = "file:" + Database.uriEscaped(path) + "?immutable=1"
+        }
+        let rc = sqlite3_open_v2(name, &db, flags, nil)
         guard rc == SQLITE_OK, let db else {
             let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open database"
             if let db { sqlite3_close_v2(db) }
@@ -50,11 +62,21 @@ public final class Database {
         handle = db
         sqlite3_extended_result_codes(db, 1)
         sqlite3_busy_timeout(db, 5_000)
+        // SQLite opens a file it may not write read-only without a word; a command that writes must know now.
+        if mode == .readWrite && sqlite3_db_readonly(db, "main") == 1 {
+            throw SQLiteError(code: SQLITE_READONLY, message: "\(path) can only be read by this user or on this file system, and this command writes it")
+        }
         if path != ":memory:" && mode == .readWrite {
             // 16 KiB pages for a new file (an existing one keeps its size): stages write millions of rows in one
             // transaction, and with 4 KiB pages the write-ahead log holds four times the frames to search
             // (1M city: 24-27 s -> 22-23 s; 4M city: load 55 s -> 39 s).
             try execute("PRAGMA page_size=16384")
+            if created {
+                // Space freed by pruning goes back to the file system a few pages at a time (`PRAGMA incremental_vacuum`,
+                // see `Retention`); only a new file can take this without a full VACUUM. After the page size: setting
+                // it fixes the file's header.
+                try execute("PRAGMA auto_vacuum=INCREMENTAL")
+            }
             let mode = try queryScalarText("PRAGMA journal_mode=WAL")
             guard mode?.lowercased() == "wal" else {
                 throw SQLiteError(code: SQLITE_ERROR, message: "journal_mode answered \(mode ?? "nothing"), not wal",
@@ -64,7 +86,7 @@ public final class Database {
             // Stages write millions of rows in one transaction: a larger page cache keeps B-tree pages from spilling.
             try execute("PRAGMA cache_size=-\(Database.cacheKiB)")
         }
-        if mode == .readOnly { try execute("PRAGMA cache_size=-\(Database.cacheKiB)") }
+        if mode != .readWrite { try execute("PRAGMA cache_size=-\(Database.cacheKiB)") }
         try execute("PRAGMA foreign_keys=ON")
         // Large sorts (load and compare read datasets in key order) spill to temporary files instead of
         // growing memory with the data; the sort itself may use a second thread.
@@ -80,13 +102,30 @@ public final class Database {
     /// its -wal and -shm files the same permissions). Only when it does not exist yet (O_EXCL): an existing store is
     /// never opened or closed outside SQLite, since closing any descriptor of a file drops the POSIX locks SQLite's
     /// connections in this process hold on it ("How To Corrupt An SQLite Database File", 2.2).
-    private static func createPrivately(_ path: String) throws {
+    /// - Returns: whether the file was created now.
+    private static func createPrivately(_ path: String) throws -> Bool {
         let fd = open(path, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0o600)
-        if fd >= 0 { close(fd); return }
+        if fd >= 0 { close(fd); return true }
         guard errno == EEXIST else {
             let reason = String(cString: strerror(errno))
-            throw SQLiteError(code: SQLITE_CANTOPEN, message: "cannot create \(path): \(reason)")
+            throw SQLiteError(code: errno == EROFS || errno == EACCES ? SQLITE_READONLY : SQLITE_CANTOPEN,
+                              message: "cannot create \(path): \(reason)")
         }
+        return false
+    }
+
+    /// `path` with the characters a URI filename gives a meaning (`%`, `?`, `#`) percent-encoded.
+    static func uriEscaped(_ path: String) -> String {
+        var out = ""
+        for scalar in path.unicodeScalars {
+            switch scalar {
+            case "%": out += "%25"
+            case "?": out += "%3F"
+            case "#": out += "%23"
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
     }
 
     /// Lets this connection only read: every statement prepared from now on may select and read, call functions

@@ -41,6 +41,7 @@ public struct LoadStage: Stage {
             for table in tables {
                 let result = try load(table, datasets: datasets, context: context)
                 records += result.records
+                Failpoint.check(stage: name, records: records)
                 let order = (result.streams.map { "keys arrived in \($0) ascending stream\($0 == 1 ? "" : "s"), written as delivered" }
                     ?? "keys arrived out of order, sorted first") + String(format: "; order checked in %.2f s", result.orderSeconds)
                 context.log.info("\(table.base.id): \(result.records) keys, \(result.inserted) new, \(result.changed) changed (\(result.valuesChanged) values); "

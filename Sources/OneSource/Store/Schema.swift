@@ -317,12 +317,19 @@ public enum Schema {
 /// Errors about the store as a whole, rather than one SQL statement.
 public enum StoreError: Error, CustomStringConvertible {
     case newerSchema(path: String, found: Int, supported: Int)
+    case olderSchema(path: String, found: Int, current: Int, why: String)
+    case noStore(path: String)
     case noSuchRun(Int64)
 
     public var description: String {
         switch self {
         case .newerSchema(let path, let found, let supported):
             return "store \(path) has schema version \(found); this build supports up to \(supported). Use a newer onesource."
+        case .olderSchema(let path, let found, let current, let why):
+            return "store \(path) has schema version \(found) and this build reads version \(current); migrating it needs to write it, "
+                + "which cannot be done now: \(why)"
+        case .noStore(let path):
+            return "no store at \(path) (a run creates it: onesource run Pipelines/nightly.json --store \(path))"
         case .noSuchRun(let id):
             return "no run with id \(id) in the store"
         }

@@ -5,17 +5,65 @@ public enum Store {
     /// Where the store lives unless `--store` says otherwise (git-ignored).
     public static let defaultPath = "var/onesource.sqlite"
 
-    /// Opens or creates the store at `path` and migrates it to the current schema.
+    /// Opens or creates the store at `path` for writing and migrates it to the current schema.
+    /// A command that writes holds the store's `WriterLock` first.
     public static func open(path: String) throws -> Database {
         let folder = (path as NSString).deletingLastPathComponent
         if !folder.isEmpty && !FileManager.default.fileExists(atPath: folder) {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true,
                                                     attributes: [.posixPermissions: 0o700])
         }
-        try useTemporaryFolder(for: path)
+        try useTemporaryFolder(for: path, create: true)
         let database = try Database(path: path)
         try Schema.migrate(database)
         return database
+    }
+
+    /// Opens the store at `path` for a command that only reads: nothing is created (not the file, its folder or
+    /// the temporary folder), nothing can be written, and a run writing meanwhile is not disturbed. On a file
+    /// system this user cannot write, the file is read as immutable. A store of an older schema is migrated first
+    /// when it can be written and nobody is writing it.
+    /// - Throws: `StoreError.noStore` when there is no file; `StoreError.olderSchema` when it needs a migration that
+    ///   cannot be made now; `StoreError.newerSchema`; `SQLiteError`.
+    public static func openForReading(path: String) throws -> Database {
+        var isFolder: ObjCBool = false
+        guard path != ":memory:" else { return try open(path: path) }
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), !isFolder.boolValue else {
+            throw StoreError.noStore(path: path)
+        }
+        try useTemporaryFolder(for: path, create: false)
+        var database = try readingConnection(path)
+        let version = Int(try database.queryScalarInt("PRAGMA user_version") ?? 0)
+        if version > Schema.currentVersion {
+            throw StoreError.newerSchema(path: path, found: version, supported: Schema.currentVersion)
+        }
+        if version < Schema.currentVersion {
+            do {
+                let lock = try WriterLock(storePath: path, purpose: "migrating the store from schema \(version) to \(Schema.currentVersion)")
+                try withExtendedLifetime(lock) { _ = try open(path: path) }
+            } catch let error as WriterLockError {
+                throw StoreError.olderSchema(path: path, found: version, current: Schema.currentVersion, why: error.description)
+            } catch let error as SQLiteError where error.code.primary == .readOnly {
+                throw StoreError.olderSchema(path: path, found: version, current: Schema.currentVersion, why: error.message)
+            }
+            database = try readingConnection(path)
+        }
+        return database
+    }
+
+    /// A read-only connection, immutable where a read-only one cannot read (no `-shm` file and no right to make one).
+    private static func readingConnection(_ path: String) throws -> Database {
+        do {
+            let database = try Database(path: path, mode: .readOnly)
+            _ = try database.queryScalarInt("SELECT count(*) FROM sqlite_master")
+            return database
+        } catch let error as SQLiteError where [ResultCode.cannotOpen, .readOnly, .ioError].contains(error.code.primary) {
+            let folder = (path as NSString).deletingLastPathComponent
+            guard access(path, W_OK) != 0 || access(folder.isEmpty ? "." : folder, W_OK) != 0 else { throw error }
+            let database = try Database(path: path, mode: .immutable)
+            _ = try database.queryScalarInt("SELECT count(*) FROM sqlite_master")
+            return database
+        }
     }
 
     /// The owner-only folder where SQLite spills large sorts (load and compare sort whole datasets; the
@@ -25,13 +73,15 @@ public enum Store {
         return ((folder.isEmpty ? "." : folder) as NSString).appendingPathComponent("sqlite-tmp")
     }
 
-    /// Points SQLite's temporary files at the store's private folder, unless the operator set SQLITE_TMPDIR.
+    /// Points SQLite's temporary files at the store's private folder, unless the operator set SQLITE_TMPDIR;
+    /// a command that only reads uses the folder when it is there and creates nothing.
     /// SQLite reads the variable once, when it initializes: the first store a process opens decides (the
     /// command-line tool opens one).
-    private static func useTemporaryFolder(for path: String) throws {
+    private static func useTemporaryFolder(for path: String, create: Bool) throws {
         guard path != ":memory:" else { return }
         let folder = temporaryFolder(for: path)
         if !FileManager.default.fileExists(atPath: folder) {
+            guard create else { return }
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true,
                                                     attributes: [.posixPermissions: 0o700])
         }

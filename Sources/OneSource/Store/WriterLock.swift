@@ -15,7 +15,11 @@ public final class WriterLock {
         path = storePath + ".lock"
         let folder = (path as NSString).deletingLastPathComponent
         if !folder.isEmpty && !FileManager.default.fileExists(atPath: folder) {
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            do {
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            } catch {
+                throw WriterLockError.cannotOpen(path: path, reason: "cannot create its folder: \((error as NSError).localizedDescription)")
+            }
         }
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw WriterLockError.cannotOpen(path: path, reason: String(cString: strerror(errno))) }
@@ -62,7 +66,9 @@ public enum WriterLockError: Error, CustomStringConvertible {
     public var description: String {
         switch self {
         case .busy(let path, let holder): return "the store is being written by \(holder) (lock \(path)); try again when it has finished"
-        case .cannotOpen(let path, let reason): return "cannot open lock file \(path): \(reason)"
+        case .cannotOpen(let path, let reason):
+            return "cannot write the store's lock file \(path): \(reason); this command writes the store (read commands such as "
+                + "`onesource runs` and `onesource summary` work on a store that can only be read)"
         }
     }
 }

@@ -49,10 +49,29 @@ import Testing
             try database.run("INSERT INTO t VALUES (1)")
             Issue.record("expected a constraint error")
         } catch let error as SQLiteError {
-            #expect(error.code == 1555)   // SQLITE_CONSTRAINT_PRIMARYKEY
-            #expect(error.description == "SQLite error 1555: UNIQUE constraint failed: t.id - while executing `INSERT INTO t VALUES (1)`")
+            #expect(error.code == .constraintPrimaryKey)
+            #expect(error.description == "SQLite error SQLITE_CONSTRAINT (1555 extended): UNIQUE constraint failed: t.id - while inserting into t")
+            #expect(error.sql == "INSERT INTO t VALUES (1)")
         }
         #expect(throws: SQLiteError.self) { try database.prepare("SELEC 1") }
+    }
+
+    /// A failing statement of a stage runs to kilobytes: the message names what it was doing, not its text.
+    @Test func errorsNameTheStatementsPurposeNotItsText() {
+        let long = "INSERT INTO \"std_gongan_household\" (staging_rowid, run_id) VALUES " + Array(repeating: "(?, ?)", count: 900).joined(separator: ", ")
+        let full = SQLiteError(code: 13, message: "database or disk is full", sql: long)
+        #expect(full.description == "SQLite error SQLITE_FULL (13): database or disk is full - while inserting into \"std_gongan_household\" "
+                + "(the disk holding the store, its write-ahead log or its sqlite-tmp folder is full: free space and run again)")
+        #expect(SQLiteError.purpose(of: "  DELETE FROM stg_a WHERE rowid BETWEEN ? AND ?") == "deleting from stg_a")
+        #expect(SQLiteError.purpose(of: "CREATE INDEX IF NOT EXISTS \"std_a_errors\" ON std_a (run_id)") == "creating index \"std_a_errors\"")
+        #expect(SQLiteError.purpose(of: "CREATE TABLE t(a)") == "creating table t")
+        #expect(SQLiteError.purpose(of: "SELECT s.file_id FROM (SELECT 1) u LEFT JOIN std_a s") == "reading the store")
+        #expect(SQLiteError.purpose(of: "WITH x AS (SELECT 1 FROM (SELECT 2)) SELECT * FROM\nbase_persons") == "reading base_persons")
+        #expect(SQLiteError.purpose(of: "UPDATE tasks SET status = 'open'") == "updating tasks")
+        #expect(SQLiteError.purpose(of: "PRAGMA journal_mode=WAL") == "setting journal_mode=WAL")
+        #expect(SQLiteError.purpose(of: "COMMIT") == "committing the transaction")
+        #expect(ResultCode(rawValue: 522).description == "SQLITE_IOERR (522 extended)")
+        #expect(ResultCode(rawValue: 522).primary == .ioError)
     }
 
     @Test func transactionRollsBackOnAThrow() throws {
