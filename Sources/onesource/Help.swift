@@ -22,6 +22,11 @@ enum Help {
           tasks                   Rectification tasks: list, show, export per agency, import replies, summary.
           report                  Quality reports of a run (HTML, JSON, CSV), for the city and each agency.
           audit                   The audit trail: runs, stages, input files, exports, replies, reveals.
+          prune                   Apply the retention policy and give the space back.
+          backup                  Write a consistent copy of the store (while readers and a run go on).
+          restore                 Put a backup in the place of the store.
+          seal, unseal            Seal data that may no longer be used (kept, not used or shown), or lift a seal.
+          destroy                 Destroy a dataset's or a key's values, leaving who, when, why and the counts.
           generate                Write a synthetic city with injected defects and their ground truth.
           catalog check           Check the catalog and list every problem.
           inspect                 Read one export with its dataset's reader, without the store.
@@ -261,6 +266,8 @@ enum Help {
           --seed <s>              Seed of the generator (default 1).
           --defect-rate <r>       Share of records with an injected defect (default 0.01).
           --pipelines <dir>       Where the catalog, divisions and calendar are copied from (default: Pipelines).
+          --night <n>             The same city n nights later: 3 in 1,000 people a night have moved house or
+                                  changed phone; the defects and the ground truth stay night 0's (default 0).
         \(helpOption)
         """
 

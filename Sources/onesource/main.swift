@@ -329,7 +329,6 @@ func lookupCommand(_ words: [String]) throws -> ExitCode {
     let reveal = arguments.has("--reveal")
     if reveal {
         try lookup.recordReveal(key: key, command: (["onesource"] + CommandLine.arguments.dropFirst()).joined(separator: " "))
-        try AuditTrail(database: database).record("personal_data_revealed", counts: key, outcome: "revealed")
     }
     guard let report = try lookup.report(key, reveal: reveal) else {
         print("nothing known about \(reveal ? key : Masking.mask(key, kind: "id_number")) (tried: \(lookup.candidates(key).map { reveal ? $0 : Masking.mask($0, kind: "id_number") }.joined(separator: ", ")))")
@@ -532,7 +531,9 @@ func auditCommand(_ words: [String]) throws -> ExitCode {
                                                             key: key, catalog: catalog,
                                                             limit: arguments.value("--limit") == nil ? 500 : Int(try arguments.integer("--limit")))
     let rows = entries.map { entry -> [String] in
-        let counts = entry.action == "personal_data_revealed" ? Masking.mask(entry.counts ?? "", kind: "id_number") : (entry.counts ?? "")
+        // Entries written before reveals were named (schema 8 and earlier) hold the key itself: masked here.
+        let counts = entry.action == "personal_data_revealed" && !(entry.counts ?? "").hasPrefix("reveal ")
+            ? Masking.mask(entry.counts ?? "", kind: "id_number") : (entry.counts ?? "")
         return [entry.at, "\(entry.user)@\(entry.host)", entry.action, entry.run.map(String.init) ?? "", entry.dataset ?? "",
                 entry.path ?? "", entry.sha256.map { String($0.prefix(12)) } ?? "", counts, entry.outcome]
     }
@@ -542,7 +543,7 @@ func auditCommand(_ words: [String]) throws -> ExitCode {
 }
 
 func generateCommand(_ words: [String]) throws -> ExitCode {
-    let arguments = try Arguments(words, valued: ["--persons", "--seed", "--out", "--defect-rate", "--pipelines"], flags: [])
+    let arguments = try Arguments(words, valued: ["--persons", "--seed", "--out", "--defect-rate", "--pipelines", "--night"], flags: [])
     if arguments.wantsHelp { print(Help.generate, terminator: ""); return .success }
     guard let out = arguments.value("--out") else { throw UsageError("--out is required") }
     let persons = Int(try arguments.integer("--persons"))
@@ -553,8 +554,13 @@ func generateCommand(_ words: [String]) throws -> ExitCode {
         rate = value
     }
     let started = Date()
+    var night = 0
+    if let text = arguments.value("--night") {
+        guard let value = Int(text), value >= 0 else { throw UsageError("--night is a whole number from 0") }
+        night = value
+    }
     let defects = try CityGenerator(persons: persons, seed: seed, defectRate: rate, output: out,
-                                    pipelines: arguments.value("--pipelines") ?? "Pipelines").write()
+                                    pipelines: arguments.value("--pipelines") ?? "Pipelines", night: night).write()
     print("wrote a city of \(persons) persons to \(out) in \(String(format: "%.1f", Date().timeIntervalSince(started))) s: "
           + "\(defects.count) injected defects listed in \(out)/ground-truth.csv; run it with: onesource run \(out)/nightly.json --store PATH")
     return .success
@@ -577,6 +583,12 @@ enum Commands {
     "report": (Help.report, reportCommand),
     "audit": (Help.audit, auditCommand),
     "generate": (Help.generate, generateCommand),
+    "prune": (Help.prune, pruneCommand),
+    "backup": (Help.backup, backupCommand),
+    "restore": (Help.restore, restoreCommand),
+    "seal": (Help.seal, sealCommand),
+    "unseal": (Help.unseal, unsealCommand),
+    "destroy": (Help.destroy, destroyCommand),
     ]
 }
 
@@ -610,6 +622,15 @@ func main(_ words: [String]) -> ExitCode {
     } catch let error as CatalogError {
         printError(error.description)
         return .invalidConfiguration
+    } catch let error as StoreError {
+        printError(error.description)
+        return .failure
+    } catch let error as BackupError {
+        printError(error.description)
+        return .failure
+    } catch let error as SealError {
+        printError(error.description)
+        return .failure
     } catch let error as WriterLockError {
         printError(error.description)
         if case .busy = error { return .busy }

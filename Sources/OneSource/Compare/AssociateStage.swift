@@ -14,8 +14,11 @@ public struct AssociateStage: Stage {
         // Planned before the transaction (a missing base table is created then, visible to the readers).
         var plans: [Plan] = []
         var sqlRules: [(rule: AssociationRule, dataset: Dataset)] = []
+        let sealed = try CompareStage.sealedDatasets(database)
         for rule in catalog.associations {
             guard let datasetID = rule.params["dataset"], selected.contains(datasetID), let dataset = catalog.dataset(datasetID) else { continue }
+            // A sealed dataset's records are kept, not used (art. 22).
+            if sealed.contains(datasetID) { context.log.info("\(rule.id): not run, dataset \(datasetID) is sealed"); continue }
             if rule.kind == "sql" { sqlRules.append((rule, dataset)); continue }
             if let plan = try plan(rule, dataset: dataset, catalog: catalog, selected: selected, database: database) { plans.append(plan) }
         }
@@ -60,8 +63,12 @@ public struct AssociateStage: Stage {
                 let notChecked = result.unchecked > 0 ? "; \(result.unchecked) not checked: the record they refer to was quarantined without the value" : ""
                 context.log.info("\(plan.rule.id): \(findings.count) findings\(notChecked) (query \(String(format: "%.2f", result.seconds)) s\(pass))")
             }
+            let seals = Seals(database: database)
             for ((rule, dataset), result) in zip(sqlRules, results.dropFirst(groups.count)) {
-                let findings = AssociateStage.findings(rule, dataset: dataset, rows: result.rows)
+                // A rule written in SQL reads what it likes: what it says about a sealed record is dropped.
+                let findings = try AssociateStage.findings(rule, dataset: dataset, rows: result.rows).filter {
+                    try seals.covering(dataset: dataset.id, key: $0.recordKey) == nil
+                }
                 for finding in findings { try writer.write(finding) }
                 total += findings.count
                 context.log.info("\(rule.id): \(findings.count) findings (SQL rule, query \(String(format: "%.2f", result.seconds)) s)")
@@ -100,6 +107,8 @@ public struct AssociateStage: Stage {
         /// This run's quarantined records of the datasets feeding the base (see `quarantined`), joined beside it
         /// under the same alias with a "q".
         var quarantine: String? = nil
+        /// The datasets feeding the base: a key sealed in any of them is not looked up (the record is skipped).
+        var feeding: [String] = []
     }
 
     /// Rules that read the same dataset with the same look-ups, run as one query: every rule's condition
@@ -152,6 +161,11 @@ public struct AssociateStage: Stage {
             }
             var columns = ["s.file_id", "s.line", "s.record_index", "s.record_key"]
             var conditions: [String] = []
+            // Sealed records are kept, not used (art. 22): neither as the record judged nor as the one looked up.
+            var unsealed = ["NOT " + Seals.keySealed("s.record_key", datasets: [first.dataset.id])]
+            for (position, lookup) in first.lookups.enumerated() where lookup.base != nil {
+                unsealed.append("NOT coalesce(" + Seals.keySealed("\(aliases[position]).record_key", datasets: lookup.feeding) + ", 0)")
+            }
             for index in indexes {
                 let plan = plans[index]
                 let condition = "(" + resolve(plan.condition, plan) + ")"
@@ -164,7 +178,7 @@ public struct AssociateStage: Stage {
             let sql = """
                 SELECT \(columns.joined(separator: ", "))
                 FROM \(first.table) s \(joins.joined(separator: " "))
-                WHERE s.run_id = ?1 AND s.has_error = 0 AND (\(conditions.joined(separator: " OR ")))
+                WHERE s.run_id = ?1 AND s.has_error = 0 AND (\(conditions.joined(separator: " OR "))) AND \(unsealed.joined(separator: " AND "))
                 ORDER BY s.staging_rowid
                 """
             return Group(plans: indexes, lookups: first.lookups, sql: sql)
@@ -297,7 +311,8 @@ public struct AssociateStage: Stage {
                 try StandardizedTable(dataset: feeding).ensure(in: database)
             }
             return Lookup(table: q(table.name), on: "{}.record_key = s.\(column)", base: table.base.id,
-                          quarantine: quarantined(table, catalog: catalog, selected: selected))
+                          quarantine: quarantined(table, catalog: catalog, selected: selected),
+                          feeding: catalog.datasets(of: table.base).map(\.id))
         }
         // Look-up `n`: the record exists (loaded, or delivered this run and quarantined); the value of `element` (this
         // run's delivered one where its record was quarantined, else the base's); and whether that value is missing
@@ -342,7 +357,8 @@ public struct AssociateStage: Stage {
             let target = BaseTable(base: base, catalog: catalog)
             try target.ensure(in: database)
             lookups = [Lookup(table: q(target.name), on: "{}.record_key = s.\(reference)", base: base.id,
-                              quarantine: quarantined(target, catalog: catalog, selected: selected))]
+                              quarantine: quarantined(target, catalog: catalog, selected: selected),
+                              feeding: catalog.datasets(of: base).map(\.id))]
             condition = "s.\(reference) IS NOT NULL AND NOT \(exists(0))"
             outputs = ["s.\(reference)", "NULL", "NULL"]
             element = p["reference"]

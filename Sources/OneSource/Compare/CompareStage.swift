@@ -15,7 +15,8 @@ public struct CompareStage: Stage {
         // Computed while load ran (see `Runner`), or now.
         let ahead = context.comparisonsAhead != nil
         let comparisons = try context.comparisonsAhead.map { try $0.wait() }
-            ?? CompareStage.compareAll(catalog: context.catalog, pipeline: context.pipeline, runID: context.runID, path: database.path)
+            ?? CompareStage.compareAll(catalog: context.catalog, pipeline: context.pipeline, runID: context.runID, path: database.path,
+                                       sealed: try CompareStage.sealedDatasets(database))
         context.comparisonsAhead = nil
         return try database.transaction {
             try database.run("DELETE FROM findings WHERE run_id = ? AND stage = ?", [.integer(context.runID), .text(name)])
@@ -44,9 +45,10 @@ public struct CompareStage: Stage {
     /// Compares every base fed by more than one selected dataset. Reads only the run's standardized
     /// tables, over connections of its own, so it can run while another stage writes (see `ahead`).
     /// `yielding`: its reading threads give way to the run's own thread (see `Background.run`).
-    static func compareAll(catalog: Catalog, pipeline: PipelineDefinition, runID: Int64, path: String,
+    /// A sealed dataset takes no part (art. 22: kept, not used); nor do the records of a sealed key.
+    static func compareAll(catalog: Catalog, pipeline: PipelineDefinition, runID: Int64, path: String, sealed: Set<String>,
                            yielding: Bool = false) throws -> [Comparison] {
-        let selected = Set(try pipeline.selectedDatasets(in: catalog).map(\.id))
+        let selected = Set(try pipeline.selectedDatasets(in: catalog).map(\.id)).subtracting(sealed)
         var comparisons: [Comparison] = []
         for base in catalog.bases {
             let feeding = catalog.datasets(of: base).filter { selected.contains($0.id) }
@@ -61,8 +63,16 @@ public struct CompareStage: Stage {
     /// Starts comparing the run on a background thread; the compare stage then only writes what it found.
     static func ahead(_ context: StageContext) -> Pending<[Comparison]> {
         let catalog = context.catalog, pipeline = context.pipeline, runID = context.runID, path = context.database.path
+        let sealed = Result { try sealedDatasets(context.database) }
         // Load writes meanwhile on the run's thread: the comparison takes the processor time load leaves.
-        return Pending(yielding: true) { try compareAll(catalog: catalog, pipeline: pipeline, runID: runID, path: path, yielding: true) }
+        return Pending(yielding: true) {
+            try compareAll(catalog: catalog, pipeline: pipeline, runID: runID, path: path, sealed: try sealed.get(), yielding: true)
+        }
+    }
+
+    /// The datasets sealed as a whole.
+    static func sealedDatasets(_ database: Database) throws -> Set<String> {
+        Set(try Seals(database: database).inForce().filter { $0.key == nil }.compactMap(\.dataset))
     }
 
     /// One dataset's rows for the base, read in key order (delivery order among equal keys): the verified
@@ -134,6 +144,7 @@ public struct CompareStage: Stage {
             let rows = SortedRows(path: path, sql: """
                 SELECT record_key, file_id, line, record_index, staging_rowid, has_error\(columns.map { ", " + StagingTable.quote($0) }.joined())
                 FROM \(StagingTable.quote("std_" + dataset.id)) WHERE run_id = ? AND record_key <> ''\(filter)
+                  AND NOT \(Seals.keySealed("record_key", datasets: [dataset.id]))
                 ORDER BY record_key, staging_rowid
                 """, arguments: [.integer(runID)], ints: 5, texts: columns.count, yielding: yielding)
             sources.append(Source(position: position, dataset: dataset, rows: rows,

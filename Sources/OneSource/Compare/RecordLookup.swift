@@ -23,10 +23,16 @@ public struct RecordLookup {
         return keys
     }
 
-    /// Records a reveal of personal data: who, on which host, when, for which key and with what command.
+    /// Records a reveal of personal data: who, on which host, when, for which key and with what command, in the
+    /// `reveals` table and the audit trail. The audit entry names the reveal and the key masked (the trail is a log and
+    /// can never be changed); `audit --key` finds it through the reveal.
     public func recordReveal(key: String, command: String) throws {
-        try database.run("INSERT INTO reveals (revealed_at, user_name, host_name, lookup_key, command) VALUES (?, ?, ?, ?, ?)",
-                         [.text(Clock.now()), .text(Clock.userName()), .text(Clock.hostName()), .text(key), .text(command)])
+        try database.transaction {
+            try database.run("INSERT INTO reveals (revealed_at, user_name, host_name, lookup_key, command) VALUES (?, ?, ?, ?, ?)",
+                             [.text(Clock.now()), .text(Clock.userName()), .text(Clock.hostName()), .text(key), .text(command)])
+            try AuditTrail(database: database).record("personal_data_revealed",
+                                                      counts: "reveal \(database.lastInsertRowID): \(Masking.mask(key, kind: "id_number"))", outcome: "revealed")
+        }
     }
 
     private func tableExists(_ name: String) throws -> Bool {
@@ -50,7 +56,26 @@ public struct RecordLookup {
         }
         var out = ""
         var found = false
+        let seals = Seals(database: database)
+        var sealedFiles: [Int64: Bool] = [:]
+        /// Whether the file's dataset is sealed for `key` (its values are kept, not shown).
+        func sealed(file: Int64?, key: String) throws -> Bool {
+            guard let file else { return false }
+            if let known = sealedFiles[file] { return known }
+            let dataset = try database.queryScalarText("SELECT dataset_id FROM run_files WHERE file_id = ?", [.integer(file)]) ?? ""
+            let answer = try seals.covering(dataset: dataset, key: key) != nil
+            sealedFiles[file] = answer
+            return answer
+        }
         for key in candidates(raw) {
+            sealedFiles = [:]
+            // A key sealed in every dataset is not shown at all, only that it is sealed (art. 22).
+            if let seal = try seals.inForce().first(where: { $0.key == key && $0.dataset == nil }) {
+                found = true
+                out += "\(reveal ? key : Masking.mask(key, kind: "id_number")): 已封存，不予显示（seal \(seal.id)，\(seal.sealedAt)，\(seal.sealedBy)；"
+                    + "原因：\(seal.reason)；依据：\(seal.basis)）\n"
+                continue
+            }
             for base in catalog.bases {
                 let table = BaseTable(base: base, catalog: catalog)
                 guard try tableExists(table.name) else { continue }
@@ -60,7 +85,7 @@ public struct RecordLookup {
                                              [.text(key)])
                 let feeding = catalog.datasets(of: base)
                 var delivered: [(Dataset, [SQLValue])] = []
-                for dataset in feeding where try tableExists("std_" + dataset.id) {
+                for dataset in feeding where try tableExists("std_" + dataset.id) && seals.covering(dataset: dataset.id, key: key) == nil {
                     let elements = dataset.fields.map(\.element)
                     let latest = try database.rows("""
                         SELECT run_id, file_id, line, has_error\(elements.map { ", " + StagingTable.quote($0) }.joined())
@@ -77,6 +102,10 @@ public struct RecordLookup {
                         let value = row[1 + index * 3].text
                         guard value != nil else { continue }
                         let info = catalog.element(element)
+                        if try sealed(file: row[2 + index * 3].integer, key: key) {
+                            out += "    \(info?.name ?? element): （已封存）\n"
+                            continue
+                        }
                         let supplier = try source(row[2 + index * 3].integer, row[3 + index * 3].integer)
                         let authority = info.flatMap { catalog.agency($0.authority)?.name } ?? ""
                         let why = supplier.hasPrefix(authority) ? "权威来源" : "权威来源（\(authority)）无此值，取自其他部门"
@@ -119,11 +148,11 @@ public struct RecordLookup {
             }
             let findings = try database.rows("""
                 SELECT g.run_id, g.stage, g.severity, g.rule_id, g.agency, coalesce(f.path, g.dataset_id), g.line, g.element, g.observed,
-                       g.expected, g.reason
+                       g.expected, g.reason, g.dataset_id
                 FROM findings g LEFT JOIN run_files f USING (file_id)
                 WHERE (g.record_key = ? OR g.observed = ?) AND g.run_id = (SELECT max(run_id) FROM findings WHERE record_key = ? OR observed = ?)
                 ORDER BY g.finding_id
-                """, [.text(key), .text(key), .text(key), .text(key)])
+                """, [.text(key), .text(key), .text(key), .text(key)]).filter { try seals.covering(dataset: $0[11].text ?? "", key: key) == nil }
             if !findings.isEmpty {
                 found = true
                 out += "Findings of run \(findings[0][0].integer ?? 0) about \(reveal ? key : Masking.mask(key, kind: "id_number")):\n"

@@ -11,13 +11,27 @@ public struct CityGenerator {
     public let output: String
     /// Where the catalog, division table and calendar are copied from.
     public let pipelines: String
+    /// The city on a later night (0: the first): some people have moved house or changed phone since, as on real
+    /// nights; the defects and the ground truth stay those of night 0.
+    public let night: Int
 
-    public init(persons: Int, seed: UInt64, defectRate: Double = 0.01, output: String, pipelines: String) {
+    public init(persons: Int, seed: UInt64, defectRate: Double = 0.01, output: String, pipelines: String, night: Int = 0) {
         self.persons = persons
         self.seed = seed
         self.defectRate = defectRate
         self.output = output
         self.pipelines = pipelines
+        self.night = night
+    }
+
+    /// How many times person `i` changed `what` (0: address, 1: phone) by `night`: each night 3 in 1,000 do.
+    func changes(_ i: Int, _ what: UInt64) -> Int {
+        var count = 0
+        for n in stride(from: 1, through: night, by: 1) {
+            var random = Random(state: seed &* 0x2545_F491_4F6C_DD1D ^ UInt64(n) << 40 ^ what << 60 ^ UInt64(i))
+            if random.next() % 1000 < 3 { count += 1 }
+        }
+        return count
     }
 
     /// One injected defect: where it is and what must report it.
@@ -128,7 +142,7 @@ public struct CityGenerator {
                     defect(gonganPath, line, "ingest", "rejected", "")
                 }
             }
-            csv += (row ?? "\(id),\(name),\(p.gender == "1" ? "男" : "女"),01,\(birth),江苏省泰州市\(CityGenerator.countyNames[p.county] ?? "")人民路\(i % 300 + 1)号,\(p.county),2015-06-01") + "\r\n"
+            csv += (row ?? "\(id),\(name),\(p.gender == "1" ? "男" : "女"),01,\(birth),江苏省泰州市\(CityGenerator.countyNames[p.county] ?? "")人民路\((i + 7 * changes(i, 0)) % 300 + 1)号,\(p.county),2015-06-01") + "\r\n"
         }
         try csv.write(toFile: (data as NSString).appendingPathComponent(gonganPath), atomically: true, encoding: .utf8)
         // 民政局: deaths (JSON array, one object a line) of 2% of the clean people. Defect: impossible death date.
@@ -163,7 +177,7 @@ public struct CityGenerator {
                 name = p.name + "某"
                 defect("人社局/社保参保.csv", line, "compare", "matches_authority", "person.name")
             }
-            insured += "\(p.id),\(name),\(p.gender == "1" ? "男" : "女"),\(p.birth.year)年\(p.birth.month)月\(p.birth.day)日,\(status),城镇职工基本养老保险,2026-10,139\(String(format: "%08d", i % 100_000_000))\r\n"
+            insured += "\(p.id),\(name),\(p.gender == "1" ? "男" : "女"),\(p.birth.year)年\(p.birth.month)月\(p.birth.day)日,\(status),城镇职工基本养老保险,2026-10,139\(String(format: "%08d", (i + 1_000_003 * changes(i, 1)) % 100_000_000))\r\n"
         }
         // Benefits after death: dead pensioners still paid; and people still 正常参保 (contributing) after a registered
         // death, with no payment month (found by the catalog's SQL rule insured_after_death).
@@ -299,7 +313,8 @@ public struct CityGenerator {
               "divisions": "divisions/gbt2260.tsv",
               "calendar": "calendar",
               "reports": "reports",
-              "stages": ["ingest", "verify", "load", "compare", "associate", "rectify", "report"]
+              "stages": ["ingest", "verify", "load", "compare", "associate", "rectify", "report"],
+              "retention": {"keepRuns": 7}
             }
 
             """.write(toFile: (output as NSString).appendingPathComponent("nightly.json"), atomically: true, encoding: .utf8)

@@ -49,8 +49,8 @@ public struct SHA256 {
         bytes.withUnsafeBufferPointer { update($0) }
     }
 
-    /// Finishes and returns the digest as lower-case hex.
-    public mutating func finalizeHex() -> String {
+    /// Finishes and returns the digest's 32 bytes.
+    public mutating func finalizeBytes() -> [UInt8] {
         let bitLength = totalBytes &* 8
         var tail: [UInt8] = [0x80]
         let padding = (55 &- Int(totalBytes % 64) + 64) % 64
@@ -61,14 +61,22 @@ public struct SHA256 {
         let savedTotal = totalBytes
         update(tail)
         totalBytes = savedTotal
-        let words = [state.0, state.1, state.2, state.3, state.4, state.5, state.6, state.7]
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(32)
+        for word in [state.0, state.1, state.2, state.3, state.4, state.5, state.6, state.7] {
+            for shift in stride(from: 24, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: word >> UInt32(shift))) }
+        }
+        return bytes
+    }
+
+    /// Finishes and returns the digest as lower-case hex.
+    public mutating func finalizeHex() -> String {
         let digits: [Character] = Array("0123456789abcdef")
         var hex = ""
         hex.reserveCapacity(64)
-        for word in words {
-            for shift in stride(from: 28, through: 0, by: -4) {
-                hex.append(digits[Int((word >> UInt32(shift)) & 0xf)])
-            }
+        for byte in finalizeBytes() {
+            hex.append(digits[Int(byte >> 4)])
+            hex.append(digits[Int(byte & 0xf)])
         }
         return hex
     }

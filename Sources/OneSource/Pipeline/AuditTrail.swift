@@ -41,15 +41,43 @@ public struct AuditTrail {
         if let dataset { conditions.append("dataset_id = ?"); arguments.append(.text(dataset)) }
         if let sha256 { conditions.append("sha256 = ?"); arguments.append(.text(sha256.lowercased())) }
         if let key {
-            var parts = ["(action = 'personal_data_revealed' AND counts = ?)"]
-            arguments.append(.text(key))
+            // Reveals: by their entry in `reveals` (older entries held the key itself).
+            var parts = ["(action = 'personal_data_revealed' AND (counts = ? OR counts IN (SELECT 'reveal ' || rowid || ': ' || ? FROM reveals WHERE lookup_key = ?)))"]
+            arguments += [.text(key), .text(Masking.mask(key, kind: "id_number")), .text(key)]
+            // The files whose records carried the key: delivered copies still kept, and, after they were pruned, the
+            // lasting record (the base values' provenance, their history, the findings about the key).
             var files: [String] = []
+            var fileIDs: Set<Int64> = []
+            func exists(_ table: String) throws -> Bool {
+                try database.queryScalarInt("SELECT count(*) FROM sqlite_master WHERE name = ?", [.text(table)]) == 1
+            }
             for dataset in catalog?.datasets ?? [] {
                 let table = "std_" + dataset.id
-                guard try database.queryScalarInt("SELECT count(*) FROM sqlite_master WHERE name = ?", [.text(table)]) == 1 else { continue }
+                guard try exists(table) else { continue }
+                for row in try database.rows("SELECT DISTINCT file_id FROM \(StagingTable.quote(table)) WHERE record_key = ?", [.text(key)]) {
+                    if let id = row[0].integer { fileIDs.insert(id) }
+                }
+            }
+            for base in catalog?.bases ?? [] {
+                let table = BaseTable(base: base, catalog: catalog!)
+                guard try exists(table.name), !table.elements.isEmpty else { continue }
+                for row in try database.rows("SELECT \(table.elements.map { BaseTable.q($0 + ":file") }.joined(separator: ", ")) FROM \(BaseTable.q(table.name)) WHERE record_key = ?",
+                                             [.text(key)]) {
+                    for value in row { if let id = value.integer { fileIDs.insert(id) } }
+                }
+            }
+            for base in catalog?.bases ?? [] {
                 for row in try database.rows("""
-                    SELECT DISTINCT f.sha256 FROM \(StagingTable.quote(table)) s JOIN run_files f USING (file_id) WHERE s.record_key = ?
-                    """, [.text(key)]) { if let sha = row[0].text { files.append(sha) } }
+                    SELECT old_file_id, new_file_id FROM base_history WHERE base = ? AND record_key = ?
+                    """, [.text(base.id), .text(key)]) { for value in row { if let id = value.integer { fileIDs.insert(id) } } }
+            }
+            for row in try database.rows("SELECT DISTINCT file_id FROM findings WHERE record_key = ?", [.text(key)]) {
+                if let id = row[0].integer { fileIDs.insert(id) }
+            }
+            for id in fileIDs.sorted() {
+                if let sha = try database.queryScalarText("SELECT sha256 FROM run_files WHERE file_id = ?", [.integer(id)]), !files.contains(sha) {
+                    files.append(sha)
+                }
             }
             if !files.isEmpty {
                 parts.append("(action = 'file_ingested' AND sha256 IN (\(files.map { _ in "?" }.joined(separator: ", "))))")

@@ -25,6 +25,8 @@ public struct PipelineDefinition: Sendable, Equatable {
     /// Working days an agency has to rectify (measures art. 12: 7), per rule where the definition says so.
     public let dueWorkingDays: Int
     public let ruleDueWorkingDays: [String: Int]
+    /// How long delivered copies of records are kept (nil: for ever), applied at the end of each run.
+    public let retention: RetentionPolicy?
     /// The definition's JSON text, stored with every run.
     public let text: String
 
@@ -51,7 +53,7 @@ public struct PipelineDefinition: Sendable, Equatable {
         } catch {
             throw PipelineError.invalidDefinition(path: path, message: "$: not valid JSON: \(error.localizedDescription)")
         }
-        let allowed: Set<String> = ["name", "catalog", "dataRoot", "stages", "datasets", "divisions", "calendar", "tasks", "reports", "description"]
+        let allowed: Set<String> = ["name", "catalog", "dataRoot", "stages", "datasets", "divisions", "calendar", "tasks", "reports", "retention", "description"]
         for key in object.keys.sorted() where !allowed.contains(key) {
             throw PipelineError.invalidDefinition(path: path, message: "$.\(key): unknown property")
         }
@@ -100,6 +102,19 @@ public struct PipelineDefinition: Sendable, Equatable {
                 ruleDue = value
             }
         }
+        var retention: RetentionPolicy?
+        if let value = object["retention"] {
+            guard let map = value as? [String: Any] else {
+                throw PipelineError.invalidDefinition(path: path, message: "$.retention: an object like {\"keepRuns\": 7}")
+            }
+            for key in map.keys.sorted() where key != "keepRuns" {
+                throw PipelineError.invalidDefinition(path: path, message: "$.retention.\(key): unknown property (known: keepRuns)")
+            }
+            guard let keep = map["keepRuns"] as? Int, keep >= 1, !(map["keepRuns"] is Bool) else {
+                throw PipelineError.invalidDefinition(path: path, message: "$.retention.keepRuns: required, a whole number of runs from 1")
+            }
+            retention = RetentionPolicy(keepRuns: keep)
+        }
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
         func resolve(_ relative: String) -> String {
             URL(fileURLWithPath: relative, relativeTo: folder).standardizedFileURL.path
@@ -110,7 +125,7 @@ public struct PipelineDefinition: Sendable, Equatable {
                                   divisionTable: resolve(object["divisions"] as? String ?? "divisions/gbt2260.tsv"),
                                   calendarDirectory: resolve(object["calendar"] as? String ?? "calendar"),
                                   reportsDirectory: resolve(object["reports"] as? String ?? "../var/reports"),
-                                  taskThreshold: threshold, dueWorkingDays: due, ruleDueWorkingDays: ruleDue,
+                                  taskThreshold: threshold, dueWorkingDays: due, ruleDueWorkingDays: ruleDue, retention: retention,
                                   text: String(decoding: data, as: UTF8.self))
     }
 }
@@ -145,6 +160,7 @@ public enum PipelineError: Error, CustomStringConvertible {
     case stageNotInPipeline(stage: String, run: Int64, stages: [String])
     case stageFailed(stage: String, underlying: String)
     case nothingToResume(run: Int64)
+    case pruned(run: Int64, at: String)
 
     public var description: String {
         switch self {
@@ -154,6 +170,9 @@ public enum PipelineError: Error, CustomStringConvertible {
         case .stageNotInPipeline(let stage, let run, let stages):
             return "run \(run)'s pipeline has no stage \"\(stage)\" (it has: \(stages.joined(separator: ", ")))"
         case .stageFailed(let stage, let underlying): return "stage \(stage) failed: \(underlying)"
+        case .pruned(let run, let at):
+            return "run \(run)'s delivered records were pruned by the retention policy on \(at): its stages cannot run again "
+                + "(its findings, tasks and the files' hashes are kept; see `onesource summary --run \(run)`)"
         case .nothingToResume(let run): return "run \(run) finished every stage; nothing to resume (use `onesource stage NAME --run \(run)` to re-run one)"
         }
     }

@@ -49,7 +49,26 @@ public struct Runner {
         }
         let status = try ledger.finish(runID)
         try AuditTrail(database: database).record("run_finished", run: runID, path: pipeline.path, outcome: status)
+        applyRetention(pipeline)
         return runID
+    }
+
+    /// The pipeline's retention policy, after the run: the store keeps the delivered copies of the last runs only
+    /// and gives the space back. A failure here leaves the run as it finished and is logged and audited.
+    private func applyRetention(_ pipeline: PipelineDefinition) {
+        guard let policy = pipeline.retention else { return }
+        let started = Date()
+        do {
+            let retention = Retention(database: database)
+            let outcome = try retention.prune(policy, reason: "pipeline \(pipeline.name)")
+            let space = try retention.giveBackSpace()
+            log.info("retention (keep \(policy.keepRuns) runs): \(outcome.summary); \(space.pages) free pages returned, store "
+                     + String(format: "%.1f -> %.1f MB in %.2f s", Double(space.before) / 1_048_576, Double(space.after) / 1_048_576,
+                              Date().timeIntervalSince(started)))
+        } catch {
+            log.info("retention failed, nothing of the run is affected: \(error)")
+            try? AuditTrail(database: database).record("store_pruned", counts: "\(error)", outcome: "failed")
+        }
     }
 
     /// Continues an interrupted run from its first stage that did not finish, through to the end.
@@ -63,6 +82,7 @@ public struct Runner {
         let record = try ledger.run(runID)
         let pipeline = try PipelineDefinition.parse(data: Data(record.definition.utf8), path: record.pipelinePath)
         let catalog = try Catalog.load(directory: pipeline.catalogDirectory)
+        try refuseIfPruned(runID)
         let states = try ledger.stages(of: runID)
         guard let first = states.firstIndex(where: { !$0.status.hasPrefix("done") }) else {
             throw PipelineError.nothingToResume(run: runID)
@@ -82,6 +102,7 @@ public struct Runner {
         }
         let status = try ledger.finish(runID)
         try AuditTrail(database: database).record("run_finished", run: runID, path: pipeline.path, outcome: status)
+        applyRetention(pipeline)
         return ran
     }
 
@@ -130,6 +151,7 @@ public struct Runner {
             throw PipelineError.stageNotInPipeline(stage: name, run: runID, stages: pipeline.stages)
         }
         let stage = try stage(name)
+        try refuseIfPruned(runID)
         let catalog = try Catalog.load(directory: pipeline.catalogDirectory)
         let context = StageContext(database: database, catalog: catalog, pipeline: pipeline, runID: runID, log: log, threads: threads)
         try stage.preflight(context)
@@ -138,6 +160,14 @@ public struct Runner {
             try ledger.invalidateAfter(runID, name)
         }
         _ = try ledger.finish(runID)
+    }
+
+    /// A run whose delivered copies the retention policy removed cannot run a stage again: it would read nothing.
+    private func refuseIfPruned(_ runID: Int64) throws {
+        if let at = try database.queryScalarText("SELECT min(pruned_at) FROM run_files WHERE run_id = ? AND pruned_at IS NOT NULL",
+                                                 [.integer(runID)]) {
+            throw PipelineError.pruned(run: runID, at: at)
+        }
     }
 
     /// Runs one stage and records the outcome; returns false when it failed.

@@ -61,9 +61,13 @@ public struct TaskBook {
     static let exportWidths = [9, 22, 50, 18, 22, 14, 22, 22, 20, 12, 12, 8, 14, 8, 10, 30, 10, 20]
 
     /// The agency's live tasks (not resolved, not accepted) as rows of the export, with the reply columns the
-    /// agency fills in and sends back. Record keys of records this agency does not own are masked.
+    /// agency fills in and sends back. Record keys of records this agency does not own are masked. Tasks about sealed
+    /// records are not exported (art. 22: kept, not shared).
     public func exportRows(agency: String, today: CivilDate) throws -> [[String]] {
-        try list(Filter(agency: agency, limit: Int.max)).filter { $0.status.isLive }.map { task in
+        let seals = Seals(database: database)
+        return try list(Filter(agency: agency, limit: Int.max)).filter {
+            try $0.status.isLive && seals.covering(dataset: $0.dataset, key: $0.recordKey) == nil
+        }.map { task in
             let dataset = catalog.dataset(task.dataset)
             let owns = dataset?.agency == agency
             let kinds = dataset?.key.map { catalog.element($0)?.personal } ?? []

@@ -193,6 +193,12 @@ public final class Database {
         }
     }
 
+    /// How long a statement waits for another connection's write transaction before failing with SQLITE_BUSY
+    /// (5 s unless set).
+    public func setBusyTimeout(seconds: Int) {
+        sqlite3_busy_timeout(handle, Int32(clamping: seconds * 1000))
+    }
+
     /// The rowid of the last inserted row on this connection.
     public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
 

@@ -293,6 +293,36 @@ public enum Schema {
         ALTER TABLE run_files ADD COLUMN rows_counted INTEGER;
         ALTER TABLE run_files ADD COLUMN continuation_lines INTEGER NOT NULL DEFAULT 0;
         """,
+        // 9: the store over a year (measures art. 22). A file's delivered copies (staging, standardized, quarantined
+        // values, rejected lines' text) may be pruned by the retention policy, when is recorded; sealed data is kept but
+        // not used, shared, exported or shown; destroyed data leaves who, when, why and the key's hash, not its values.
+        """
+        ALTER TABLE run_files ADD COLUMN pruned_at TEXT;
+        CREATE TABLE seals (
+            seal_id     INTEGER PRIMARY KEY,
+            dataset_id  TEXT,
+            record_key  TEXT,
+            sealed_at   TEXT NOT NULL,
+            sealed_by   TEXT NOT NULL,
+            reason      TEXT NOT NULL,
+            basis       TEXT NOT NULL,
+            unsealed_at TEXT,
+            unsealed_by TEXT,
+            unseal_reason TEXT,
+            CHECK (dataset_id IS NOT NULL OR record_key IS NOT NULL)
+        );
+        CREATE INDEX seals_in_force ON seals(record_key, dataset_id) WHERE unsealed_at IS NULL;
+        CREATE TABLE destructions (
+            destruction_id INTEGER PRIMARY KEY,
+            dataset_id  TEXT,
+            key_sha256  TEXT,
+            destroyed_at TEXT NOT NULL,
+            destroyed_by TEXT NOT NULL,
+            reason      TEXT NOT NULL,
+            basis       TEXT NOT NULL,
+            removed     TEXT NOT NULL
+        );
+        """,
     ]
 
     /// The schema version this build writes.
