@@ -90,7 +90,7 @@ public struct PipelineDefinition: Sendable, Equatable {
                 threshold = value
             }
             if let days = map["dueWorkingDays"] {
-                guard let value = days as? Int, value > 0 else {
+                guard let value = wholeNumber(days), value > 0 else {
                     throw PipelineError.invalidDefinition(path: path, message: "$.tasks.dueWorkingDays: a positive whole number")
                 }
                 due = value
@@ -110,7 +110,7 @@ public struct PipelineDefinition: Sendable, Equatable {
             for key in map.keys.sorted() where key != "keepRuns" {
                 throw PipelineError.invalidDefinition(path: path, message: "$.retention.\(key): unknown property (known: keepRuns)")
             }
-            guard let keep = map["keepRuns"] as? Int, keep >= 1, !(map["keepRuns"] is Bool) else {
+            guard let keep = wholeNumber(map["keepRuns"]), keep >= 1 else {
                 throw PipelineError.invalidDefinition(path: path, message: "$.retention.keepRuns: required, a whole number of runs from 1")
             }
             retention = RetentionPolicy(keepRuns: keep)
@@ -128,6 +128,13 @@ public struct PipelineDefinition: Sendable, Equatable {
                                   taskThreshold: threshold, dueWorkingDays: due, ruleDueWorkingDays: ruleDue, retention: retention,
                                   text: String(decoding: data, as: UTF8.self))
     }
+}
+
+/// A JSON whole number: JSON `true` is an NSNumber too, told apart by its type code ("c"), not by `is Bool`
+/// (which holds for 1 as well); 1.5 is not one.
+func wholeNumber(_ value: Any?) -> Int? {
+    guard let number = value as? NSNumber, String(cString: number.objCType) != "c" else { return nil }
+    return value as? Int
 }
 
 extension PipelineDefinition {

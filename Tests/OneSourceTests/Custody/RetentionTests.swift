@@ -77,6 +77,28 @@ import Testing
         #expect(rerun.stderr.hasPrefix("Error: run 1's delivered records were pruned by the retention policy on "))
     }
 
+    /// The policy in a definition: a whole number of runs from 1; JSON `true` is not 1.
+    @Test func theRetentionPropertyIsChecked() throws {
+        func parse(_ retention: String) throws -> PipelineDefinition {
+            try PipelineDefinition.parse(data: Data(#"{"name": "p", "catalog": "c", "dataRoot": "d", "stages": ["ingest"], "retention": \#(retention)}"#.utf8),
+                                         path: "/x/p.json")
+        }
+        #expect(try parse(#"{"keepRuns": 1}"#).retention == RetentionPolicy(keepRuns: 1))
+        #expect(try parse(#"{"keepRuns": 30}"#).retention == RetentionPolicy(keepRuns: 30))
+        for bad in [#"{"keepRuns": true}"#, #"{"keepRuns": 0}"#, #"{"keepRuns": "7"}"#, #"{"keepRuns": 1.5}"#, #"{}"#] {
+            #expect(throws: PipelineError.self, "\(bad)") { try parse(bad) }
+            do { _ = try parse(bad) } catch {
+                #expect("\(error)" == "pipeline definition /x/p.json: $.retention.keepRuns: required, a whole number of runs from 1", "\(bad)")
+            }
+        }
+        do { _ = try parse(#"{"keepRuns": 7, "keepDays": 30}"#) } catch {
+            #expect("\(error)" == "pipeline definition /x/p.json: $.retention.keepDays: unknown property (known: keepRuns)")
+        }
+        do { _ = try parse("7") } catch {
+            #expect("\(error)" == #"pipeline definition /x/p.json: $.retention: an object like {"keepRuns": 7}"#)
+        }
+    }
+
     /// `onesource prune` applies a policy by hand and gives the space back to the file system.
     @Test func pruneByHandGivesTheSpaceBack() throws {
         let root = try Paths.temporaryDirectory()
