@@ -85,18 +85,18 @@ struct StoreDefaults {
     let divisions: String
 
     init(_ arguments: Arguments, database: Database) throws {
-        let pipeline = try RunLedger(database: database).latestPipeline()
+        let pipeline = try RunLedger(database: database).latestRun().map(PipelineDefinition.of)
         catalog = arguments.value("--catalog") ?? pipeline?.catalogDirectory ?? "Pipelines/catalog"
         calendar = arguments.value("--calendar") ?? pipeline?.calendarDirectory ?? "Pipelines/calendar"
         divisions = arguments.value("--divisions") ?? pipeline?.divisionTable ?? "Pipelines/divisions/gbt2260.tsv"
     }
 }
 
-func exitCode(forRunStatus status: String) -> ExitCode {
+func exitCode(forRunStatus status: RunStatus) -> ExitCode {
     switch status {
-    case "done": return .success
-    case "done_with_defects": return .defects
-    default: return .failure
+    case .done: return .success
+    case .doneWithDefects: return .defects
+    case .running, .failed, .incomplete: return .failure
     }
 }
 
@@ -154,7 +154,7 @@ func runsCommand(_ words: [String]) throws -> ExitCode {
     var rows: [[String]] = []
     for run in try RunLedger(database: database).recentRuns(limit: limit) {
         let summary = try RunSummary.load(database, run: run.id, rejectionLimit: 0)
-        rows.append([String(run.id), run.pipeline, run.status, run.startedAt, String(summary.files.count),
+        rows.append([String(run.id), run.pipeline, run.status.rawValue, run.startedAt, String(summary.files.count),
                      String(summary.totalRead), String(summary.totalStaged), String(summary.totalRejected)])
     }
     if rows.isEmpty {

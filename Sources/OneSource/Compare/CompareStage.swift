@@ -5,22 +5,24 @@ import Foundation
 /// holds it; when two or more other agencies agree with each other against the authority, the authority is
 /// asked to review; a key the authority does not have at all is handled by the dataset's missing-key policy.
 /// Only records that passed verification take part.
-public struct CompareStage: Stage {
+public struct CompareStage: StartsEarly {
     public let name = "compare"
+    /// Only the standardized tables (and the seals): it can compute while load writes the bases.
+    public let reads: Set<StoreArea> = [.standardized, .seals]
+    public let writes: Set<StoreArea> = [.findings]
 
     public init() {}
 
     public func run(_ context: StageContext) throws -> StageOutcome {
         let database = context.database
-        // Computed while load ran (see `Runner`), or now.
-        let ahead = context.comparisonsAhead != nil
-        let comparisons = try context.comparisonsAhead.map { try $0.wait() }
+        // Computed while the stage before ran (see `startEarly`), or now.
+        let ahead = (context.early?.value as? Pending<[Comparison]>)
+        let comparisons = try ahead.map { try $0.wait() }
             ?? CompareStage.compareAll(catalog: context.catalog, pipeline: context.pipeline, runID: context.runID, path: database.path,
                                        sealed: try CompareStage.sealedDatasets(database))
-        context.comparisonsAhead = nil
         return try database.transaction {
             try database.run("DELETE FROM findings WHERE run_id = ? AND stage = ?", [.integer(context.runID), .text(name)])
-            let writer = try FindingWriter(database: database, runID: context.runID, stage: name)
+            let writer = try FindingTable.Writer(database: database, runID: context.runID, stage: name)
             var total = 0, compared = 0
             for comparison in comparisons {
                 for finding in comparison.findings { try writer.write(finding) }
@@ -30,7 +32,7 @@ public struct CompareStage: Stage {
                                  + "\(comparison.findings.count) findings")
             }
             return StageOutcome(recordsIn: compared, recordsOut: compared, rejected: 0, hasDefects: total > 0,
-                                message: "compared \(compared) records; \(total) findings" + (ahead ? " (compared while load ran)" : ""))
+                                message: "compared \(compared) records; \(total) findings" + (ahead != nil ? " (compared while load ran)" : ""))
         }
     }
 
@@ -61,13 +63,13 @@ public struct CompareStage: Stage {
     }
 
     /// Starts comparing the run on a background thread; the compare stage then only writes what it found.
-    static func ahead(_ context: StageContext) -> Pending<[Comparison]> {
+    public func startEarly(_ context: StageContext) -> EarlyWork {
         let catalog = context.catalog, pipeline = context.pipeline, runID = context.runID, path = context.database.path
-        let sealed = Result { try sealedDatasets(context.database) }
-        // Load writes meanwhile on the run's thread: the comparison takes the processor time load leaves.
-        return Pending(yielding: true) {
-            try compareAll(catalog: catalog, pipeline: pipeline, runID: runID, path: path, sealed: try sealed.get(), yielding: true)
-        }
+        let sealed = Result { try CompareStage.sealedDatasets(context.database) }
+        // The stage before writes meanwhile on the run's thread: the comparison takes the processor time it leaves.
+        return EarlyWork(Pending(yielding: true) {
+            try CompareStage.compareAll(catalog: catalog, pipeline: pipeline, runID: runID, path: path, sealed: try sealed.get(), yielding: true)
+        })
     }
 
     /// The datasets sealed as a whole.

@@ -38,7 +38,7 @@ struct DeliveryCheck {
     /// Assesses every dataset, records the deliveries and writes the findings; returns how many findings.
     func run(_ datasets: [Dataset]) throws -> Int {
         let files = RunFileTable(database: database)
-        let writer = try FindingWriter(database: database, runID: runID, stage: "ingest")
+        let writer = try FindingTable.Writer(database: database, runID: runID, stage: "ingest")
         var deliveries: [DeliveryTable.Delivery] = []
         var count = 0
         for dataset in datasets {

@@ -2,21 +2,24 @@ import Foundation
 
 /// The ingest stage: finds each dataset's export under the data root, streams it through the reader
 /// of its format into the dataset's staging table, and records every file and rejected row.
-public struct IngestStage: Stage {
+public struct IngestStage: DoesNextStagesWork {
     public let name = "ingest"
+    public let reads: Set<StoreArea> = [.files]
+    public let writes: Set<StoreArea> = [.runFiles, .staging, .rejections, .standardized, .findings]
 
     public init() {}
+
+    /// Ingest can standardize and verify each batch as it stages it (the verify stage then finds it done).
+    public func canDo(_ next: String) -> Bool { next == VerifyStage().name }
 
     public func run(_ context: StageContext) throws -> StageOutcome {
         let database = context.database
         let tables = try context.pipeline.selectedDatasets(in: context.catalog).map(StagingTable.init)
         // Table changes happen before the data transaction so a failed ingest still leaves the schema usable.
         for table in tables { try table.ensure(in: database) }
-        context.verifiedDuringIngest = nil
-        context.keyStreamsDuringIngest = [:]
         var streams: [String: Int?] = [:]
         var verifiers: [String: RecordVerifier] = [:]
-        if context.verifyWhileIngesting {
+        if context.alsoDoing == VerifyStage().name {
             do {
                 for verifier in try VerifyStage.verifiers(for: context) { verifiers[verifier.dataset.id] = verifier }
             } catch {
@@ -61,15 +64,25 @@ public struct IngestStage: Stage {
             let deliveryFindings = try DeliveryCheck(database: database, catalog: context.catalog, runID: context.runID, today: today)
                 .run(tables.map(\.dataset))
             if deliveryFindings > 0 { total.hasDefects = true }
+            // What the verify and load stages need to know, recorded with the files in the same transaction.
+            let files = RunFileTable(database: database)
+            for (dataset, count) in streams { try files.recordVerified(run: context.runID, dataset: dataset, keyStreams: count) }
             total.message = "read \(total.recordsIn), staged \(total.recordsOut), rejected \(total.rejected)"
                 + (verifying ? "; verified as staged" : "") + "; \(deliveryFindings) delivery findings"
             return total
         }
-        if verifying {
-            context.verifiedDuringIngest = counts.outcome
-            context.keyStreamsDuringIngest = streams
-        }
+        try auditFiles(context)
         return outcome
+    }
+
+    /// Every file read, with its path, size, SHA-256 and counts, in the audit trail.
+    private func auditFiles(_ context: StageContext) throws {
+        let audit = AuditTrail(database: context.database)
+        for file in try RunFileTable(database: context.database).files(run: context.runID) {
+            try audit.record("file_ingested", run: context.runID, dataset: file.dataset,
+                             path: (context.pipeline.dataRoot as NSString).appendingPathComponent(file.path), size: file.size, sha256: file.sha256,
+                             counts: "read \(file.read), staged \(file.staged), rejected \(file.rejected)", outcome: file.status.rawValue)
+        }
     }
 
     /// Removes everything an earlier ingest of this run wrote, so a re-run replaces it.
@@ -125,7 +138,7 @@ public struct IngestStage: Stage {
         let writer = try StagingWriter(database: database, table: table, runID: context.runID, fileID: fileID,
                                        datasetID: dataset.id)
         let rowsBefore = try table.lastRowID(in: database)
-        let noteWriter = try FindingWriter(database: database, runID: context.runID, stage: name)
+        let noteWriter = try FindingTable.Writer(database: database, runID: context.runID, stage: name)
         let started = Date()
         let totalBytes = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? NSNumber)?.int64Value
         var records = 0

@@ -165,7 +165,8 @@ public enum PipelineError: Error, CustomStringConvertible {
     case invalidDefinition(path: String, message: String)
     case unknownStage(String, known: [String])
     case stageNotInPipeline(stage: String, run: Int64, stages: [String])
-    case stageFailed(stage: String, underlying: String)
+    /// A stage could not do its work: why, and the error that stopped it when there was one.
+    case stageFailed(stage: String, reason: String, cause: (any Error)?)
     case nothingToResume(run: Int64)
     case pruned(run: Int64, at: String)
 
@@ -176,7 +177,7 @@ public enum PipelineError: Error, CustomStringConvertible {
             return "unknown stage \"\(name)\" (known stages: \(known.joined(separator: ", ")))"
         case .stageNotInPipeline(let stage, let run, let stages):
             return "run \(run)'s pipeline has no stage \"\(stage)\" (it has: \(stages.joined(separator: ", ")))"
-        case .stageFailed(let stage, let underlying): return "stage \(stage) failed: \(underlying)"
+        case .stageFailed(let stage, let reason, let cause): return "stage \(stage) failed: \(reason)" + (cause.map { ": \($0)" } ?? "")
         case .pruned(let run, let at):
             return "run \(run)'s delivered records were pruned by the retention policy on \(at): its stages cannot run again "
                 + "(its findings, tasks and the files' hashes are kept; see `onesource summary --run \(run)`)"

@@ -1,15 +1,16 @@
-/// Runs a pipeline's stages in order against the store, recording each in the run ledger.
+import Foundation
+
+/// Runs a pipeline's stages in order against the store, recording each in the run ledger. It knows stages only
+/// through the `Stage` protocols: which may do the next one's work as it goes, which may start early.
 public struct Runner {
     /// Every stage OneSource knows, by the name pipeline definitions use.
-    public static let knownStages: [String: any Stage] = [
-        "ingest": IngestStage(),
-        "verify": VerifyStage(),
-        "load": LoadStage(),
-        "compare": CompareStage(),
-        "associate": AssociateStage(),
-        "rectify": RectifyStage(),
-        "report": ReportStage(),
-    ]
+    public static let knownStages: [String: any Stage] = {
+        let stages: [any Stage] = [IngestStage(), VerifyStage(), LoadStage(), CompareStage(), AssociateStage(), RectifyStage(), ReportStage()]
+        return Dictionary(uniqueKeysWithValues: stages.map { ($0.name, $0) })
+    }()
+
+    /// Other names people use for a stage: standardization and verification are one stage.
+    static let aliases = ["standardize": "verify"]
 
     public let database: Database
     public let log: RunLog
@@ -22,7 +23,7 @@ public struct Runner {
     }
 
     private func stage(_ name: String) throws -> any Stage {
-        guard let stage = Runner.knownStages[name] else {
+        guard let stage = Runner.knownStages[Runner.aliases[name] ?? name] else {
             throw PipelineError.unknownStage(name, known: Runner.knownStages.keys.sorted())
         }
         return stage
@@ -38,19 +39,85 @@ public struct Runner {
         let catalog = try Catalog.load(directory: pipeline.catalogDirectory)
         _ = try pipeline.selectedDatasets(in: catalog)
         let ledger = RunLedger(database: database)
-        let runID = try ledger.begin(pipeline, asOf: asOf)
+        let runID = try ledger.begin(pipeline: pipeline.name, path: pipeline.path, definition: pipeline.text, stages: pipeline.stages, asOf: asOf)
         try AuditTrail(database: database).record("run_started", run: runID, path: pipeline.path, outcome: "started")
         log.info("run \(runID) of pipeline \(pipeline.name) started")
         let context = StageContext(database: database, catalog: catalog, pipeline: pipeline, runID: runID, log: log, threads: threads)
-        context.verifyWhileIngesting = Runner.verifyFollowsIngest(pipeline.stages)
-        for (index, stage) in stages.enumerated() {
-            startAhead(before: stage.name, next: pipeline.stages.dropFirst(index + 1).first, context)
-            guard try execute(stage, context) else { break }
-        }
+        try runInOrder(stages, context)
         let status = try ledger.finish(runID)
-        try AuditTrail(database: database).record("run_finished", run: runID, path: pipeline.path, outcome: status)
+        try AuditTrail(database: database).record("run_finished", run: runID, path: pipeline.path, outcome: status.rawValue)
         applyRetention(pipeline)
         return runID
+    }
+
+    /// Continues an interrupted run from its first stage that did not finish, through to the end.
+    /// A stage killed half-way left nothing behind (each stage writes in one transaction), so it simply runs again.
+    /// - Returns: the names of the stages run.
+    @discardableResult
+    public func resume(run runID: Int64) throws -> [String] {
+        let checkpointer = try Checkpointer(writer: database)
+        defer { checkpointer.stop() }
+        let ledger = RunLedger(database: database)
+        let pipeline = try PipelineDefinition.of(try ledger.run(runID))
+        let catalog = try Catalog.load(directory: pipeline.catalogDirectory)
+        try refuseIfPruned(runID)
+        let states = try ledger.stages(of: runID)
+        guard let first = states.firstIndex(where: { !$0.status.isDone }) else {
+            throw PipelineError.nothingToResume(run: runID)
+        }
+        try AuditTrail(database: database).record("run_resumed", run: runID, path: pipeline.path, counts: "from stage \(states[first].stage)",
+                                                  outcome: "started")
+        log.info("run \(runID): resuming at stage \(states[first].stage)")
+        let stages = try states[first...].map { try stage($0.stage) }
+        let context = StageContext(database: database, catalog: catalog, pipeline: pipeline, runID: runID, log: log, threads: threads)
+        let ran = try runInOrder(stages, context)
+        let status = try ledger.finish(runID)
+        try AuditTrail(database: database).record("run_finished", run: runID, path: pipeline.path, outcome: status.rawValue)
+        applyRetention(pipeline)
+        return ran
+    }
+
+    /// Re-runs one stage of an existing run, replacing that stage's output for the run.
+    public func rerun(stage requested: String, run runID: Int64) throws {
+        let checkpointer = try Checkpointer(writer: database)
+        defer { checkpointer.stop() }
+        let stage = try stage(requested)
+        let ledger = RunLedger(database: database)
+        let pipeline = try PipelineDefinition.of(try ledger.run(runID))
+        guard pipeline.stages.contains(stage.name) else {
+            throw PipelineError.stageNotInPipeline(stage: stage.name, run: runID, stages: pipeline.stages)
+        }
+        try refuseIfPruned(runID)
+        let catalog = try Catalog.load(directory: pipeline.catalogDirectory)
+        let context = StageContext(database: database, catalog: catalog, pipeline: pipeline, runID: runID, log: log, threads: threads,
+                                   invocation: .byHand)
+        try stage.preflight(context)
+        log.info("run \(runID): re-running stage \(stage.name)")
+        if try execute(stage, context) {
+            try ledger.invalidateAfter(runID, stage.name)
+        }
+        try ledger.finish(runID)
+    }
+
+    /// Runs `stages` in order until one fails. Before each, the next stage may start early (it reads nothing this one
+    /// writes), and this one may be told to do the next one's work as it goes.
+    /// - Returns: the names of the stages run.
+    @discardableResult
+    private func runInOrder(_ stages: [any Stage], _ context: StageContext) throws -> [String] {
+        var ran: [String] = []
+        var early: EarlyWork?
+        for (index, stage) in stages.enumerated() {
+            let next = index + 1 < stages.count ? stages[index + 1] : nil
+            let absorbs = next.flatMap { next in (stage as? any DoesNextStagesWork).map { $0.canDo(next.name) } } == true
+            let own = context.with(alsoDoing: absorbs ? next?.name : nil, early: early)
+            early = nil
+            if let next = next as? any StartsEarly, next.reads.isDisjoint(with: stage.writes), threads > 1, database.path != ":memory:" {
+                early = next.startEarly(context.with(alsoDoing: nil, early: nil))
+            }
+            ran.append(stage.name)
+            guard try execute(stage, own) else { break }
+        }
+        return ran
     }
 
     /// The pipeline's retention policy, after the run: the store keeps the delivered copies of the last runs only
@@ -71,54 +138,11 @@ public struct Runner {
         }
     }
 
-    /// Continues an interrupted run from its first stage that did not finish, through to the end.
-    /// A stage killed half-way left nothing behind (each stage writes in one transaction), so it simply runs again.
-    /// - Returns: the names of the stages run.
-    @discardableResult
-    public func resume(run runID: Int64) throws -> [String] {
-        let checkpointer = try Checkpointer(writer: database)
-        defer { checkpointer.stop() }
-        let ledger = RunLedger(database: database)
-        let record = try ledger.run(runID)
-        let pipeline = try PipelineDefinition.parse(data: Data(record.definition.utf8), path: record.pipelinePath)
-        let catalog = try Catalog.load(directory: pipeline.catalogDirectory)
-        try refuseIfPruned(runID)
-        let states = try ledger.stages(of: runID)
-        guard let first = states.firstIndex(where: { !$0.status.hasPrefix("done") }) else {
-            throw PipelineError.nothingToResume(run: runID)
+    /// A run whose delivered copies the retention policy removed cannot run a stage again: it would read nothing.
+    private func refuseIfPruned(_ runID: Int64) throws {
+        if let at = try RunFileTable(database: database).prunedAt(run: runID) {
+            throw PipelineError.pruned(run: runID, at: at)
         }
-        let context = StageContext(database: database, catalog: catalog, pipeline: pipeline, runID: runID, log: log, threads: threads)
-        try AuditTrail(database: database).record("run_resumed", run: runID, path: pipeline.path, counts: "from stage \(states[first].stage)",
-                                                  outcome: "started")
-        log.info("run \(runID): resuming at stage \(states[first].stage)")
-        context.verifyWhileIngesting = Runner.verifyFollowsIngest(states[first...].map(\.stage))
-        var ran: [String] = []
-        let remaining = states[first...].map(\.stage)
-        for (index, state) in states[first...].enumerated() {
-            let stage = try stage(state.stage)
-            startAhead(before: stage.name, next: remaining.dropFirst(index + 1).first, context)
-            ran.append(stage.name)
-            guard try execute(stage, context) else { break }
-        }
-        let status = try ledger.finish(runID)
-        try AuditTrail(database: database).record("run_finished", run: runID, path: pipeline.path, outcome: status)
-        applyRetention(pipeline)
-        return ran
-    }
-
-    /// Compare reads only what verify wrote, not the bases: when it comes right after load, it starts
-    /// computing on its own connections while load writes, and its stage then only records the findings.
-    private func startAhead(before stage: String, next: String?, _ context: StageContext) {
-        if stage == "load" && next == "compare" && threads > 1 && database.path != ":memory:" {
-            context.comparisonsAhead = CompareStage.ahead(context)
-        }
-    }
-
-    /// Ingest verifies as it stages when verify is the very next stage of the same invocation (a full run or a
-    /// resume from ingest); re-running ingest alone by hand only stages.
-    static func verifyFollowsIngest(_ stages: [String]) -> Bool {
-        guard let ingest = stages.firstIndex(of: "ingest") else { return false }
-        return stages.index(after: ingest) < stages.endIndex && stages[stages.index(after: ingest)] == "verify"
     }
 
     /// User and system processor time of the whole process so far (all threads), in seconds.
@@ -136,40 +160,6 @@ public struct Runner {
         return usage
     }
 
-    /// Other names people use for a stage: standardization and verification are one stage.
-    static let aliases = ["standardize": "verify"]
-
-    /// Re-runs one stage of an existing run, replacing that stage's output for the run.
-    public func rerun(stage requested: String, run runID: Int64) throws {
-        let checkpointer = try Checkpointer(writer: database)
-        defer { checkpointer.stop() }
-        let name = Runner.aliases[requested] ?? requested
-        let ledger = RunLedger(database: database)
-        let record = try ledger.run(runID)
-        let pipeline = try PipelineDefinition.parse(data: Data(record.definition.utf8), path: record.pipelinePath)
-        guard pipeline.stages.contains(name) else {
-            throw PipelineError.stageNotInPipeline(stage: name, run: runID, stages: pipeline.stages)
-        }
-        let stage = try stage(name)
-        try refuseIfPruned(runID)
-        let catalog = try Catalog.load(directory: pipeline.catalogDirectory)
-        let context = StageContext(database: database, catalog: catalog, pipeline: pipeline, runID: runID, log: log, threads: threads)
-        try stage.preflight(context)
-        log.info("run \(runID): re-running stage \(name)")
-        if try execute(stage, context) {
-            try ledger.invalidateAfter(runID, name)
-        }
-        _ = try ledger.finish(runID)
-    }
-
-    /// A run whose delivered copies the retention policy removed cannot run a stage again: it would read nothing.
-    private func refuseIfPruned(_ runID: Int64) throws {
-        if let at = try database.queryScalarText("SELECT min(pruned_at) FROM run_files WHERE run_id = ? AND pruned_at IS NOT NULL",
-                                                 [.integer(runID)]) {
-            throw PipelineError.pruned(run: runID, at: at)
-        }
-    }
-
     /// Runs one stage and records the outcome; returns false when it failed.
     private func execute(_ stage: any Stage, _ context: StageContext) throws -> Bool {
         let ledger = RunLedger(database: database)
@@ -178,23 +168,12 @@ public struct Runner {
         let cpuStarted = Runner.processorSeconds()
         do {
             let outcome = try stage.run(context)
-            try ledger.stageFinished(context.runID, stage.name, outcome)
-            let audit = AuditTrail(database: database)
-            try audit.record("stage_finished", run: context.runID, dataset: nil, path: stage.name,
-                             counts: "in \(outcome.recordsIn), out \(outcome.recordsOut), rejected \(outcome.rejected)",
-                             outcome: outcome.hasDefects ? "done_with_defects" : "done")
-            if stage.name == "ingest" {
-                for file in try database.rows("""
-                    SELECT dataset_id, path, size_bytes, sha256, rows_read, rows_staged, rows_rejected, status FROM run_files WHERE run_id = ?
-                    ORDER BY file_id
-                    """, [.integer(context.runID)]) {
-                    try audit.record("file_ingested", run: context.runID, dataset: file[0].text,
-                                     path: (context.pipeline.dataRoot as NSString).appendingPathComponent(file[1].text ?? ""),
-                                     size: file[2].integer, sha256: file[3].text,
-                                     counts: "read \(file[4].integer ?? 0), staged \(file[5].integer ?? 0), rejected \(file[6].integer ?? 0)",
-                                     outcome: file[7].text ?? "")
-                }
-            }
+            try ledger.stageFinished(context.runID, stage.name, status: outcome.hasDefects ? .doneWithDefects : .done,
+                                     recordsIn: outcome.recordsIn, recordsOut: outcome.recordsOut, rejected: outcome.rejected,
+                                     message: outcome.message)
+            try AuditTrail(database: database).record("stage_finished", run: context.runID, dataset: nil, path: stage.name,
+                                                      counts: "in \(outcome.recordsIn), out \(outcome.recordsOut), rejected \(outcome.rejected)",
+                                                      outcome: outcome.hasDefects ? "done_with_defects" : "done")
             log.info("stage \(stage.name): \(outcome.message ?? "done") (\(String(format: "%.2f", Date().timeIntervalSince(started))) s, "
                      + "\(String(format: "%.2f", Runner.processorSeconds() - cpuStarted)) s of processor time, peak memory so far \(Runner.peakMegabytes()) MB)")
             return true
@@ -207,4 +186,9 @@ public struct Runner {
     }
 }
 
-import Foundation
+extension PipelineDefinition {
+    /// The definition a run recorded (what it ran with, wherever the file is now).
+    public static func of(_ run: RunLedger.Run) throws -> PipelineDefinition {
+        try parse(data: Data(run.definition.utf8), path: run.pipelinePath)
+    }
+}

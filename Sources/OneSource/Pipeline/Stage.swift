@@ -1,6 +1,7 @@
 import Foundation
 
-/// What a stage is given: the store, the catalog, the pipeline and the run it works for.
+/// What a stage is given: the store, the catalog, the pipeline and the run it works for, and how the runner runs it.
+/// Immutable: what one stage learns for a later one is recorded in the store.
 public final class StageContext {
     public let database: Database
     public let catalog: Catalog
@@ -9,30 +10,55 @@ public final class StageContext {
     public let log: RunLog
     /// Threads for parallel work; results are the same for any number.
     public let threads: Int
-    /// Set by the runner when verify follows ingest in the same invocation: ingest then standardizes and
-    /// verifies each batch as it stages it, instead of verify reading all of staging back afterwards.
-    public var verifyWhileIngesting = false
-    /// The verify stage's outcome when ingest already did its work (handed to the verify stage).
-    public var verifiedDuringIngest: StageOutcome?
-    /// How each dataset's keys arrived (ascending streams, nil: too many), counted by ingest as it verified:
-    /// load then need not read the keys again to choose how to write.
-    var keyStreamsDuringIngest: [String: Int?] = [:]
-    /// The comparison computed while load ran, when compare follows load (it reads only the standardized tables).
-    var comparisonsAhead: Pending<[CompareStage.Comparison]>?
+    /// How the stage was started: in a run or resume, or alone by hand (`onesource stage`).
+    public let invocation: Invocation
+    /// Set when the stage also does the next stage's work as it goes (see `DoesNextStagesWork`).
+    public let alsoDoing: String?
+    /// The stage's own work started while the previous stage ran (see `StartsEarly`).
+    public let early: EarlyWork?
+
+    public enum Invocation: Sendable {
+        /// A new run, or a resumed one, running stages in order.
+        case pipeline
+        /// One stage re-run by hand: it redoes its whole work, whatever earlier invocations recorded.
+        case byHand
+    }
 
     public init(database: Database, catalog: Catalog, pipeline: PipelineDefinition, runID: Int64, log: RunLog,
-                threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
+                threads: Int = ProcessInfo.processInfo.activeProcessorCount, invocation: Invocation = .pipeline,
+                alsoDoing: String? = nil, early: EarlyWork? = nil) {
         self.database = database
         self.catalog = catalog
         self.pipeline = pipeline
         self.runID = runID
         self.log = log
         self.threads = max(1, threads)
+        self.invocation = invocation
+        self.alsoDoing = alsoDoing
+        self.early = early
+    }
+
+    /// The same context for another stage of the invocation.
+    func with(alsoDoing: String?, early: EarlyWork?) -> StageContext {
+        StageContext(database: database, catalog: catalog, pipeline: pipeline, runID: runID, log: log, threads: threads,
+                     invocation: invocation, alsoDoing: alsoDoing, early: early)
     }
 }
 
 @available(*, unavailable)
 extension StageContext: Sendable {}
+
+/// Work a `StartsEarly` stage began before its turn; it alone knows what is inside.
+public final class EarlyWork: @unchecked Sendable {   // `value` is set once, before the work is handed over
+    let value: Any
+    init(_ value: Any) { self.value = value }
+}
+
+/// What a stage reads and writes in the store. The runner starts a stage early only when it reads nothing the stage
+/// before it writes.
+public enum StoreArea: Sendable, Hashable {
+    case files, runFiles, staging, rejections, standardized, findings, bases, quarantine, history, seals, tasks, metrics, reports
+}
 
 /// What a stage reports when it finishes.
 public struct StageOutcome: Sendable, Equatable {
@@ -56,25 +82,42 @@ public struct StageOutcome: Sendable, Equatable {
 /// output for the run in one transaction, so re-running it by hand is safe.
 public protocol Stage: Sendable {
     var name: String { get }
+    /// What it reads and writes in the store.
+    var reads: Set<StoreArea> { get }
+    var writes: Set<StoreArea> { get }
     /// Refuses a re-run that would do harm, before anything is recorded (default: none).
     func preflight(_ context: StageContext) throws
     func run(_ context: StageContext) throws -> StageOutcome
 }
 
+/// A stage that can do the next stage's work as it goes (ingest verifies each batch as it stages it, in its own
+/// transaction). When that stage follows in the same invocation, the runner says so (`StageContext.alsoDoing`); the
+/// next stage then finds its work recorded in the store.
+public protocol DoesNextStagesWork: Stage {
+    /// Whether it can do the work of the stage named `next`.
+    func canDo(_ next: String) -> Bool
+}
+
+/// A stage that can compute before its turn, on connections of its own, while the stage before it writes: the runner
+/// starts it when it reads nothing that stage writes and hands the work over in `StageContext.early`.
+public protocol StartsEarly: Stage {
+    func startEarly(_ context: StageContext) -> EarlyWork
+}
+
 extension Stage {
     public func preflight(_ context: StageContext) throws {}
 
-    /// Refuses to redo this run's stage when a later run has already built on its output, as recorded in
-    /// `ledger` (a table with one row per run that did the stage). `what` says what the later run did.
-    func refuseIfLaterRun(in ledger: String, _ context: StageContext, did what: String) throws {
-        if let later = try context.database.queryScalarInt("SELECT min(run_id) FROM \(ledger) WHERE run_id > ?", [.integer(context.runID)]) {
-            throw PipelineError.stageFailed(stage: name, underlying:
-                "run \(later) \(what) after run \(context.runID); re-running run \(context.runID)'s \(name) would undo its work")
+    /// Refuses to redo this run's stage when a later run has already built on its output, as recorded in `table`.
+    /// `what` says what the later run did.
+    func refuseIfLaterRun(in table: RunLedger.LedgerTable, _ context: StageContext, did what: String) throws {
+        if let later = try RunLedger(database: context.database).laterRun(than: context.runID, in: table) {
+            throw PipelineError.stageFailed(stage: name, reason:
+                "run \(later) \(what) after run \(context.runID); re-running run \(context.runID)'s \(name) would undo its work", cause: nil)
         }
     }
 }
 
-/// Where stages say what they are doing; the CLI prints it, tests collect it.
+/// Where stages say what they are doing; the CLI prints it, tests collect it. Called from the run's thread.
 public protocol RunLog: AnyObject {
     func info(_ message: String)
     /// How far a stage has got: records so far, and bytes read of the total when the stage reads files.

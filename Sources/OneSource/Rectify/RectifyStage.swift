@@ -12,11 +12,13 @@ import Foundation
 /// recomputed here once the notice's calendar file is there.
 public struct RectifyStage: Stage {
     public let name = "rectify"
+    public let reads: Set<StoreArea> = [.runFiles, .standardized, .findings]
+    public let writes: Set<StoreArea> = [.tasks]
 
     public init() {}
 
     public func preflight(_ context: StageContext) throws {
-        try refuseIfLaterRun(in: "rectify_runs", context, did: "updated the tasks")
+        try refuseIfLaterRun(in: .rectifyRuns, context, did: "updated the tasks")
     }
 
     /// The record key a task shows for a finding whose record had none: known by its place in the delivery (a

@@ -4,6 +4,8 @@ import Foundation
 /// HTML and JSON for the city, one per agency, and the metrics as CSV, into `<reports>/run-<id>/`.
 public struct ReportStage: Stage {
     public let name = "report"
+    public let reads: Set<StoreArea> = [.runFiles, .findings, .tasks, .quarantine]
+    public let writes: Set<StoreArea> = [.metrics, .reports]
 
     public init() {}
 

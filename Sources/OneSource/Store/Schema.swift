@@ -323,6 +323,14 @@ public enum Schema {
             removed     TEXT NOT NULL
         );
         """,
+        // 10: what ingest learns for later stages, recorded with its files instead of handed over in memory: whether it
+        // standardized and verified the file's rows as it staged them (verify then has nothing left to do), and how the
+        // dataset's keys arrived (the number of ascending streams over all its files this run; -1: more than load's
+        // limit; NULL: not counted), which load uses to choose how to write the bases.
+        """
+        ALTER TABLE run_files ADD COLUMN verified_at_ingest INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE run_files ADD COLUMN key_streams INTEGER;
+        """,
     ]
 
     /// The schema version this build writes.

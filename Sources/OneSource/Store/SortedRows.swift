@@ -17,7 +17,7 @@ final class SortedRows {
     enum Message: Sendable {
         case chunk(Chunk)
         case done
-        case failed(String)
+        case failed(any Error)
     }
 
     static let rowsPerChunk = 4096
@@ -60,7 +60,7 @@ final class SortedRows {
                 if !chunk.keys.isEmpty { channel.send(.chunk(chunk)) }
                 channel.send(.done)
             } catch {
-                channel.send(.failed("\(error)"))
+                channel.send(.failed(error))
             }
         }
     }
@@ -68,7 +68,7 @@ final class SortedRows {
     deinit { channel.cancel() }
 
     /// Moves to the next row (the first, on the first call).
-    /// - Throws: `PipelineError` when the query failed on the background connection.
+    /// - Throws: the error of the query on the background connection, when it failed.
     func advance() throws {
         row += 1
         if row < chunk.keys.count { key = chunk.keys[row]; return }
@@ -81,9 +81,9 @@ final class SortedRows {
             key = chunk.keys[0]
         case .done:
             finished = true
-        case .failed(let reason):
+        case .failed(let error):
             finished = true
-            throw PipelineError.stageFailed(stage: "reading sorted rows", underlying: reason)
+            throw error
         }
     }
 

@@ -5,19 +5,21 @@ import Foundation
 /// Records are verified in parallel chunks; findings come out in record order whatever the thread count.
 public struct VerifyStage: Stage {
     public let name = "verify"
+    public let reads: Set<StoreArea> = [.runFiles, .staging]
+    public let writes: Set<StoreArea> = [.standardized, .findings]
     /// Records read from staging and verified together.
     static let chunkSize = 16_384
 
     public init() {}
 
     public func run(_ context: StageContext) throws -> StageOutcome {
-        // In a full run, ingest verified each batch as it staged it (see `IngestStage`): nothing is left to do.
-        if let outcome = context.verifiedDuringIngest {
-            context.verifiedDuringIngest = nil
-            context.log.info("records were standardized and verified by ingest as they were staged")
-            return outcome
-        }
         let database = context.database
+        // In a run, ingest verified each batch as it staged it (see `IngestStage`) and recorded so with its files:
+        // nothing is left to do. By hand, the stage redoes its work whatever was recorded.
+        if context.invocation == .pipeline, try RunFileTable(database: database).verifiedAtIngest(run: context.runID) {
+            context.log.info("records were standardized and verified by ingest as they were staged")
+            return try VerifyStage.recordedOutcome(context)
+        }
         let verifiers = try VerifyStage.verifiers(for: context)
         return try database.transaction {
             try database.run("DELETE FROM findings WHERE run_id = ? AND stage = ?", [.integer(context.runID), .text(name)])
@@ -47,6 +49,23 @@ public struct VerifyStage: Stage {
             try StandardizedTable(dataset: dataset).ensure(in: database)
         }
         return verifiers
+    }
+
+    /// The outcome of the verification ingest did, from what it stored: records standardized, those with errors, and
+    /// the verify findings by severity.
+    static func recordedOutcome(_ context: StageContext) throws -> StageOutcome {
+        var counts = Counts()
+        let findings = FindingTable(database: context.database)
+        for dataset in try context.pipeline.selectedDatasets(in: context.catalog) {
+            let table = StandardizedTable(dataset: dataset)
+            counts.records += try table.count(run: context.runID, in: context.database)
+            counts.withErrors += try table.countWithErrors(run: context.runID, in: context.database)
+        }
+        for (severity, count) in try findings.countBySeverity(run: context.runID, stage: "verify") {
+            counts.bySeverity[severity] = count
+            counts.findings += count
+        }
+        return counts.outcome
     }
 
     /// What verification counted, over all datasets of the run.
@@ -97,7 +116,7 @@ public struct VerifyStage: Stage {
         while true {
             let message = channel.receive()
             guard case .chunk(let rowIDs, let inputs) = message else {
-                if case .failed(let reason) = message { throw PipelineError.stageFailed(stage: name, underlying: reason) }
+                if case .failed(let error) = message { throw PipelineError.stageFailed(stage: name, reason: "reading staging", cause: error) }
                 break
             }
             let outputs = VerifyStage.verifyInParallel(inputs, with: verifier, threads: context.threads)
@@ -142,7 +161,7 @@ public struct VerifyStage: Stage {
                 }
                 channel.send(.done)
             } catch {
-                channel.send(.failed("reading staging: \(error)"))
+                channel.send(.failed(error))
             }
         }
     }
@@ -175,7 +194,7 @@ public struct VerifyStage: Stage {
 enum VerifyChunk: Sendable {
     case chunk([Int64], [RecordVerifier.Input])
     case done
-    case failed(String)
+    case failed(any Error)
 }
 
 /// The keys seen so far in one dataset this run: the second record with a key gets the duplicate-key
@@ -219,7 +238,7 @@ final class VerifiedRecordWriter {
     private let insert: Statement
     /// `StagingWriter.rowsPerInsert` rows at once, for ingest's batches.
     private let insertMany: Statement
-    private let findings: FindingWriter
+    private let findings: FindingTable.Writer
     private let runID: Int64
     private let columnCount: Int
     let duplicates: DuplicateKeys
@@ -232,7 +251,7 @@ final class VerifiedRecordWriter {
         insert = try table.insertStatement(in: database, rows: 1)
         insertMany = try table.insertStatement(in: database, rows: StagingWriter.rowsPerInsert)
         columnCount = table.elementColumns.count
-        findings = try FindingWriter(database: database, runID: runID, stage: "verify")
+        findings = try FindingTable.Writer(database: database, runID: runID, stage: "verify")
         duplicates = DuplicateKeys(verifier: verifier)
         self.runID = runID
     }
@@ -339,39 +358,3 @@ final class VerifiedRecordWriter {
 @available(*, unavailable)
 extension VerifiedRecordWriter: Sendable {}
 
-/// Inserts findings for one run and stage.
-final class FindingWriter {
-    private let statement: Statement
-
-    init(database: Database, runID: Int64, stage: String) throws {
-        statement = try database.prepare("""
-            INSERT INTO findings (run_id, stage, rule_id, dimension, severity, agency, dataset_id, record_key, element,
-                                  observed, expected, file_id, line, record_index, message, reason)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """)
-        try statement.bind(.integer(runID), at: 1)
-        try statement.bind(.text(stage), at: 2)
-    }
-
-    func write(_ finding: Finding) throws {
-        try statement.bind(.text(finding.ruleID), at: 3)
-        try statement.bind(.text(finding.dimension.rawValue), at: 4)
-        try statement.bind(.text(finding.severity.rawValue), at: 5)
-        try statement.bind(.text(finding.agency), at: 6)
-        try statement.bind(.text(finding.datasetID), at: 7)
-        try statement.bind(.optional(finding.recordKey), at: 8)
-        try statement.bind(.optional(finding.element), at: 9)
-        try statement.bind(.optional(finding.observed), at: 10)
-        try statement.bind(.optional(finding.expected), at: 11)
-        try statement.bind(finding.fileID.map { .integer($0) } ?? .null, at: 12)
-        try statement.bind(finding.line.map { .int($0) } ?? .null, at: 13)
-        try statement.bind(finding.recordIndex.map { .int($0) } ?? .null, at: 14)
-        try statement.bind(.text(finding.message), at: 15)
-        try statement.bind(.optional(finding.reason), at: 16)
-        try statement.step()
-        statement.resetKeepingBindings()
-    }
-}
-
-@available(*, unavailable)
-extension FindingWriter: Sendable {}

@@ -34,7 +34,7 @@ func pruneCommand(_ words: [String]) throws -> ExitCode {
     let policy: RetentionPolicy
     if arguments.value("--keep-runs") != nil {
         policy = RetentionPolicy(keepRuns: Int(try arguments.integer("--keep-runs")))
-    } else if let stored = try RunLedger(database: database).latestPipeline()?.retention {
+    } else if let stored = try RunLedger(database: database).latestRun().map(PipelineDefinition.of)?.retention {
         policy = stored
     } else {
         throw UsageError("the store's latest run has no retention policy in its pipeline: give --keep-runs <n>")

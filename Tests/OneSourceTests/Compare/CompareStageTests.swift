@@ -190,7 +190,7 @@ struct SampleCity {
                 == [[.integer(0), .integer(0)]])
         #expect(throws: Error.self) { try runner.rerun(stage: "load", run: first) }
         // Refused before anything was recorded: run 1's load still stands as it was.
-        #expect(try RunLedger(database: database).stages(of: first).first { $0.stage == "load" }?.status == "done_with_defects")
+        #expect(try RunLedger(database: database).stages(of: first).first { $0.stage == "load" }?.status == .doneWithDefects)
     }
 
     @Test func comparisonGivesTheSameFindingsForAnyThreadCount() throws {

@@ -18,7 +18,7 @@ import Testing
             "insured_after_death insurance.status", "licence_holder_inactive licence.status"]))
         let database = try Store.open(path: root.appendingPathComponent("s.sqlite").path)
         let run = try Runner(database: database, log: SilentLog()).run(try PipelineDefinition.load(path: city + "/nightly.json"))
-        #expect(try RunLedger(database: database).run(run).status == "done_with_defects")
+        #expect(try RunLedger(database: database).run(run).status == .doneWithDefects)
         let found = try database.rows("""
             SELECT f.path || ',' || g.line || ',' || g.stage || ',' || g.rule_id FROM findings g JOIN run_files f USING (file_id)
             WHERE g.run_id = ? AND g.stage != 'ingest'

@@ -13,7 +13,7 @@ import Testing
         let database = try freshStore()
         let runID = try Runner(database: database, log: SilentLog()).run(try PipelineDefinition.load(path: pipelinePath))
         let summary = try RunSummary.load(database, run: runID, rejectionLimit: 100)
-        #expect(summary.run.status == "done_with_defects")
+        #expect(summary.run.status == .doneWithDefects)
         #expect(summary.files.map { "\($0.path) \($0.status) \($0.read) \($0.staged) \($0.rejected)" } == [
             "公安局/户籍人口.csv ingested 1204 1202 2",
             "民政局/死亡登记.json ingested 40 40 0",
@@ -73,7 +73,7 @@ import Testing
         let database = try freshStore()
         let runID = try Runner(database: database, log: SilentLog()).run(try PipelineDefinition.load(path: pipelineFile.path))
         let summary = try RunSummary.load(database, run: runID)
-        #expect(summary.run.status == "done_with_defects")
+        #expect(summary.run.status == .doneWithDefects)
         #expect(summary.files.map(\.status) == ["failed", "missing", "missing", "missing", "missing", "missing", "missing", "missing"])
         #expect(summary.files[0].note == "公安局/户籍人口.csv:1: header lacks the mapped column(s) 公民身份号码, 性别, 民族, 出生日期, 户籍地址, 户籍区划代码, 登记日期")
         #expect(summary.files[1].note == "no file matches 民政局/死亡登记*.json under \(data.path)")

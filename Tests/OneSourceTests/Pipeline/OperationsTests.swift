@@ -54,7 +54,7 @@ import Testing
         let database = try Store.open(path: city.store)
         #expect(try database.queryScalarText("SELECT status FROM runs WHERE run_id = 1") == "running")
         // The 100,000 rows ingest had staged were rolled back with its transaction.
-        #expect(try RunLedger(database: database).stages(of: 1).map(\.status) == ["running", "pending"])
+        #expect(try RunLedger(database: database).stages(of: 1).map(\.status) == [.running, .pending])
         #expect(try database.queryScalarInt("SELECT count(*) FROM stg_gongan_household WHERE run_id = 1") == 0)
         let resumed = try runBinary(["run", "--resume", "1", "--store", city.store])
         #expect(resumed.status == 0)

@@ -133,8 +133,8 @@ import Testing
                 == [[.text("multiline_record"), .integer(1)], [.text("row_rejected"), .integer(3)]])
         #expect(try database.queryScalarInt("SELECT count(*) FROM std_gongan_household") == 0)
         #expect(try RunLedger(database: database).stages(of: runID).map(\.status)
-                == ["done_with_defects", "pending", "pending", "pending", "pending", "pending", "pending"])
-        #expect(try RunLedger(database: database).run(runID).status == "incomplete")
+                == [.doneWithDefects, .pending, .pending, .pending, .pending, .pending, .pending])
+        #expect(try RunLedger(database: database).run(runID).status == .incomplete)
         try runner.rerun(stage: "verify", run: runID)
         #expect(try findings(database, runID) == VerifyStageTests.sampleFindings)
     }

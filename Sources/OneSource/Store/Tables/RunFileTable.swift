@@ -77,4 +77,44 @@ public struct RunFileTable {
         let files = try self.files(run: previous, dataset: dataset).filter { $0.status == .ingested }
         return (previous, files.reduce(0) { $0 + $1.staged }, files.first?.sha256)
     }
+
+    /// Records that ingest standardized and verified the dataset's files of the run as it staged them, and how the
+    /// dataset's keys arrived: the ascending streams (nil: more than load's limit).
+    public func recordVerified(run: Int64, dataset: String, keyStreams: Int?) throws {
+        try database.run("UPDATE run_files SET verified_at_ingest = 1, key_streams = ? WHERE run_id = ? AND dataset_id = ?",
+                         [.int(keyStreams ?? -1), .integer(run), .text(dataset)])
+    }
+
+    /// Whether ingest verified every file of the run it read (false when it read none).
+    public func verifiedAtIngest(run: Int64) throws -> Bool {
+        let row = try database.rows("""
+            SELECT count(*), coalesce(sum(verified_at_ingest), 0) FROM run_files WHERE run_id = ? AND status = 'ingested'
+            """, [.integer(run)]).first
+        let files = row?[0].integer ?? 0
+        return files > 0 && row?[1].integer == files
+    }
+
+    /// How the dataset's keys arrived this run, as ingest counted them: `.some(n)` ascending streams, `.some(nil)` more
+    /// than load's limit, nil when not counted.
+    public func keyStreams(run: Int64, dataset: String) throws -> Int?? {
+        guard let value = try database.queryScalarInt("""
+            SELECT key_streams FROM run_files WHERE run_id = ? AND dataset_id = ? AND verified_at_ingest = 1 AND key_streams IS NOT NULL LIMIT 1
+            """, [.integer(run), .text(dataset)]) else { return nil }
+        return .some(value < 0 ? nil : Int(value))
+    }
+
+    /// When the retention policy pruned the run's delivered copies (the first file pruned), if it did.
+    public func prunedAt(run: Int64) throws -> String? {
+        try database.queryScalarText("SELECT min(pruned_at) FROM run_files WHERE run_id = ? AND pruned_at IS NOT NULL", [.integer(run)])
+    }
+
+    /// The staging rowid ranges of a run's files of `dataset`, in file order.
+    public func stagingRanges(run: Int64, dataset: String) throws -> [ClosedRange<Int64>] {
+        try database.map("""
+            SELECT staging_first, staging_last FROM run_files WHERE run_id = ? AND dataset_id = ? AND staging_first IS NOT NULL ORDER BY file_id
+            """, [.integer(run), .text(dataset)]) { row -> ClosedRange<Int64>? in
+            guard let first = row.optionalInt64("staging_first"), let last = row.optionalInt64("staging_last"), first <= last else { return nil }
+            return first...last
+        }.compactMap { $0 }
+    }
 }

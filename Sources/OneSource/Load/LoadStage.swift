@@ -8,12 +8,14 @@ import Foundation
 /// refused when a later run has loaded since (its changes are built on this one's).
 public struct LoadStage: Stage {
     public let name = "load"
+    public let reads: Set<StoreArea> = [.runFiles, .staging, .standardized, .findings]
+    public let writes: Set<StoreArea> = [.bases, .history, .quarantine]
 
     public init() {}
 
     /// A run's load can be redone only while no later run has loaded on top of it.
     public func preflight(_ context: StageContext) throws {
-        try refuseIfLaterRun(in: "base_loads", context, did: "loaded the base databases")
+        try refuseIfLaterRun(in: .baseLoads, context, did: "loaded the base databases")
     }
 
     public func run(_ context: StageContext) throws -> StageOutcome {
@@ -184,8 +186,8 @@ public struct LoadStage: Stage {
             let ordering = Date()
             var streams: [Int] = []
             for dataset in feeding {
-                // Counted by ingest when it verified in this invocation; otherwise read back from the table.
-                let counted = context.keyStreamsDuringIngest[dataset.id]
+                // Counted by ingest when it verified as it staged (recorded with its files); otherwise read back from the table.
+                let counted = try RunFileTable(database: database).keyStreams(run: runID, dataset: dataset.id)
                 guard let count = try counted ?? KeyOrder.streams(ofStandardized: StagingTable.quote("std_" + dataset.id),
                                                                   run: runID, database: database) else { streams = []; break }
                 streams.append(count)

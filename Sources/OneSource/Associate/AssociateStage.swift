@@ -4,6 +4,8 @@ import Foundation
 /// base databases (benefits after death, licences of deregistered companies, unknown holders, …).
 public struct AssociateStage: Stage {
     public let name = "associate"
+    public let reads: Set<StoreArea> = [.standardized, .staging, .bases, .seals]
+    public let writes: Set<StoreArea> = [.findings]
 
     public init() {}
 
@@ -51,7 +53,7 @@ public struct AssociateStage: Stage {
         }
         return try database.transaction {
             try database.run("DELETE FROM findings WHERE run_id = ? AND stage = ?", [.integer(context.runID), .text(name)])
-            let writer = try FindingWriter(database: database, runID: context.runID, stage: name)
+            let writer = try FindingTable.Writer(database: database, runID: context.runID, stage: name)
             var total = 0, unchecked = 0
             for (index, plan) in plans.enumerated() {
                 guard let result = rowsOfPlan[index] else { continue }
@@ -220,7 +222,7 @@ public struct AssociateStage: Stage {
                     while try statement.step() { collected.append((0..<statement.columnCount).map { statement.value($0) }) }
                     rows = collected
                 } catch {
-                    throw PipelineError.stageFailed(stage: "associate", underlying: "SQL rule \(rule.id) (associations.json): \(error)")
+                    throw PipelineError.stageFailed(stage: "associate", reason: "SQL rule \(rule.id) (associations.json)", cause: error)
                 }
             }
             return (rows, Date().timeIntervalSince(started))
@@ -304,7 +306,7 @@ public struct AssociateStage: Stage {
         // A look-up of the base holding `element` by the record's `column`, with this run's quarantined records beside it.
         func base(_ element: String, on column: String) throws -> Lookup {
             guard let table = AssociateStage.base(holding: element, catalog: catalog) else {
-                throw PipelineError.stageFailed(stage: name, underlying: "rule \(rule.id): no base database holds \(element)")
+                throw PipelineError.stageFailed(stage: name, reason: "rule \(rule.id): no base database holds \(element)", cause: nil)
             }
             try table.ensure(in: database)
             for feeding in catalog.datasets(of: table.base) where selected.contains(feeding.id) {

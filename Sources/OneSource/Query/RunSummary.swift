@@ -73,7 +73,7 @@ public struct RunSummary: Sendable {
         }
         let stages = try ledger.stages(of: runID)
         var quarantined: Int?
-        if stages.contains(where: { $0.stage == "load" && $0.status.hasPrefix("done") }) {
+        if stages.contains(where: { $0.stage == LoadStage().name && $0.status.isDone }) {
             quarantined = Int(try database.queryScalarInt("SELECT count(*) FROM quarantine WHERE run_id = ?", [.integer(runID)]) ?? 0)
         }
         return RunSummary(run: run, findings: findings, stages: stages, files: files, rejections: rejections,
@@ -82,11 +82,11 @@ public struct RunSummary: Sendable {
 
     /// The summary as plain text for a terminal or a log file. It names files, lines and fields, never values.
     public func render() -> String {
-        var out = "Run \(run.id) · pipeline \(run.pipeline) · \(run.status)\n"
+        var out = "Run \(run.id) · pipeline \(run.pipeline) · \(run.status.rawValue)\n"
         out += "  started \(run.startedAt)" + (run.finishedAt.map { ", finished \($0)" } ?? "") + " by \(run.user)@\(run.host)\n"
         out += "Stages:\n"
         for stage in stages {
-            out += "  \(stage.stage.padding(toLength: 12, withPad: " ", startingAt: 0)) \(stage.status)"
+            out += "  \(stage.stage.padding(toLength: 12, withPad: " ", startingAt: 0)) \(stage.status.rawValue)"
             if let message = stage.message { out += " — \(message)" }
             out += "\n"
         }

@@ -14,7 +14,7 @@ public struct RunLedger {
         public let definition: String
         public let startedAt: String
         public let finishedAt: String?
-        public let status: String
+        public let status: RunStatus
         public let user: String
         public let host: String
         /// The date the run was told to judge as of (`run --as-of`), when it was.
@@ -30,23 +30,23 @@ public struct RunLedger {
     /// One stage of a run.
     public struct StageRecord: Sendable, Equatable {
         public let stage: String
-        public let status: String
+        public let status: StageStatus
         public let recordsIn: Int
         public let recordsOut: Int
         public let rejected: Int
         public let message: String?
     }
 
-    /// Opens a run for a pipeline, with every stage pending; `asOf` dates it (nil: today).
-    public func begin(_ pipeline: PipelineDefinition, asOf: CivilDate? = nil) throws -> Int64 {
+    /// Opens a run of the pipeline `pipeline` (its file and text), with every stage pending; `asOf` dates it (nil: today).
+    public func begin(pipeline: String, path: String, definition: String, stages: [String], asOf: CivilDate? = nil) throws -> Int64 {
         try database.transaction {
             try database.run("""
                 INSERT INTO runs (pipeline, pipeline_path, definition, started_at, status, user_name, host_name, as_of)
                 VALUES (?, ?, ?, ?, 'running', ?, ?, ?)
-                """, [.text(pipeline.name), .text(pipeline.path), .text(pipeline.text), .text(Clock.now()),
+                """, [.text(pipeline), .text(path), .text(definition), .text(Clock.now()),
                       .text(Clock.userName()), .text(Clock.hostName()), .optional(asOf?.description)])
             let id = database.lastInsertRowID
-            for (position, stage) in pipeline.stages.enumerated() {
+            for (position, stage) in stages.enumerated() {
                 try database.run("INSERT INTO run_stages (run_id, stage, position, status) VALUES (?, ?, ?, 'pending')",
                                  [.integer(id), .text(stage), .int(position)])
             }
@@ -63,16 +63,14 @@ public struct RunLedger {
         guard try statement.step() else { throw StoreError.noSuchRun(id) }
         return Run(id: statement.int64(0), pipeline: statement.text(1) ?? "", pipelinePath: statement.text(2) ?? "",
                    definition: statement.text(3) ?? "", startedAt: statement.text(4) ?? "", finishedAt: statement.text(5),
-                   status: statement.text(6) ?? "", user: statement.text(7) ?? "", host: statement.text(8) ?? "",
+                   status: RunStatus(rawValue: statement.text(6) ?? "") ?? .failed, user: statement.text(7) ?? "", host: statement.text(8) ?? "",
                    asOf: statement.text(9))
     }
 
-    /// The pipeline definition of the store's latest run (nil when the store has none): commands that act on a
-    /// store use its catalog, calendar and division table, wherever they are started from.
-    public func latestPipeline() throws -> PipelineDefinition? {
+    /// The store's latest run (nil when it has none).
+    public func latestRun() throws -> Run? {
         guard let id = try database.queryScalarInt("SELECT max(run_id) FROM runs") else { return nil }
-        let record = try run(id)
-        return try PipelineDefinition.parse(data: Data(record.definition.utf8), path: record.pipelinePath)
+        return try run(id)
     }
 
     /// The most recent runs first.
@@ -86,7 +84,7 @@ public struct RunLedger {
             SELECT stage, status, records_in, records_out, records_rejected, message
             FROM run_stages WHERE run_id = ? ORDER BY position
             """, [.integer(id)]).map {
-            StageRecord(stage: $0[0].text ?? "", status: $0[1].text ?? "", recordsIn: Int($0[2].integer ?? 0),
+            StageRecord(stage: $0[0].text ?? "", status: StageStatus(rawValue: $0[1].text ?? "") ?? .failed, recordsIn: Int($0[2].integer ?? 0),
                         recordsOut: Int($0[3].integer ?? 0), rejected: Int($0[4].integer ?? 0), message: $0[5].text)
         }
     }
@@ -99,12 +97,13 @@ public struct RunLedger {
         try database.run("UPDATE runs SET status = 'running', finished_at = NULL WHERE run_id = ?", [.integer(id)])
     }
 
-    public func stageFinished(_ id: Int64, _ stage: String, _ outcome: StageOutcome) throws {
+    public func stageFinished(_ id: Int64, _ stage: String, status: StageStatus, recordsIn: Int, recordsOut: Int, rejected: Int,
+                              message: String?) throws {
         try database.run("""
             UPDATE run_stages SET status = ?, finished_at = ?, records_in = ?, records_out = ?, records_rejected = ?, message = ?
             WHERE run_id = ? AND stage = ?
-            """, [.text(outcome.hasDefects ? "done_with_defects" : "done"), .text(Clock.now()), .int(outcome.recordsIn),
-                  .int(outcome.recordsOut), .int(outcome.rejected), .optional(outcome.message), .integer(id), .text(stage)])
+            """, [.text(status.rawValue), .text(Clock.now()), .int(recordsIn), .int(recordsOut), .int(rejected), .optional(message),
+                  .integer(id), .text(stage)])
     }
 
     /// Marks the stages after `stage` as pending again: their output was made from inputs that changed.
@@ -121,34 +120,53 @@ public struct RunLedger {
     }
 
     /// Closes the run with a status derived from its stages.
-    public func finish(_ id: Int64) throws -> String {
+    @discardableResult
+    public func finish(_ id: Int64) throws -> RunStatus {
         let statuses = try stages(of: id).map(\.status)
-        let status: String
-        if statuses.contains("failed") { status = "failed" }
-        else if statuses.contains("pending") || statuses.contains("running") { status = "incomplete" }
-        else if statuses.contains("done_with_defects") { status = "done_with_defects" }
-        else { status = "done" }
+        let status: RunStatus
+        if statuses.contains(.failed) { status = .failed }
+        else if statuses.contains(.pending) || statuses.contains(.running) { status = .incomplete }
+        else if statuses.contains(.doneWithDefects) { status = .doneWithDefects }
+        else { status = .done }
         try database.run("UPDATE runs SET status = ?, finished_at = ? WHERE run_id = ?",
-                         [.text(status), .text(Clock.now()), .integer(id)])
+                         [.text(status.rawValue), .text(Clock.now()), .integer(id)])
         return status
     }
-}
 
-/// Time and identity stamps for the ledger.
-enum Clock {
-    /// The current time, ISO 8601 in Beijing time with its offset (the city works in UTC+8).
-    static func now() -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.timeZone = CivilDate.cityTimeZone
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.string(from: Date())
+    /// The first run after `id` that has a row in `table` (a table with one row per run that did something: later
+    /// runs built on it), if any.
+    public func laterRun(than id: Int64, in table: LedgerTable) throws -> Int64? {
+        try database.queryScalarInt("SELECT min(run_id) FROM \(table.rawValue) WHERE run_id > ?", [.integer(id)])
     }
 
-    static func userName() -> String {
-        if let user = ProcessInfo.processInfo.environment["USER"], !user.isEmpty { return user }
-        if let entry = getpwuid(getuid()), let name = entry.pointee.pw_name { return String(cString: name) }
-        return "uid \(getuid())"
+    /// The tables that record per run that a stage's lasting work was done.
+    public enum LedgerTable: String, Sendable {
+        /// A row per run and base the load stage merged.
+        case baseLoads = "base_loads"
+        /// A row per run whose tasks the rectify stage updated.
+        case rectifyRuns = "rectify_runs"
     }
-
-    static func hostName() -> String { ProcessInfo.processInfo.hostName }
 }
+
+/// Where a run stands.
+public enum RunStatus: String, Sendable, CaseIterable {
+    case running
+    case done
+    case doneWithDefects = "done_with_defects"
+    case failed
+    /// Some stages never ran (interrupted, or made pending by a re-run of an earlier stage).
+    case incomplete
+}
+
+/// Where one stage of a run stands.
+public enum StageStatus: String, Sendable, CaseIterable {
+    case pending
+    case running
+    case done
+    case doneWithDefects = "done_with_defects"
+    case failed
+
+    /// Finished, with or without defects.
+    public var isDone: Bool { self == .done || self == .doneWithDefects }
+}
+

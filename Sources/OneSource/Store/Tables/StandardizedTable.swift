@@ -22,13 +22,31 @@ public struct StandardizedTable {
 
     /// Deletes a run's rows, by the staging rowid ranges of the run's files.
     public func clear(run: Int64, in database: Database) throws {
-        let ranges = try database.rows("""
-            SELECT staging_first, staging_last FROM run_files
-            WHERE run_id = ? AND dataset_id = ? AND staging_first IS NOT NULL
-            """, [.integer(run), .text(dataset.id)])
-        for range in ranges {
-            try database.run("DELETE FROM \(StagingTable.quote(name)) WHERE staging_rowid BETWEEN ? AND ?", [range[0], range[1]])
+        for range in try RunFileTable(database: database).stagingRanges(run: run, dataset: dataset.id) {
+            try clear(range, in: database)
         }
+    }
+
+    /// Deletes the rows standardized from the staging rows `range`.
+    public func clear(_ range: ClosedRange<Int64>, in database: Database) throws {
+        try database.run("DELETE FROM \(StagingTable.quote(name)) WHERE staging_rowid BETWEEN ? AND ?",
+                         [.integer(range.lowerBound), .integer(range.upperBound)])
+    }
+
+    /// The run's rows, counted by the staging rowid ranges of its files (the primary key: no scan).
+    public func count(run: Int64, in database: Database) throws -> Int {
+        var total = 0
+        for range in try RunFileTable(database: database).stagingRanges(run: run, dataset: dataset.id) {
+            total += Int(try database.queryScalarInt("SELECT count(*) FROM \(StagingTable.quote(name)) WHERE staging_rowid BETWEEN ? AND ?",
+                                                     [.integer(range.lowerBound), .integer(range.upperBound)]) ?? 0)
+        }
+        return total
+    }
+
+    /// The run's rows that failed an error-level rule (by the partial index on them).
+    public func countWithErrors(run: Int64, in database: Database) throws -> Int {
+        Int(try database.queryScalarInt("SELECT count(*) FROM \(StagingTable.quote(name)) WHERE run_id = ? AND has_error = 1",
+                                        [.integer(run)]) ?? 0)
     }
 
     /// An insert of `rows` rows. Parameters: ?1 run, ?2 file, then for each row its staging rowid, line,
