@@ -37,7 +37,7 @@ public struct AssociateStage: Stage {
         for group in groups {
             var keys: Int64 = 0
             for base in Set(group.lookups.compactMap(\.base)) {
-                keys += try database.queryScalarInt("SELECT coalesce(sum(inserted), 0) FROM base_loads WHERE base = ?", [.text(base)]) ?? 0
+                if let definition = catalog.base(base) { keys += try BaseTable(base: definition, catalog: catalog).keysLoaded(in: database) }
             }
             queries.append(Query(source: .built(group.sql), cacheKiB: AssociateStage.cacheKiB(forKeys: Int(keys))))
         }
@@ -52,7 +52,7 @@ public struct AssociateStage: Stage {
             }
         }
         return try database.transaction {
-            try database.run("DELETE FROM findings WHERE run_id = ? AND stage = ?", [.integer(context.runID), .text(name)])
+            try FindingTable(database: database).delete(run: context.runID, stage: name)
             let writer = try FindingTable.Writer(database: database, runID: context.runID, stage: name)
             var total = 0, unchecked = 0
             for (index, plan) in plans.enumerated() {
@@ -65,7 +65,7 @@ public struct AssociateStage: Stage {
                 let notChecked = result.unchecked > 0 ? "; \(result.unchecked) not checked: the record they refer to was quarantined without the value" : ""
                 context.log.info("\(plan.rule.id): \(findings.count) findings\(notChecked) (query \(String(format: "%.2f", result.seconds)) s\(pass))")
             }
-            let seals = Seals(database: database)
+            let seals = SealTable(database: database)
             for ((rule, dataset), result) in zip(sqlRules, results.dropFirst(groups.count)) {
                 // A rule written in SQL reads what it likes: what it says about a sealed record is dropped.
                 let findings = try AssociateStage.findings(rule, dataset: dataset, rows: result.rows).filter {
@@ -164,9 +164,9 @@ public struct AssociateStage: Stage {
             var columns = ["s.file_id", "s.line", "s.record_index", "s.record_key"]
             var conditions: [String] = []
             // Sealed records are kept, not used (art. 22): neither as the record judged nor as the one looked up.
-            var unsealed = ["NOT " + Seals.keySealed("s.record_key", datasets: [first.dataset.id])]
+            var unsealed = ["NOT " + SealTable.keySealed("s.record_key", datasets: [first.dataset.id])]
             for (position, lookup) in first.lookups.enumerated() where lookup.base != nil {
-                unsealed.append("NOT coalesce(" + Seals.keySealed("\(aliases[position]).record_key", datasets: lookup.feeding) + ", 0)")
+                unsealed.append("NOT coalesce(" + SealTable.keySealed("\(aliases[position]).record_key", datasets: lookup.feeding) + ", 0)")
             }
             for index in indexes {
                 let plan = plans[index]
@@ -204,7 +204,7 @@ public struct AssociateStage: Stage {
                       threads: Int) throws -> [(rows: [[SQLValue]], seconds: Double)] {
         @Sendable func timed(_ connection: Database, _ query: Query) throws -> (rows: [[SQLValue]], seconds: Double) {
             let started = Date()
-            try connection.execute("PRAGMA cache_size=-\(query.cacheKiB)")
+            try connection.setCacheSize(kiB: query.cacheKiB)
             let rows: [[SQLValue]]
             switch query.source {
             case .built(let sql):
@@ -228,7 +228,7 @@ public struct AssociateStage: Stage {
             return (rows, Date().timeIntervalSince(started))
         }
         if database.path == ":memory:" {
-            defer { try? database.execute("PRAGMA cache_size=-\(defaultCacheKiB)") }
+            defer { try? database.setCacheSize(kiB: defaultCacheKiB) }
             return try queries.map { try timed(database, $0) }
         }
         let path = database.path

@@ -40,30 +40,51 @@ public struct RuleDefinition: Sendable, Equatable {
     }
 }
 
+/// The rules implemented in code, by the id the catalog declares them under (rules.json) and the store keeps.
+public enum BuiltInRule: String, Sendable, CaseIterable {
+    // Per record (verify).
+    case required, conforms
+    case inCodeTable = "in_code_table"
+    case nonstandardForm = "nonstandard_form"
+    case legacyIdentityNumber = "legacy_identity_number"
+    case identityAddressUnknown = "identity_address_unknown"
+    case retiredDivisionCode = "retired_division_code"
+    case uniqueKey = "unique_key"
+    case notInFuture = "not_in_future"
+    case birthDateMatchesIdentity = "birth_date_matches_identity"
+    case genderMatchesIdentity = "gender_matches_identity"
+    case regionMatchesIdentity = "region_matches_identity"
+    case expiryNotBeforeIssue = "expiry_not_before_issue"
+    // Across sources (compare).
+    case matchesAuthority = "matches_authority"
+    case authorityOutvoted = "authority_outvoted"
+    case keyMissingInAuthority = "key_missing_in_authority"
+    // A delivery as a whole, and its rows that could not be read (ingest).
+    case rowRejected = "row_rejected"
+    case multilineRecord = "multiline_record"
+    case deliveryUnreadable = "delivery_unreadable"
+    case deliveryOverdue = "delivery_overdue"
+    case recordCountDrop = "record_count_drop"
+}
+
 /// Every rule the verify stage knows, with the catalog's declarations.
 public struct RuleBook: Sendable {
     /// The rule ids implemented in code; each must be declared in rules.json.
-    public static let builtIn: [String] = [
-        "required", "conforms", "in_code_table", "nonstandard_form", "legacy_identity_number", "identity_address_unknown",
-        "retired_division_code", "unique_key", "not_in_future", "birth_date_matches_identity", "gender_matches_identity",
-        "region_matches_identity", "expiry_not_before_issue", "matches_authority", "authority_outvoted", "key_missing_in_authority",
-        "row_rejected", "multiline_record", "delivery_unreadable", "delivery_overdue", "record_count_drop",
-    ]
+    public static let builtIn: [String] = BuiltInRule.allCases.map(\.rawValue)
     /// Rules of the compare stage (across sources, not within one record).
-    public static let comparison: Set<String> = ["matches_authority", "authority_outvoted", "key_missing_in_authority"]
+    public static let comparison: Set<String> = Set([BuiltInRule.matchesAuthority, .authorityOutvoted, .keyMissingInAuthority].map(\.rawValue))
     /// Rules about a delivery as a whole and its rows that could not be read (the ingest stage's findings).
-    public static let delivery: Set<String> = ["row_rejected", "multiline_record", "delivery_unreadable", "delivery_overdue",
-                                                "record_count_drop"]
+    public static let delivery: Set<String> = Set([BuiltInRule.rowRejected, .multilineRecord, .deliveryUnreadable, .deliveryOverdue,
+                                                   .recordCountDrop].map(\.rawValue))
     /// Rules that compare fields of one record; switched on per entity kind.
-    public static let crossField: Set<String> = [
-        "birth_date_matches_identity", "gender_matches_identity", "region_matches_identity", "expiry_not_before_issue",
-    ]
+    public static let crossField: Set<String> = Set([BuiltInRule.birthDateMatchesIdentity, .genderMatchesIdentity, .regionMatchesIdentity,
+                                                     .expiryNotBeforeIssue].map(\.rawValue))
     /// The parameters each cross-field rule needs (element ids).
     public static let requiredParams: [String: [String]] = [
-        "birth_date_matches_identity": ["identity", "birthDate"],
-        "gender_matches_identity": ["identity", "gender"],
-        "region_matches_identity": ["identity", "division"],
-        "expiry_not_before_issue": ["from", "to"],
+        BuiltInRule.birthDateMatchesIdentity.rawValue: ["identity", "birthDate"],
+        BuiltInRule.genderMatchesIdentity.rawValue: ["identity", "gender"],
+        BuiltInRule.regionMatchesIdentity.rawValue: ["identity", "division"],
+        BuiltInRule.expiryNotBeforeIssue.rawValue: ["from", "to"],
     ]
 
     public let rules: [String: RuleDefinition]
@@ -80,6 +101,7 @@ public struct RuleBook: Sendable {
     }
 
     public subscript(id: String) -> RuleDefinition? { rules[id] }
+    public subscript(rule rule: BuiltInRule) -> RuleDefinition? { rules[rule.rawValue] }
 
     /// The severity of rule `id` in `dataset`: the dataset's switch ("off", "on" or a severity) over the rule's
     /// declared severity; nil when the rule is off, or not declared, or off by default and not switched on.
@@ -91,6 +113,10 @@ public struct RuleBook: Sendable {
         case let value?: return Severity(rawValue: value) ?? definition.severity
         case nil: return enabledByDefault ? definition.severity : nil
         }
+    }
+
+    public func level(of rule: BuiltInRule, in dataset: Dataset, enabledByDefault: Bool = true) -> Severity? {
+        level(of: rule.rawValue, in: dataset, enabledByDefault: enabledByDefault)
     }
 
     public static let empty = RuleBook(rules: [], entityRules: [:], divisionSuccessors: [:])

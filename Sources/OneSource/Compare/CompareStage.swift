@@ -21,7 +21,7 @@ public struct CompareStage: StartsEarly {
             ?? CompareStage.compareAll(catalog: context.catalog, pipeline: context.pipeline, runID: context.runID, path: database.path,
                                        sealed: try CompareStage.sealedDatasets(database))
         return try database.transaction {
-            try database.run("DELETE FROM findings WHERE run_id = ? AND stage = ?", [.integer(context.runID), .text(name)])
+            try FindingTable(database: database).delete(run: context.runID, stage: name)
             let writer = try FindingTable.Writer(database: database, runID: context.runID, stage: name)
             var total = 0, compared = 0
             for comparison in comparisons {
@@ -74,7 +74,7 @@ public struct CompareStage: StartsEarly {
 
     /// The datasets sealed as a whole.
     static func sealedDatasets(_ database: Database) throws -> Set<String> {
-        Set(try Seals(database: database).inForce().filter { $0.key == nil }.compactMap(\.dataset))
+        Set(try SealTable(database: database).inForce().filter { $0.key == nil }.compactMap(\.dataset))
     }
 
     /// One dataset's rows for the base, read in key order (delivery order among equal keys): the verified
@@ -141,19 +141,14 @@ public struct CompareStage: StartsEarly {
             }
             let columns = owned + comparedOn[position]
             // The key's authority is read with its error rows too: a quarantined record is not a missing one.
-            let filter = dataset.agency == keyAuthority ? "" : " AND has_error = 0"
             // Read ahead on its own connection, so the datasets sort at the same time.
-            let rows = SortedRows(path: path, sql: """
-                SELECT record_key, file_id, line, record_index, staging_rowid, has_error\(columns.map { ", " + StagingTable.quote($0) }.joined())
-                FROM \(StagingTable.quote("std_" + dataset.id)) WHERE run_id = ? AND record_key <> ''\(filter)
-                  AND NOT \(Seals.keySealed("record_key", datasets: [dataset.id]))
-                ORDER BY record_key, staging_rowid
-                """, arguments: [.integer(runID)], ints: 5, texts: columns.count, yielding: yielding)
+            let rows = SortedRows(path: path, sql: StandardizedTable(dataset: dataset).byKeyQuery(columns: columns, withErrors: dataset.agency == keyAuthority),
+                                  arguments: [.integer(runID)], ints: 5, texts: columns.count, yielding: yielding)
             sources.append(Source(position: position, dataset: dataset, rows: rows,
                                   owned: owned.map { slot[$0]! }, compared: comparedOn[position].map { slot[$0]! }))
         }
         for source in sources { try source.advance() }
-        let matches = book["matches_authority"], missing = book["key_missing_in_authority"], outvoted = book["authority_outvoted"]
+        let matches = book[rule: .matchesAuthority], missing = book[rule: .keyMissingInAuthority], outvoted = book[rule: .authorityOutvoted]
         let sourceNames = datasets.map { "\(catalog.agency($0.agency)?.name ?? $0.agency)（\($0.name)）" }
         let keyAuthorityName = catalog.agency(keyAuthority)?.name ?? keyAuthority
         var findings: [(Place, Finding)] = []

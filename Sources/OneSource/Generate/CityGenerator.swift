@@ -117,25 +117,25 @@ public struct CityGenerator {
                 case 0:
                     let wrong = "0123456789X".filter { $0 != id.last }
                     id = String(id.dropLast()) + String(wrong[wrong.index(wrong.startIndex, offsetBy: random.int(0..<wrong.count))])
-                    defect(gonganPath, line, "verify", "conforms", "person.id_number")
+                    defect(gonganPath, line, "verify", BuiltInRule.conforms.rawValue, "person.id_number")
                 case 1:
                     id = String(id.unicodeScalars.map { $0.value >= 0x30 && $0.value <= 0x39 ? Character(Unicode.Scalar($0.value + 0xFEE0)!) : Character($0) })
-                    defect(gonganPath, line, "verify", "nonstandard_form", "person.id_number")
+                    defect(gonganPath, line, "verify", BuiltInRule.nonstandardForm.rawValue, "person.id_number")
                     clean[i] = true   // usable after standardization: it is loaded and compared like any other
                 case 2:
                     birth = p.birth.adding(days: 1).description
-                    defect(gonganPath, line, "verify", "birth_date_matches_identity", "person.birth_date")
+                    defect(gonganPath, line, "verify", BuiltInRule.birthDateMatchesIdentity.rawValue, "person.birth_date")
                 case 3:
                     name = ""
-                    defect(gonganPath, line, "verify", "required", "person.name")
+                    defect(gonganPath, line, "verify", BuiltInRule.required.rawValue, "person.name")
                 case 4:
                     birth = "\(p.birth.year)-02-30"
-                    defect(gonganPath, line, "verify", "conforms", "person.birth_date")
+                    defect(gonganPath, line, "verify", BuiltInRule.conforms.rawValue, "person.birth_date")
                 case 5:
                     // Typed with spaces inside: a space, a tab, an ideographic space or a no-break space.
                     let space = [" ", "\t", "\u{3000}", "\u{00A0}"][random.int(0..<4)]
                     id = String(id.prefix(6)) + space + String(id.dropFirst(6).prefix(8)) + space + String(id.dropFirst(14))
-                    defect(gonganPath, line, "verify", "nonstandard_form", "person.id_number")
+                    defect(gonganPath, line, "verify", BuiltInRule.nonstandardForm.rawValue, "person.id_number")
                     clean[i] = true   // usable after standardization
                 default:
                     row = "\(id),\"\(name),\(p.gender == "1" ? "男" : "女"),01,\(birth),江苏省泰州市,\(p.county),2015-06-01"
@@ -156,7 +156,7 @@ public struct CityGenerator {
             let lineNumber = deathLines.count + 2
             if random.chance(defectRate) {
                 date = "2025-02-30"
-                defect("民政局/死亡登记.json", lineNumber, "verify", "conforms", "death.date")
+                defect("民政局/死亡登记.json", lineNumber, "verify", BuiltInRule.conforms.rawValue, "death.date")
             } else {
                 dead[i] = date
             }
@@ -175,7 +175,7 @@ public struct CityGenerator {
             let status = p.birth.year < 1964 ? "待遇享受" : "正常参保"
             if random.chance(defectRate) {
                 name = p.name + "某"
-                defect("人社局/社保参保.csv", line, "compare", "matches_authority", "person.name")
+                defect("人社局/社保参保.csv", line, "compare", BuiltInRule.matchesAuthority.rawValue, "person.name")
             }
             insured += "\(p.id),\(name),\(p.gender == "1" ? "男" : "女"),\(p.birth.year)年\(p.birth.month)月\(p.birth.day)日,\(status),城镇职工基本养老保险,2026-10,139\(String(format: "%08d", (i + 1_000_003 * changes(i, 1)) % 100_000_000))\r\n"
         }
@@ -212,16 +212,16 @@ public struct CityGenerator {
                 // Delivered without a name: quarantined, yet it exists (its licences are not "of an unregistered
                 // holder"), and the first deregistered company's licences are still flagged from its own record.
                 name = ""
-                defect("市场监管局/市场主体.xml", k + 3, "verify", "required", "entity.name")
+                defect("市场监管局/市场主体.xml", k + 3, "verify", BuiltInRule.required.rawValue, "entity.name")
             } else if random.chance(defectRate) {
                 if random.chance(0.5) {
                     let last = code.last!
                     code = String(code.dropLast()) + (last == "0" ? "1" : "0")
                     ok = false
-                    defect("市场监管局/市场主体.xml", k + 3, "verify", "conforms", "entity.credit_code")
+                    defect("市场监管局/市场主体.xml", k + 3, "verify", BuiltInRule.conforms.rawValue, "entity.credit_code")
                 } else {
                     code = String(code.prefix(2)) + " " + String(code.dropFirst(2).prefix(6)) + " " + String(code.dropFirst(8))
-                    defect("市场监管局/市场主体.xml", k + 3, "verify", "nonstandard_form", "entity.credit_code")
+                    defect("市场监管局/市场主体.xml", k + 3, "verify", BuiltInRule.nonstandardForm.rawValue, "entity.credit_code")
                 }
             }
             entityCode.append(CityGenerator.creditCode(k, county: county)); entityStatus.append(status); entityClean.append(ok); established.append(since)
@@ -250,7 +250,7 @@ public struct CityGenerator {
                     defect("行政审批局/行政许可.csv", line, "associate", "licence_holder_unregistered", "licence.holder_credit_code")
                 } else {
                     expiry = issued.adding(days: -30)
-                    defect("行政审批局/行政许可.csv", line, "verify", "expiry_not_before_issue", "licence.valid_to")
+                    defect("行政审批局/行政许可.csv", line, "verify", BuiltInRule.expiryNotBeforeIssue.rawValue, "licence.valid_to")
                 }
             }
             licences += "泰审批许〔\(issued.year)〕\(n + 1)号,食品经营许可证,JY3\(String(format: "%010d", n)),\(name),\(holder),张三,\(slash(issued)),\(slash(issued)),\(slash(expiry)),泰州市行政审批局,有效,预包装食品销售,\r\n"

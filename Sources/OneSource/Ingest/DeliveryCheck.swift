@@ -27,9 +27,9 @@ struct DeliveryCheck {
     /// The finding for an accepted record the reader reported (a CSV record whose fields span lines).
     static func noteFinding(_ note: Rejection, dataset: Dataset, catalog: Catalog, fileID: Int64, path: String) -> Finding? {
         let book = catalog.ruleBook
-        guard let level = book.level(of: "multiline_record", in: dataset), let definition = book["multiline_record"] else { return nil }
+        guard let level = book.level(of: .multilineRecord, in: dataset), let definition = book[rule: .multilineRecord] else { return nil }
         let observed = "\((path as NSString).lastPathComponent)第\(note.line ?? 0)行"
-        return Finding(ruleID: "multiline_record", dimension: definition.dimension, severity: level, agency: dataset.agency,
+        return Finding(ruleID: BuiltInRule.multilineRecord.rawValue, dimension: definition.dimension, severity: level, agency: dataset.agency,
                        datasetID: dataset.id, recordKey: nil, element: nil, observed: observed, expected: nil, reason: note.reason,
                        fileID: fileID, line: note.line, recordIndex: note.recordIndex,
                        message: definition.render(element: nil, observed: observed, expected: nil, reason: note.reason))
@@ -54,10 +54,10 @@ struct DeliveryCheck {
     private func assess(_ dataset: Dataset, files table: RunFileTable) throws -> (DeliveryTable.Delivery, [Finding]) {
         let book = catalog.ruleBook
         var findings: [Finding] = []
-        func finding(_ rule: String, file: Int64? = nil, line: Int? = nil, index: Int? = nil, element: String? = nil,
+        func finding(_ rule: BuiltInRule, file: Int64? = nil, line: Int? = nil, index: Int? = nil, element: String? = nil,
                      observed: String?, expected: String?, reason: String?) {
-            guard let level = book.level(of: rule, in: dataset), let definition = book[rule] else { return }
-            findings.append(Finding(ruleID: rule, dimension: definition.dimension, severity: level, agency: dataset.agency,
+            guard let level = book.level(of: rule, in: dataset), let definition = book[rule: rule] else { return }
+            findings.append(Finding(ruleID: rule.rawValue, dimension: definition.dimension, severity: level, agency: dataset.agency,
                                     datasetID: dataset.id, recordKey: nil, element: element, observed: observed, expected: expected,
                                     reason: reason, fileID: file, line: line, recordIndex: index,
                                     message: definition.render(element: nil, observed: observed, expected: expected, reason: reason)))
@@ -65,20 +65,15 @@ struct DeliveryCheck {
         let files = try table.files(run: runID, dataset: dataset.id)
         let read = files.filter { $0.status == .ingested }
         for file in files where file.status == .failed {
-            finding("delivery_unreadable", file: file.id, observed: file.path, expected: nil, reason: file.note ?? "无法读取")
+            finding(.deliveryUnreadable, file: file.id, observed: file.path, expected: nil, reason: file.note ?? "无法读取")
         }
         // Rejected rows, in the order of the files and their lines.
-        try database.forEach("""
-            SELECT r.file_id, r.line, r.record_index, r.field, r.reason, f.path FROM rejections r JOIN run_files f USING (file_id)
-            WHERE r.run_id = ? AND r.dataset_id = ? ORDER BY r.file_id, r.record_index, r.line
-            """, [.integer(runID), .text(dataset.id)]) { row in
-            let name = ((row.text("path") ?? "") as NSString).lastPathComponent
-            let place = row.optionalInt64("line").map { "第\($0)行" } ?? row.optionalInt64("record_index").map { "第\($0)条记录" } ?? ""
-            let field = row.text("field")
-            let element = field.flatMap { source in dataset.fields.first { $0.source == source }?.element }
-            finding("row_rejected", file: row.int64("file_id"), line: row.optionalInt64("line").map(Int.init),
-                    index: row.optionalInt64("record_index").map(Int.init), element: element, observed: "\(name)\(place)", expected: nil,
-                    reason: (field.map { "字段“\($0)”：" } ?? "") + (row.text("reason") ?? ""))
+        for row in try RejectionTable(database: database).rows(run: runID, dataset: dataset.id) {
+            let name = (row.path as NSString).lastPathComponent
+            let place = row.line.map { "第\($0)行" } ?? row.recordIndex.map { "第\($0)条记录" } ?? ""
+            let element = row.field.flatMap { source in dataset.fields.first { $0.source == source }?.element }
+            finding(.rowRejected, file: row.file, line: row.line, index: row.recordIndex, element: element, observed: "\(name)\(place)",
+                    expected: nil, reason: (row.field.map { "字段“\($0)”：" } ?? "") + row.reason)
         }
         // When the content tonight first arrived; a file read before is not a new delivery.
         let allowed = DeliveryCheck.allowedDays(dataset.frequency)
@@ -97,18 +92,18 @@ struct DeliveryCheck {
             let age = today.daysSinceEpoch - lastOn.daysSinceEpoch
             if age > allowed {
                 overdue = true
-                finding("delivery_overdue", observed: lastOn.description, expected: String(allowed),
+                finding(.deliveryOverdue, observed: lastOn.description, expected: String(allowed),
                         reason: "本次未收到可读取的文件，上次交付为\(lastOn)（已\(age)天）")
             }
         } else if read.isEmpty && !files.contains(where: { $0.status == .failed }) {
             // (A file that came but could not be read is its own finding, `delivery_unreadable`.)
             overdue = true
-            finding("delivery_overdue", observed: "未交付", expected: String(allowed), reason: "从未收到可读取的文件")
+            finding(.deliveryOverdue, observed: "未交付", expected: String(allowed), reason: "从未收到可读取的文件")
         }
         let age = deliveredOn.map { today.daysSinceEpoch - $0.daysSinceEpoch }
         if let deliveredOn, let age, age > allowed {
             overdue = true
-            finding("delivery_overdue", observed: deliveredOn.description, expected: String(allowed),
+            finding(.deliveryOverdue, observed: deliveredOn.description, expected: String(allowed),
                     reason: "文件内容自\(deliveredOn)起未更新（已\(age)天）")
         }
         let staged = read.reduce(0) { $0 + $1.staged }
@@ -117,7 +112,7 @@ struct DeliveryCheck {
             let change = Double(staged - previous.staged) / Double(previous.staged)
             sharp = abs(change) > dataset.recordCountDrop
             if duplicateOf == nil, -change > dataset.recordCountDrop {
-                finding("record_count_drop", observed: String(staged), expected: String(previous.staged),
+                finding(.recordCountDrop, observed: String(staged), expected: String(previous.staged),
                         reason: String(format: "%.0f%%", -change * 100))
             }
         }

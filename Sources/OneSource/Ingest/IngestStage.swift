@@ -90,21 +90,17 @@ public struct IngestStage: DoesNextStagesWork {
         // What later stages derived from this run's staging goes too; the runner marks those stages pending.
         for table in tables {
             let standardized = StandardizedTable(dataset: table.dataset)
-            if try database.queryScalarInt("SELECT count(*) FROM standardized_tables WHERE dataset_id = ?", [.text(table.dataset.id)]) == 1 {
-                try standardized.clear(run: run, in: database)
-            }
+            if try standardized.exists(in: database) { try standardized.clear(run: run, in: database) }
             try table.clear(run: run, in: database)
         }
-        try database.run("DELETE FROM findings WHERE run_id = ?", [.integer(run)])
-        try database.run("DELETE FROM rejections WHERE run_id = ?", [.integer(run)])
-        try database.run("DELETE FROM run_files WHERE run_id = ?", [.integer(run)])
+        try FindingTable(database: database).delete(run: run)
+        try RejectionTable(database: database).delete(run: run)
+        try RunFileTable(database: database).delete(run: run)
     }
 
     private func recordMissing(_ dataset: Dataset, context: StageContext) throws {
-        try context.database.run("""
-            INSERT INTO run_files (run_id, dataset_id, path, status, error) VALUES (?, ?, ?, 'missing', ?)
-            """, [.integer(context.runID), .text(dataset.id), .text(dataset.file),
-                  .text("no file matches \(dataset.file) under \(context.pipeline.dataRoot)")])
+        try RunFileTable(database: context.database).recordMissing(run: context.runID, dataset: dataset.id, pattern: dataset.file,
+                                                                   reason: "no file matches \(dataset.file) under \(context.pipeline.dataRoot)")
     }
 
     /// Stages one file; with `verification`, each record is also standardized and verified (by a worker, before
@@ -114,13 +110,12 @@ public struct IngestStage: DoesNextStagesWork {
         let database = context.database
         let dataset = table.dataset
         let relative = FilePattern.relative(file, to: context.pipeline.dataRoot)
-        try database.run("INSERT INTO run_files (run_id, dataset_id, path, status) VALUES (?, ?, ?, 'ingested')",
-                         [.integer(context.runID), .text(dataset.id), .text(relative)])
-        let fileID = database.lastInsertRowID
+        let files = RunFileTable(database: database)
+        let fileID = try files.begin(run: context.runID, dataset: dataset.id, path: relative)
         // Only what the catalog may read: a link that leads out of the data root is not opened at all.
         if FilePattern.leavesRoot(file, root: context.pipeline.dataRoot) {
             let reason = "\(relative): a link that leads outside the data root \(context.pipeline.dataRoot): not read"
-            try database.run("UPDATE run_files SET status = 'failed', error = ? WHERE file_id = ?", [.text(reason), .integer(fileID)])
+            try files.fail(file: fileID, reason: reason)
             context.log.info(reason)
             return ReadSummary(abortReason: reason)
         }
@@ -177,18 +172,14 @@ public struct IngestStage: DoesNextStagesWork {
                 // The file as a whole is unreadable (bad header, DOCTYPE, not well-formed, unknown encoding):
                 // nothing of it is staged, and the file is reported as failed.
                 if let range = try table.appendedRange(after: rowsBefore, in: database) {
-                    try database.run("DELETE FROM \(StagingTable.quote(table.name)) WHERE rowid BETWEEN ? AND ?",
-                                     [.integer(range.lowerBound), .integer(range.upperBound)])
-                    if verification != nil {
-                        try database.run("DELETE FROM \(StagingTable.quote(StandardizedTable(dataset: dataset).name)) WHERE staging_rowid BETWEEN ? AND ?",
-                                         [.integer(range.lowerBound), .integer(range.upperBound)])
-                    }
+                    try table.clear(range, in: database)
+                    if verification != nil { try StandardizedTable(dataset: dataset).clear(range, in: database) }
                 }
                 if let verification {
-                    try database.run("DELETE FROM findings WHERE file_id = ?", [.integer(fileID)])
+                    try FindingTable(database: database).delete(file: fileID)
                     counts = verification.takeBack()
                 }
-                try database.run("DELETE FROM rejections WHERE file_id = ?", [.integer(fileID)])
+                try RejectionTable(database: database).delete(file: fileID)
                 summary = ReadSummary(abortReason: error.description)
                 size = fileSize
                 digest = sha
@@ -197,18 +188,11 @@ public struct IngestStage: DoesNextStagesWork {
         }
         var notes = summary.warnings
         if let reason = summary.abortReason { notes.insert(reason, at: 0) }
-        let range = try table.appendedRange(after: rowsBefore, in: database)
-        try database.run("""
-            UPDATE run_files SET size_bytes = ?, sha256 = ?, status = ?, rows_read = ?, rows_staged = ?,
-                rows_rejected = ?, blank_lines = ?, error = ?, staging_first = ?, staging_last = ?, rows_counted = ?, continuation_lines = ?
-            WHERE file_id = ?
-            """, [size.map { .integer($0) } ?? .null, .optional(digest),
-                  .text(summary.abortReason == nil ? "ingested" : "failed"),
-                  .int(summary.rowsRead), .int(summary.records), .int(summary.rejected), .int(summary.blankLines),
-                  notes.isEmpty ? .null : .text(notes.joined(separator: "; ")),
-                  range.map { .integer($0.lowerBound) } ?? .null, range.map { .integer($0.upperBound) } ?? .null,
-                  summary.abortReason == nil ? (summary.counted.map { .int($0) } ?? .null) : .null, .int(summary.continuationLines),
-                  .integer(fileID)])
+        try files.finish(file: fileID, RunFileTable.Reading(
+            size: size, sha256: digest, status: summary.abortReason == nil ? .ingested : .failed, read: summary.rowsRead,
+            staged: summary.records, rejected: summary.rejected, blankLines: summary.blankLines,
+            note: notes.isEmpty ? nil : notes.joined(separator: "; "), staging: try table.appendedRange(after: rowsBefore, in: database),
+            counted: summary.abortReason == nil ? summary.counted : nil, continuationLines: summary.continuationLines))
         context.log.info("\(relative): read \(summary.rowsRead), staged \(summary.records), rejected \(summary.rejected)"
                          + (summary.unaccounted != 0 ? ", UNACCOUNTED \(summary.unaccounted)" : "")
                          + (summary.abortReason.map { " — \($0)" } ?? ""))

@@ -6,7 +6,7 @@ final class StagingWriter {
     static let rowsPerInsert = 32
     private let insert: Statement
     private let insertMany: Statement
-    private let rejectStatement: Statement
+    private let rejections: RejectionTable.Writer
     private let runID: Int64
     private let fileID: Int64
     private let fieldCount: Int
@@ -18,13 +18,7 @@ final class StagingWriter {
         insert = try table.insertStatement(in: database, rows: 1)
         insertMany = try table.insertStatement(in: database, rows: StagingWriter.rowsPerInsert)
         nextRowID = try table.lastRowID(in: database) + 1
-        rejectStatement = try database.prepare("""
-            INSERT INTO rejections (run_id, dataset_id, file_id, line, record_index, field, reason, raw)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """)
-        try rejectStatement.bind(.integer(runID), at: 1)
-        try rejectStatement.bind(.text(datasetID), at: 2)
-        try rejectStatement.bind(.integer(fileID), at: 3)
+        rejections = try RejectionTable.Writer(database: database, run: runID, dataset: datasetID, file: fileID)
         self.runID = runID
         self.fileID = fileID
     }
@@ -75,12 +69,8 @@ final class StagingWriter {
         try insert.reset()
         try insertMany.reset()
         for rejection in batch.rejections {
-            try rejectStatement.bind(rejection.line.map { .int($0) } ?? .null, at: 4)
-            try rejectStatement.bind(rejection.recordIndex.map { .int($0) } ?? .null, at: 5)
-            try rejectStatement.bind(.optional(rejection.field), at: 6)
-            try rejectStatement.bind(.text(rejection.reason), at: 7)
-            try rejectStatement.bind(.optional(rejection.raw), at: 8)
-            try rejectStatement.run()
+            try rejections.write(line: rejection.line, recordIndex: rejection.recordIndex, field: rejection.field, reason: rejection.reason,
+                                 raw: rejection.raw)
         }
     }
 }

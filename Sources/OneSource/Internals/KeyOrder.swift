@@ -60,14 +60,4 @@ enum KeyOrder {
     /// Most streams for which load inserts in delivery order: each keeps one leaf page (16 KiB) and its
     /// parents busy, a few megabytes against the 64 MiB page cache. Task-local so tests can force either way.
     @TaskLocal static var streamLimit = 256
-
-    /// The streams of one dataset's verified keys in `run`, in delivery (staging) order; nil past `limit`.
-    static func streams(ofStandardized table: String, run: Int64, database: Database) throws -> Int? {
-        let statement = try database.prepare("""
-            SELECT record_key FROM \(table) WHERE run_id = ? AND has_error = 0 AND record_key <> '' ORDER BY staging_rowid
-            """)
-        try statement.bind(.integer(run), at: 1)
-        defer { try? statement.reset() }
-        return try streams(next: { try statement.step() ? statement.text(0) ?? "" : nil }, limit: streamLimit)
-    }
 }

@@ -26,43 +26,31 @@ public struct FindingListing {
     }
 
     public static func load(_ database: Database, catalog: Catalog, run: Int64, filter: Filter) throws -> (lines: [Line], total: Int) {
-        var conditions = ["g.run_id = ?"]
-        var arguments: [SQLValue] = [.integer(run)]
-        if let dataset = filter.dataset { conditions.append("g.dataset_id = ?"); arguments.append(.text(dataset)) }
-        if let rule = filter.rule { conditions.append("g.rule_id = ?"); arguments.append(.text(rule)) }
-        if let severity = filter.severity { conditions.append("g.severity = ?"); arguments.append(.text(severity.rawValue)) }
-        let whereClause = conditions.joined(separator: " AND ")
-        let total = Int(try database.queryScalarInt("SELECT count(*) FROM findings g WHERE \(whereClause)", arguments) ?? 0)
-        let rows = try database.rows("""
-            SELECT coalesce(f.path, g.dataset_id), g.line, g.record_index, g.rule_id, g.severity, g.dimension, g.agency,
-                   g.dataset_id, g.record_key, g.element, g.observed, g.expected, g.message, g.reason
-            FROM findings g LEFT JOIN run_files f USING (file_id)
-            WHERE \(whereClause) ORDER BY g.finding_id LIMIT ?
-            """, arguments + [.int(filter.limit)])
-        let lines = rows.map { row -> Line in
-            let dataset = catalog.dataset(row[7].text ?? "")
+        let (findings, total) = try FindingTable(database: database).list(run: run, dataset: filter.dataset, rule: filter.rule,
+                                                                          severity: filter.severity, limit: filter.limit)
+        let lines = findings.map { finding -> Line in
+            let dataset = catalog.dataset(finding.dataset)
             let keyKinds = dataset?.key.map { catalog.element($0)?.personal } ?? []
-            let element = row[9].text.flatMap { catalog.element($0) }
+            let element = finding.element.flatMap { catalog.element($0) }
             let kind = element?.personal
-            let observed = row[10].text.map { Masking.mask(TextNormalizer.trim($0), kind: kind) }
-            let expected = row[11].text.map { Masking.mask($0, kind: kind) }
-            let ruleID = row[3].text ?? ""
-            var message = row[12].text ?? ""
+            let observed = finding.observed.map { Masking.mask(TextNormalizer.trim($0), kind: kind) }
+            let expected = finding.expected.map { Masking.mask($0, kind: kind) }
+            let ruleID = finding.rule
+            var message = finding.message
             if let association = catalog.associations.first(where: { $0.id == ruleID }), kind != nil {
-                message = association.render(observed: observed, expected: expected, reason: row[13].text)
-            } else if let rule = catalog.ruleBook[ruleID], kind != nil || ruleID == "unique_key" {
+                message = association.render(observed: observed, expected: expected, reason: finding.reason)
+            } else if let rule = catalog.ruleBook[ruleID], kind != nil || ruleID == BuiltInRule.uniqueKey.rawValue {
                 // Re-rendered with masked values. Reasons name positions and check characters, never the value.
-                let maskedKey = Masking.maskKey(row[8].text ?? "", kinds: keyKinds)
-                message = rule.render(element: element?.name, observed: ruleID == "unique_key" ? maskedKey : observed,
+                let maskedKey = Masking.maskKey(finding.recordKey ?? "", kinds: keyKinds)
+                message = rule.render(element: element?.name, observed: ruleID == BuiltInRule.uniqueKey.rawValue ? maskedKey : observed,
                                       expected: expected, standard: element.map { RecordVerifier.standardName($0.standard) },
-                                      reason: row[13].text)
+                                      reason: finding.reason)
             }
-            var location = row[0].text ?? ""
-            if let line = row[1].integer { location += ":\(line)" } else if let index = row[2].integer { location += " record \(index)" }
-            return Line(location: location, rule: ruleID, severity: row[4].text ?? "", dimension: row[5].text ?? "",
-                        agency: row[6].text ?? "", recordKey: Masking.maskKey(row[8].text ?? "", kinds: keyKinds), message: message)
+            var location = finding.place
+            if let line = finding.line { location += ":\(line)" } else if let index = finding.recordIndex { location += " record \(index)" }
+            return Line(location: location, rule: ruleID, severity: finding.severity, dimension: finding.dimension,
+                        agency: finding.agency, recordKey: Masking.maskKey(finding.recordKey ?? "", kinds: keyKinds), message: message)
         }
         return (lines, total)
     }
-
 }

@@ -55,26 +55,18 @@ public struct RunSummary: Sendable {
             FileLine(dataset: $0.dataset, path: $0.path, status: $0.status.rawValue, read: $0.read, staged: $0.staged, rejected: $0.rejected,
                      blankLines: $0.blankLines, note: $0.note, unaccounted: $0.unaccounted)
         }
-        let rejections = try database.rows("""
-            SELECT f.path, r.line, r.record_index, r.field, r.reason
-            FROM rejections r JOIN run_files f USING (file_id)
-            WHERE r.run_id = ? ORDER BY f.dataset_id, f.path, r.record_index, r.line LIMIT ?
-            """, [.integer(runID), .int(rejectionLimit)]).map {
-            RejectionLine(path: $0[0].text ?? "", line: $0[1].integer.map(Int.init), recordIndex: $0[2].integer.map(Int.init),
-                          field: $0[3].text, reason: $0[4].text ?? "")
+        let rejectionTable = RejectionTable(database: database)
+        let rejections = try rejectionTable.rows(run: runID, byPath: true, limit: rejectionLimit).map {
+            RejectionLine(path: $0.path, line: $0.line, recordIndex: $0.recordIndex, field: $0.field, reason: $0.reason)
         }
-        let count = try database.queryScalarInt("SELECT count(*) FROM rejections WHERE run_id = ?", [.integer(runID)]) ?? 0
-        let findings = try database.rows("""
-            SELECT dataset_id, sum(severity = 'error'), sum(severity = 'warning'), sum(severity = 'notice')
-            FROM findings WHERE run_id = ? GROUP BY dataset_id ORDER BY dataset_id
-            """, [.integer(runID)]).map {
-            FindingLine(dataset: $0[0].text ?? "", errors: Int($0[1].integer ?? 0), warnings: Int($0[2].integer ?? 0),
-                        notices: Int($0[3].integer ?? 0))
+        let count = try rejectionTable.count(run: runID)
+        let findings = try FindingTable(database: database).countsByDataset(run: runID).map {
+            FindingLine(dataset: $0.dataset, errors: $0.errors, warnings: $0.warnings, notices: $0.notices)
         }
         let stages = try ledger.stages(of: runID)
         var quarantined: Int?
         if stages.contains(where: { $0.stage == LoadStage().name && $0.status.isDone }) {
-            quarantined = Int(try database.queryScalarInt("SELECT count(*) FROM quarantine WHERE run_id = ?", [.integer(runID)]) ?? 0)
+            quarantined = try QuarantineTable(database: database).count(run: runID)
         }
         return RunSummary(run: run, findings: findings, stages: stages, files: files, rejections: rejections,
                           totalRejections: Int(count), quarantined: quarantined)

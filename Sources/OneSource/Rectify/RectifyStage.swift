@@ -24,7 +24,7 @@ public struct RectifyStage: Stage {
     /// The record key a task shows for a finding whose record had none: known by its place in the delivery (a
     /// row that could not be read, by its line).
     static func placeholderKey(rule: String, recordIndex: Int64?, line: Int64?) -> String {
-        if rule == "row_rejected", let line { return "（第\(line)行，未能读取）" }
+        if rule == BuiltInRule.rowRejected.rawValue, let line { return "（第\(line)行，未能读取）" }
         if let recordIndex { return "（第\(recordIndex)条记录，无记录键）" }
         if let line { return "（第\(line)行，无记录键）" }
         return "（整个数据集）"
@@ -43,22 +43,17 @@ public struct RectifyStage: Stage {
         let now = Clock.now()
         let warning = calendar.missingNoticeWarning(today: today)
         if let warning { context.log.info("warning: \(warning)") }
+        let tasks = TaskTable(database: database)
         return try database.transaction {
             try preflight(context)
-            try revert(runID, database: database)
+            try tasks.revert(run: runID)
             let events = try TaskTable.EventWriter(database: database)
             var counts = Counts()
             let findings = try raise(context, calendar: calendar, today: today, now: now, events: events, counts: &counts)
             try resolve(context, today: today, now: now, events: events, counts: &counts)
             try recomputeProvisional(context, calendar: calendar, now: now, events: events, counts: &counts)
-            try database.run("INSERT INTO rectify_runs (run_id, rectified_at) VALUES (?, ?)", [.integer(runID), .text(now)])
-            let awaiting = TaskStatus.sqlList(TaskStatus.allCases.filter(\.awaitsAgency))
-            let open = Int(try database.queryScalarInt("SELECT count(*) FROM tasks WHERE status IN (\(awaiting))") ?? 0)
-            let overdue = Int(try database.queryScalarInt("SELECT count(*) FROM tasks WHERE status IN (\(awaiting)) AND due_on < ?",
-                                                          [.text(today.description)]) ?? 0)
-            let provisional = Int(try database.queryScalarInt("""
-                SELECT count(*) FROM tasks WHERE due_provisional = 1 AND status IN (\(TaskStatus.sqlList(TaskStatus.allCases.filter(\.isLive))))
-                """) ?? 0)
+            try tasks.recordRectified(run: runID, at: now)
+            let (open, overdue, provisional) = try tasks.openCounts(on: today)
             var message = "\(counts.created) new tasks, \(counts.seenAgain) found again (\(counts.reopened) reopened), "
                 + "\(counts.resolved) resolved, \(counts.notRedelivered) not redelivered (kept open); \(open) open, \(overdue) overdue"
             if counts.exceptionsKept > 0 { message += "; \(counts.exceptionsKept) accepted exceptions not raised again" }
@@ -74,58 +69,32 @@ public struct RectifyStage: Stage {
                        events: TaskTable.EventWriter, counts: inout Counts) throws -> Int {
         let database = context.database
         let runID = context.runID
-        let levels = Severity.allCases.filter { $0 >= context.pipeline.taskThreshold }.map { "'\($0.rawValue)'" }.joined(separator: ", ")
-        let find = try database.prepare("SELECT task_id, status, last_seen_run, accepted_value FROM tasks WHERE identity = ?")
-        // Prepared once: a city's run issues tens of thousands of tasks.
-        let update = try database.prepare("""
-            UPDATE tasks SET status = ?, observed = ?, expected = ?, expected_source = ?, message = ?, path = ?, line = ?,
-                record_index = ?, last_seen_run = ?, severity = ?, resolved_on = NULL, resolved_run = NULL, changed_run = ?
-            WHERE task_id = ?
-            """)
-        let insert = try database.prepare("""
-            INSERT INTO tasks (identity, rule_id, stage, agency, dataset_id, record_key, element, severity, status, observed, expected,
-                               expected_source, message, path, line, record_index, first_run, last_seen_run, changed_run, issued_on,
-                               due_on, due_from, due_days, due_provisional)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """)
+        let writer = try TaskTable.Writer(database: database)
         let snapshot = try TaskTable.Snapshot(database: database, run: runID)
         var deadlines: [Int: WorkingDayCalendar.Deadline] = [:]   // by working days allowed
         var read = 0
-        try database.forEach("""
-            SELECT g.rule_id, g.stage, g.agency, g.dataset_id, g.record_key, coalesce(g.element, '') AS element, g.severity, g.observed,
-                   g.expected, g.reason, g.message, f.path, g.line, g.record_index
-            FROM findings g LEFT JOIN run_files f USING (file_id)
-            WHERE g.run_id = ? AND g.severity IN (\(levels))
-            ORDER BY g.finding_id
-            """, [.integer(runID)]) { row in
+        try TaskTable(database: database).raised(run: runID, severities: Severity.allCases.filter { $0 >= context.pipeline.taskThreshold }) { finding in
             read += 1
-            let rule = row.text("rule_id") ?? ""
-            var key = row.text("record_key") ?? ""
+            let rule = finding.rule
+            var key = finding.recordKey ?? ""
             // A record whose key is missing is still a task: it is known by its place in the delivery.
-            if key.isEmpty {
-                key = RectifyStage.placeholderKey(rule: rule, recordIndex: row.optionalInt64("record_index"), line: row.optionalInt64("line"))
-            }
-            let identity = [rule, row.text("agency") ?? "", row.text("dataset_id") ?? "", key, row.text("element") ?? ""].joined(separator: "|")
-            let source: SQLValue = RuleBook.comparison.contains(rule) && rule != "key_missing_in_authority" ? row.value("reason") : .null
-            let observed = row.value("observed")
-            try find.bind([.text(identity)])
-            if try find.step() {
-                let taskID = find.int64("task_id"), lastSeen = find.int64("last_seen_run"), accepted = find.text("accepted_value")
-                let status = TaskStatus(rawValue: find.text("status") ?? "") ?? .open
-                try find.reset()
-                if lastSeen == runID { return }   // the same problem twice in one run: one task
-                var newStatus = status
+            if key.isEmpty { key = RectifyStage.placeholderKey(rule: rule, recordIndex: finding.recordIndex, line: finding.line) }
+            let identity = [rule, finding.agency, finding.dataset, key, finding.element].joined(separator: "|")
+            let source = RuleBook.comparison.contains(rule) && rule != BuiltInRule.keyMissingInAuthority.rawValue ? finding.reason : nil
+            if let existing = try writer.find(identity: identity) {
+                if existing.lastSeen == runID { return }   // the same problem twice in one run: one task
+                var newStatus = existing.status
                 var note: String?
-                switch status {
-                case .accepted where accepted == observed.text:
+                switch existing.status {
+                case .accepted where existing.accepted == finding.observed:
                     // The bureau accepted this value as an exception: not raised again.
-                    try snapshot.take(taskID)
-                    try database.run("UPDATE tasks SET last_seen_run = ? WHERE task_id = ?", [.integer(runID), .integer(taskID)])
+                    try snapshot.take(existing.id)
+                    try writer.markSeen(existing.id, run: runID)
                     counts.exceptionsKept += 1
                     return
                 case .accepted:
                     newStatus = .reopened
-                    note = "异议成立时的值“\(accepted ?? "")”已变化，例外不再适用，问题再次出现"
+                    note = "异议成立时的值“\(existing.accepted ?? "")”已变化，例外不再适用，问题再次出现"
                 case .resolved:
                     newStatus = .reopened
                     note = "已核销的问题再次出现"
@@ -135,31 +104,23 @@ public struct RectifyStage: Stage {
                 case .open, .reopened, .disputed:
                     break
                 }
-                try snapshot.take(taskID)
-                try update.bind([.text(newStatus.rawValue), observed, row.value("expected"), source, row.value("message"), row.value("path"),
-                                 row.value("line"), row.value("record_index"), .integer(runID), row.value("severity"), .integer(runID),
-                                 .integer(taskID)])
-                try update.run()
+                try snapshot.take(existing.id)
+                try writer.update(existing.id, status: newStatus, with: finding, expectedSource: source, run: runID)
                 if let note {
                     counts.reopened += 1
-                    try events.write(task: taskID, run: runID, at: now, from: status, to: newStatus, note: note)
+                    try events.write(task: existing.id, run: runID, at: now, from: existing.status, to: newStatus, note: note)
                 }
                 counts.seenAgain += 1
             } else {
-                try find.reset()
                 let days = context.pipeline.ruleDueWorkingDays[rule] ?? context.pipeline.dueWorkingDays
                 let due: WorkingDayCalendar.Deadline
                 if let known = deadlines[days] { due = known } else {
                     due = calendar.deadline(workingDays: days, after: today)
                     deadlines[days] = due
                 }
-                try insert.bind([.text(identity), .text(rule), row.value("stage"), row.value("agency"), row.value("dataset_id"), .text(key),
-                                 row.value("element"), row.value("severity"), observed, row.value("expected"), source, row.value("message"),
-                                 row.value("path"), row.value("line"), row.value("record_index"), .integer(runID), .integer(runID),
-                                 .integer(runID), .text(today.description), .text(due.date.description), .text(today.description),
-                                 .int(days), .int(due.provisional ? 1 : 0)])
-                try insert.run()
-                try events.write(task: database.lastInsertRowID, run: runID, at: now, from: nil, to: .open,
+                let id = try writer.insert(identity: identity, key: key, finding: finding, expectedSource: source, run: runID, issuedOn: today,
+                                           dueOn: due.date, days: days, provisional: due.provisional)
+                try events.write(task: id, run: runID, at: now, from: nil, to: .open,
                                  note: "下发整改任务，\(days)个工作日内核实整改（截止\(due.date)\(due.provisional ? "，暂定" : "")）")
                 counts.created += 1
             }
@@ -168,43 +129,21 @@ public struct RectifyStage: Stage {
     }
 
     /// Resolves the live tasks of the datasets this run delivered whose problem was not found again, when their
-    /// record came back: delivered again (any task raised at delivery: the dataset delivered again), and for
-    /// comparisons and associations also verified, since those rules look only at verified records.
+    /// record came back (see `TaskTable.unseenLiveTasks`).
     private func resolve(_ context: StageContext, today: CivilDate, now: String, events: TaskTable.EventWriter,
                          counts: inout Counts) throws {
         let database = context.database
         let runID = context.runID
         let snapshot = try TaskTable.Snapshot(database: database, run: runID)
-        let live = TaskStatus.sqlList([.open, .reopened, .corrected, .disputed])
-        let covered = try database.rows("SELECT DISTINCT dataset_id FROM run_files WHERE run_id = ? AND status = 'ingested' ORDER BY dataset_id",
-                                        [.integer(runID)]).compactMap { $0[0].text }
-        for datasetID in covered {
-            var redelivered = "0"
-            var arguments: [SQLValue] = [.text(datasetID), .integer(runID)]
-            if let dataset = context.catalog.dataset(datasetID),
-               try database.queryScalarInt("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?",
-                                           [.text(StandardizedTable(dataset: dataset).name)]) == 1 {
-                let std = StagingTable.quote(StandardizedTable(dataset: dataset).name)
-                redelivered = """
-                    CASE WHEN t.record_key = '（第' || t.record_index || '条记录，无记录键）'
-                              THEN t.record_index IN (SELECT record_index FROM \(std) WHERE run_id = ?3)
-                         WHEN t.stage IN ('compare', 'associate')
-                              THEN t.record_key IN (SELECT record_key FROM \(std) WHERE run_id = ?3 AND has_error = 0)
-                         ELSE t.record_key IN (SELECT record_key FROM \(std) WHERE run_id = ?3) END
-                    """
-                arguments.append(.integer(runID))
-            }
-            try database.forEach("""
-                SELECT t.task_id, t.status, CASE WHEN t.stage = 'ingest' THEN 1 ELSE \(redelivered) END AS redelivered
-                FROM tasks t WHERE t.dataset_id = ?1 AND t.status IN (\(live)) AND t.last_seen_run < ?2 ORDER BY t.task_id
-                """, arguments) { task in
-                guard task.int64("redelivered") != 0 else { counts.notRedelivered += 1; return }
-                let id = task.int64("task_id")
-                let status = TaskStatus(rawValue: task.text("status") ?? "") ?? .open
-                try snapshot.take(id)
-                try database.run("UPDATE tasks SET status = 'resolved', resolved_on = ?, resolved_run = ?, changed_run = ? WHERE task_id = ?",
-                                 [.text(today.description), .integer(runID), .integer(runID), .integer(id)])
-                try events.write(task: id, run: runID, at: now, from: status, to: .resolved, note: "记录已重新报送，本次运行未再发现该问题，核销")
+        let tasks = TaskTable(database: database)
+        let delivered = Set(try RunFileTable(database: database).files(run: runID).filter { $0.status == .ingested }.map(\.dataset)).sorted()
+        for datasetID in delivered {
+            let standardized = try context.catalog.dataset(datasetID).map(StandardizedTable.init).flatMap { try $0.exists(in: database) ? $0 : nil }
+            for task in try tasks.unseenLiveTasks(dataset: datasetID, run: runID, standardized: standardized) {
+                guard task.redelivered else { counts.notRedelivered += 1; continue }
+                try snapshot.take(task.task)
+                try tasks.resolve(task.task, on: today, run: runID)
+                try events.write(task: task.task, run: runID, at: now, from: task.status, to: .resolved, note: "记录已重新报送，本次运行未再发现该问题，核销")
                 counts.resolved += 1
             }
         }
@@ -216,23 +155,34 @@ public struct RectifyStage: Stage {
                                       events: TaskTable.EventWriter, counts: inout Counts) throws {
         let database = context.database
         let snapshot = try TaskTable.Snapshot(database: database, run: context.runID)
-        for move in try TaskTable(database: database).provisionalMoves(calendar: calendar, defaultDays: context.pipeline.dueWorkingDays) {
+        let tasks = TaskTable(database: database)
+        for move in try tasks.provisionalMoves(calendar: calendar, defaultDays: context.pipeline.dueWorkingDays) {
             try snapshot.take(move.task)
-            try database.run("UPDATE tasks SET due_on = ?, due_provisional = ?, changed_run = ? WHERE task_id = ?",
-                             [.text(move.to.date.description), .int(move.to.provisional ? 1 : 0), .integer(context.runID), .integer(move.task)])
+            try tasks.setDue(move.task, on: move.to.date, provisional: move.to.provisional, run: context.runID)
             guard move.to.date.description != move.from else { continue }
             counts.dueMoved += 1
             try events.write(task: move.task, run: context.runID, at: now, from: move.status, to: move.status,
                              note: "截止日期由\(move.from)调整为\(move.to.date)（按国务院放假安排重新计算\(move.to.provisional ? "，仍为暂定" : "")）")
         }
     }
+}
 
-    /// Undoes an earlier rectify of `run`: removes the tasks it created and restores the ones it changed.
-    private func revert(_ run: Int64, database: Database) throws {
-        try database.run("DELETE FROM task_events WHERE task_id IN (SELECT task_id FROM tasks WHERE first_run = ?)", [.integer(run)])
-        try database.run("DELETE FROM tasks WHERE first_run = ?", [.integer(run)])
-        try TaskTable.Snapshot.restore(run: run, in: database)
-        try database.run("DELETE FROM task_events WHERE run_id = ?", [.integer(run)])
-        try database.run("DELETE FROM rectify_runs WHERE run_id = ?", [.integer(run)])
+extension TaskTable {
+    /// A live task whose provisional due date the calendar now gives otherwise (or confirms as official).
+    public struct DueMove: Sendable {
+        public let task: Int64
+        public let status: TaskStatus
+        public let from: String
+        public let to: WorkingDayCalendar.Deadline
+    }
+
+    /// The live tasks with a provisional due date that `calendar` would now compute differently: another date, or
+    /// the same date no longer provisional. Tasks whose working days were not recorded count `defaultDays`.
+    public func provisionalMoves(calendar: WorkingDayCalendar, defaultDays: Int) throws -> [DueMove] {
+        try provisionalDues().compactMap { due in
+            let to = calendar.deadline(workingDays: due.days ?? defaultDays, after: due.dueFrom)
+            guard to.date.description != due.dueOn || !to.provisional else { return nil }
+            return DueMove(task: due.task, status: due.status, from: due.dueOn, to: to)
+        }
     }
 }

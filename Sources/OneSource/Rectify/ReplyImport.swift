@@ -104,9 +104,8 @@ public struct ReplyImport {
                 case .accepted: reject("任务编号", "任务\(id)的异议已裁定成立，无需答复"); continue
                 case .open, .reopened, .corrected, .disputed: break
                 }
-                try database.run("UPDATE tasks SET status = ?, reply = ?, reply_reason = ?, reply_by = ?, reply_at = ? WHERE task_id = ?",
-                                 [.text(reply.rawValue), .text(chineseReply), reason.isEmpty ? .null : .text(reason), .text(who), .text(when),
-                                  .integer(id)])
+                try TaskTable(database: database).recordReply(id, status: reply, reply: chineseReply, reason: reason.isEmpty ? nil : reason,
+                                                              by: who, at: when)
                 try events.write(task: id, run: nil, at: now, from: task.status, to: reply,
                                  note: "\(who)于\(when)答复：\(chineseReply)\(reason.isEmpty ? "" : "（\(reason)）")")
                 outcome.applied.append(id)

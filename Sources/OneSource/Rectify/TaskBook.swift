@@ -64,7 +64,7 @@ public struct TaskBook {
     /// agency fills in and sends back. Record keys of records this agency does not own are masked. Tasks about sealed
     /// records are not exported (art. 22: kept, not shared).
     public func exportRows(agency: String, today: CivilDate) throws -> [[String]] {
-        let seals = Seals(database: database)
+        let seals = SealTable(database: database)
         return try list(Filter(agency: agency, limit: Int.max)).filter {
             try $0.status.isLive && seals.covering(dataset: $0.dataset, key: $0.recordKey) == nil
         }.map { task in

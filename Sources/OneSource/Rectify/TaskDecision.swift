@@ -40,17 +40,11 @@ public struct TaskDecision {
             case .reject:
                 let days = task.dueDays ?? defaultDays
                 let due = calendar.deadline(workingDays: days, after: day)
-                try database.run("""
-                    UPDATE tasks SET status = 'open', due_from = ?, due_days = ?, due_on = ?, due_provisional = ?, decision = ?,
-                        decision_reason = ?, decided_by = ?, decided_at = ? WHERE task_id = ?
-                    """, [.text(day.description), .int(days), .text(due.date.description), .int(due.provisional ? 1 : 0),
-                          .text(verdict.rawValue), .text(reason), .text(person), .text(now), .integer(id)])
+                try table.reissue(id, from: day, days: days, dueOn: due.date, provisional: due.provisional,
+                                  decision: verdict.rawValue, reason: reason, by: person, at: now)
                 note = "数据主管部门裁定异议不成立（\(reason)），重新下发，\(days)个工作日内整改（截止\(due.date)\(due.provisional ? "，暂定" : "")）"
             case .accept:
-                try database.run("""
-                    UPDATE tasks SET status = 'accepted', accepted_value = observed, decision = ?, decision_reason = ?, decided_by = ?,
-                        decided_at = ? WHERE task_id = ?
-                    """, [.text(verdict.rawValue), .text(reason), .text(person), .text(now), .integer(id)])
+                try table.accept(id, decision: verdict.rawValue, reason: reason, by: person, at: now)
                 note = "数据主管部门裁定异议成立（\(reason)），列为例外：该记录的值“\(task.observed ?? "")”不再下发任务"
             }
             let after: TaskStatus = verdict == .accept ? .accepted : .open

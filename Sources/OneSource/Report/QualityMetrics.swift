@@ -23,38 +23,36 @@ public enum QualityMetrics {
     /// Computes and stores the run's metrics (replacing earlier ones for the run), from the deliveries ingest
     /// recorded and the findings of every stage.
     public static func compute(_ database: Database, catalog: Catalog, datasets: [Dataset], run runID: Int64) throws {
-        try database.run("DELETE FROM quality_metrics WHERE run_id = ?", [.integer(runID)])
-        let insert = try database.prepare("INSERT INTO quality_metrics (run_id, agency, dataset_id, dimension, numerator, denominator) VALUES (?, ?, ?, ?, ?, ?)")
+        var metrics: [MetricTable.Metric] = []
+        let findings = FindingTable(database: database)
         let deliveries = Dictionary(try DeliveryTable(database: database).deliveries(run: runID).map { ($0.dataset, $0) },
                                     uniquingKeysWith: { first, _ in first })
         for dataset in datasets {
             let files = try RunFileTable(database: database).files(run: runID, dataset: dataset.id).filter { $0.status == .ingested }
             let read = files.reduce(0) { $0 + $1.read }
             let staged = files.reduce(0) { $0 + $1.staged }
-            func store(_ dimension: String, _ numerator: Int, _ denominator: Int) throws {
-                try insert.bind([.integer(runID), .text(dataset.agency), .text(dataset.id), .text(dimension), .int(numerator), .int(denominator)])
-                try insert.run()
+            func store(_ dimension: String, _ numerator: Int, _ denominator: Int) {
+                metrics.append(MetricTable.Metric(run: runID, agency: dataset.agency, dataset: dataset.id, dimension: dimension,
+                                                  numerator: numerator, denominator: denominator))
             }
             guard !files.isEmpty else {
                 // Nothing readable was delivered: the night scores 0, whatever the data in hand from earlier nights.
-                for dimension in measured { try store(dimension, 0, 1) }
+                for dimension in measured { store(dimension, 0, 1) }
                 continue
             }
             for dimension in ["conformity", "completeness", "accuracy", "consistency"] {
                 // Records of the delivery with a finding of the dimension; findings about the delivery as a whole
                 // name no record and are not counted here. A rejected row is a record that does not conform, and
                 // one no other dimension could look at: conformity is over the rows read, the others over the staged.
-                let affected = Int(try database.queryScalarInt("""
-                    SELECT count(DISTINCT coalesce(file_id || ':' || record_index, 'key:' || nullif(record_key, ''))) FROM findings
-                    WHERE run_id = ? AND dataset_id = ? AND dimension = ?
-                    """, [.integer(runID), .text(dataset.id), .text(dimension)]) ?? 0)
+                let affected = try findings.recordsAffected(run: runID, dataset: dataset.id, dimension: dimension)
                 let records = dimension == "conformity" ? read : staged
-                try store(dimension, max(0, records - affected), records)
+                store(dimension, max(0, records - affected), records)
             }
             let late = deliveries[dataset.id]?.late ?? false
-            try store("timeliness", late ? 0 : 1, 1)
-            try store("delivery", staged, read)
+            store("timeliness", late ? 0 : 1, 1)
+            store("delivery", staged, read)
         }
+        try MetricTable(database: database).replace(run: runID, with: metrics)
     }
 
     /// The weighted score (0–100) of a set of dimension ratios; missing dimensions are left out of the weights.

@@ -71,14 +71,10 @@ public struct QualityReport {
         func datasetScores(_ run: Int64) throws -> [DatasetScore] {
             var byDataset: [String: [Metric]] = [:]
             var order: [String] = []
-            for row in try database.rows("""
-                SELECT dataset_id, dimension, numerator, denominator FROM quality_metrics WHERE run_id = ? \(code == nil ? "" : "AND agency = ?")
-                ORDER BY dataset_id
-                """, code == nil ? [.integer(run)] : [.integer(run), .text(code!)]) {
-                let id = row[0].text ?? ""
-                if byDataset[id] == nil { order.append(id) }
-                byDataset[id, default: []].append(Metric(dimension: row[1].text ?? "", numerator: Int(row[2].integer ?? 0),
-                                                         denominator: Int(row[3].integer ?? 0)))
+            for metric in try MetricTable(database: database).metrics(run: run, agency: code) {
+                if byDataset[metric.dataset] == nil { order.append(metric.dataset) }
+                byDataset[metric.dataset, default: []].append(Metric(dimension: metric.dimension, numerator: metric.numerator,
+                                                                     denominator: metric.denominator))
             }
             return order.map { id in
                 let metrics = QualityMetrics.measured.compactMap { dimension in byDataset[id]?.first { $0.dimension == dimension } }
@@ -87,25 +83,20 @@ public struct QualityReport {
         }
         let datasets = try datasetScores(runID)
         var trend: [(Int64, String, Double)] = []
-        for row in try database.rows("SELECT DISTINCT run_id FROM quality_metrics WHERE run_id <= ? ORDER BY run_id DESC LIMIT 10", [.integer(runID)]).reversed() {
-            guard let id = row[0].integer else { continue }
+        for id in try MetricTable(database: database).measuredRuns(upTo: runID, limit: 10) {
             let scores = try datasetScores(id)
             guard !scores.isEmpty else { continue }
             trend.append((id, String(try RunLedger(database: database).run(id).date.description), scores.map(\.score).reduce(0, +) / Double(scores.count)))
         }
         // The rules that fail most, with masked examples.
         var rules: [RuleCount] = []
-        let counts = try database.rows("""
-            SELECT rule_id, dimension, max(severity), count(*) FROM findings WHERE run_id = ? \(code == nil ? "" : "AND agency = ?")
-            GROUP BY rule_id, dimension ORDER BY count(*) DESC, rule_id LIMIT 10
-            """, code == nil ? [.integer(runID)] : [.integer(runID), .text(code!)])
-        for row in counts {
-            let rule = row[0].text ?? ""
+        for row in try FindingTable(database: database).topRules(run: runID, agency: code, limit: 10) {
+            let rule = row.rule
             let name = catalog.ruleBook[rule]?.name ?? catalog.associations.first { $0.id == rule }?.name ?? rule
             let examples = try FindingListing.load(database, catalog: catalog, run: runID, filter: .init(rule: rule, limit: 50)).lines
                 .filter { code == nil || $0.agency == code }.prefix(3).map(\.message)
-            rules.append(RuleCount(rule: rule, name: name, dimension: row[1].text ?? "", severity: row[2].text ?? "",
-                                   count: Int(row[3].integer ?? 0), examples: Array(examples)))
+            rules.append(RuleCount(rule: rule, name: name, dimension: row.dimension, severity: row.severity, count: row.count,
+                                   examples: Array(examples)))
         }
         // Tasks as of the run's date.
         var tasks: [String: Int] = ["open": 0, "overdue": 0, "corrected": 0, "disputed": 0, "accepted": 0, "resolved": 0]

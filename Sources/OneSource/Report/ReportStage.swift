@@ -36,12 +36,9 @@ public struct ReportStage: Stage {
             try save(try QualityReport.build(database, catalog: catalog, run: runID, agency: code), "agency-\(code)")
         }
         var rows: [[String]] = [["run", "agency", "dataset", "dimension", "numerator", "denominator", "ratio"]]
-        for row in try database.rows("""
-            SELECT run_id, agency, dataset_id, dimension, numerator, denominator FROM quality_metrics WHERE run_id = ? \(agency == nil ? "" : "AND agency = ?")
-            ORDER BY agency, dataset_id, dimension
-            """, agency == nil ? [.integer(runID)] : [.integer(runID), .text(agency!)]) {
-            let numerator = row[4].integer ?? 0, denominator = row[5].integer ?? 0
-            rows.append(row.map(\.description) + [String(format: "%.4f", denominator == 0 ? 1 : Double(numerator) / Double(denominator))])
+        for metric in try MetricTable(database: database).metrics(run: runID, agency: agency, byDimension: true) {
+            rows.append([String(metric.run), metric.agency, metric.dataset, metric.dimension, String(metric.numerator), String(metric.denominator),
+                         String(format: "%.4f", metric.denominator == 0 ? 1 : Double(metric.numerator) / Double(metric.denominator))])
         }
         let csv = (folder as NSString).appendingPathComponent("metrics.csv")
         try Data(CSVFile.bytes(rows)).write(to: URL(fileURLWithPath: csv))

@@ -193,6 +193,12 @@ public final class Database {
         }
     }
 
+    /// Sets this connection's page cache, in KiB (a reader of each page once keeps it small; a reader of a base at
+    /// random keeps it large).
+    public func setCacheSize(kiB: Int) throws {
+        try execute("PRAGMA cache_size=-\(kiB)")
+    }
+
     /// How long a statement waits for another connection's write transaction before failing with SQLITE_BUSY
     /// (5 s unless set).
     public func setBusyTimeout(seconds: Int) {

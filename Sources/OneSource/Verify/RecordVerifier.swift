@@ -113,10 +113,10 @@ public struct RecordVerifier: Sendable {
             if let level = severity(of: id, enabledByDefault: true) { enabled[id] = level }
         }
         severities = enabled
-        required = enabled["required"]; conforms = enabled["conforms"]; inCodeTable = enabled["in_code_table"]
-        nonstandardForm = enabled["nonstandard_form"]; legacyIdentity = enabled["legacy_identity_number"]
-        identityAddress = enabled["identity_address_unknown"]; retiredDivision = enabled["retired_division_code"]
-        notInFuture = enabled["not_in_future"]
+        required = enabled[BuiltInRule.required.rawValue]; conforms = enabled[BuiltInRule.conforms.rawValue]; inCodeTable = enabled[BuiltInRule.inCodeTable.rawValue]
+        nonstandardForm = enabled[BuiltInRule.nonstandardForm.rawValue]; legacyIdentity = enabled[BuiltInRule.legacyIdentityNumber.rawValue]
+        identityAddress = enabled[BuiltInRule.identityAddressUnknown.rawValue]; retiredDivision = enabled[BuiltInRule.retiredDivisionCode.rawValue]
+        notInFuture = enabled[BuiltInRule.notInFuture.rawValue]
         var cross: [CrossRule] = []
         let switchedOn = Set(book.entityRules[dataset.entity] ?? [])
         for id in RuleBook.builtIn where RuleBook.crossField.contains(id) {
@@ -130,10 +130,10 @@ public struct RecordVerifier: Sendable {
                   let first = mapped[names[0]], let second = mapped[names[1]] else { continue }
             let kind: CrossRule.Kind
             switch id {
-            case "birth_date_matches_identity": kind = .birthDate
-            case "gender_matches_identity": kind = .gender
-            case "region_matches_identity": kind = .region
-            case "expiry_not_before_issue": kind = .expiry
+            case BuiltInRule.birthDateMatchesIdentity.rawValue: kind = .birthDate
+            case BuiltInRule.genderMatchesIdentity.rawValue: kind = .gender
+            case BuiltInRule.regionMatchesIdentity.rawValue: kind = .region
+            case BuiltInRule.expiryNotBeforeIssue.rawValue: kind = .expiry
             default: continue
             }
             cross.append(CrossRule(kind: kind, id: id, severity: level, first: first, second: second))
@@ -183,13 +183,13 @@ public struct RecordVerifier: Sendable {
             if index < 64, let value = result.value, let raw, TextBytes.equal(value, raw) { unchanged |= 1 << UInt64(index) }
             if result.isEmpty {
                 if column.required, let level = required {
-                    pending.append(("required", level, index, raw, nil, nil, nil))
+                    pending.append((BuiltInRule.required.rawValue, level, index, raw, nil, nil, nil))
                 }
                 continue
             }
             if let failure = result.failure {
                 let isCode = column.isCode
-                let rule = isCode ? "in_code_table" : "conforms"
+                let rule = isCode ? BuiltInRule.inCodeTable.rawValue : BuiltInRule.conforms.rawValue
                 if let level = isCode ? inCodeTable : conforms {
                     pending.append((rule, level, index, raw, nil, column.element.standard, failure.message))
                 }
@@ -197,22 +197,22 @@ public struct RecordVerifier: Sendable {
             }
             guard let value = result.value else { continue }
             if result.changes.contains(.legacyUpgraded) {
-                if let level = legacyIdentity { pending.append(("legacy_identity_number", level, index, raw, value, nil, nil)) }
+                if let level = legacyIdentity { pending.append((BuiltInRule.legacyIdentityNumber.rawValue, level, index, raw, value, nil, nil)) }
             } else if !result.changes.isEmpty, result.changes.contains(where: { !column.agreed.contains($0) }), let level = nonstandardForm {
                 let reason = result.changes.map(\.message).joined(separator: "；")
-                pending.append(("nonstandard_form", level, index, raw, value, nil, reason))
+                pending.append((BuiltInRule.nonstandardForm.rawValue, level, index, raw, value, nil, reason))
             }
             if let number = parsedIdentity, let level = identityAddress, !context.divisions.isKnown(number.addressCode) {
-                pending.append(("identity_address_unknown", level, index, raw, nil, nil, number.addressCode))
+                pending.append((BuiltInRule.identityAddressUnknown.rawValue, level, index, raw, nil, nil, number.addressCode))
             }
             if column.isDivision, let level = retiredDivision, !context.divisions.isCurrent(value) {
                 let entries = context.divisions.entries(for: value)
                 let reason = entries.map { "\($0.name)，\($0.validFrom.map(String.init) ?? "")—\($0.validTo.map(String.init) ?? "")" }.joined(separator: "；")
-                pending.append(("retired_division_code", level, index, raw, successors[value], nil, reason))
+                pending.append((BuiltInRule.retiredDivisionCode.rawValue, level, index, raw, successors[value], nil, reason))
             }
             // ISO dates compare as text, so no parsing is needed here.
             if column.checksFuture, let level = notInFuture, value.utf8.count >= 7, TextBytes.prefix(value, 10, isAfter: today) {
-                pending.append(("not_in_future", level, index, raw, context.today.description, nil, nil))
+                pending.append((BuiltInRule.notInFuture.rawValue, level, index, raw, context.today.description, nil, nil))
             }
         }
         func identity(_ column: Int) -> IdentityNumber? {
@@ -267,8 +267,8 @@ public struct RecordVerifier: Sendable {
 
     /// The finding for a key seen before in the same dataset and run.
     public func duplicateKeyFinding(_ input: Input, key: String, firstLine: Int) -> Finding? {
-        guard let level = severities["unique_key"], let definition = definitions["unique_key"] else { return nil }
-        return Finding(ruleID: "unique_key", dimension: definition.dimension, severity: level, agency: dataset.agency,
+        guard let level = severities[BuiltInRule.uniqueKey.rawValue], let definition = definitions[BuiltInRule.uniqueKey.rawValue] else { return nil }
+        return Finding(ruleID: BuiltInRule.uniqueKey.rawValue, dimension: definition.dimension, severity: level, agency: dataset.agency,
                        datasetID: dataset.id, recordKey: key, element: dataset.key.first, observed: key, expected: nil,
                        reason: String(firstLine), fileID: input.fileID, line: input.line, recordIndex: input.recordIndex,
                        message: definition.render(element: nil, observed: key, expected: nil, reason: String(firstLine)))

@@ -22,7 +22,7 @@ public struct VerifyStage: Stage {
         }
         let verifiers = try VerifyStage.verifiers(for: context)
         return try database.transaction {
-            try database.run("DELETE FROM findings WHERE run_id = ? AND stage = ?", [.integer(context.runID), .text(name)])
+            try FindingTable(database: database).delete(run: context.runID, stage: name)
             var counts = Counts()
             for verifier in verifiers {
                 let table = StandardizedTable(dataset: verifier.dataset)
@@ -94,24 +94,14 @@ public struct VerifyStage: Stage {
         let started = Date()
         let dataset = verifier.dataset
         let staging = StagingTable(dataset: dataset)
-        let columns = (["rowid", "file_id", "line", "record_index"] + staging.elementColumns).map(StagingTable.quote).joined(separator: ", ")
         let writer = try VerifiedRecordWriter(database: database, runID: context.runID, verifier: verifier)
-        writer.reserve(Int(try database.queryScalarInt("SELECT sum(rows_staged) FROM run_files WHERE run_id = ? AND dataset_id = ?",
-                                                   [.integer(context.runID), .text(dataset.id)]) ?? 0))
-        let ranges = try database.rows("""
-            SELECT staging_first, staging_last FROM run_files
-            WHERE run_id = ? AND dataset_id = ? AND staging_first IS NOT NULL ORDER BY file_id
-            """, [.integer(context.runID), .text(dataset.id)])
-        let fieldCount = staging.elementColumns.count
+        let files = RunFileTable(database: database)
+        writer.reserve(try files.files(run: context.runID, dataset: dataset.id).reduce(0) { $0 + $1.staged })
         // A second connection reads the next chunk of staging (committed by ingest) while this one verifies
         // and writes the current chunk: WAL lets a reader and the writer work at the same time.
         let channel = BoundedChannel<VerifyChunk>(capacity: 2)
-        let chunkRanges = ranges.compactMap { row -> ClosedRange<Int64>? in
-            guard let first = row[0].integer, let last = row[1].integer, first <= last else { return nil }
-            return first...last
-        }
-        VerifyStage.startReader(path: database.path, table: staging.name, columns: columns, ranges: chunkRanges,
-                                fieldCount: fieldCount, channel: channel)
+        VerifyStage.startReader(path: database.path, table: staging, ranges: try files.stagingRanges(run: context.runID, dataset: dataset.id),
+                                channel: channel)
         defer { channel.cancel() }
         while true {
             let message = channel.receive()
@@ -131,33 +121,13 @@ public struct VerifyStage: Stage {
     }
 
     /// Reads staging rows in chunks on a background queue, with its own connection, into `channel`.
-    static func startReader(path: String, table: String, columns: String, ranges: [ClosedRange<Int64>], fieldCount: Int,
-                            channel: BoundedChannel<VerifyChunk>) {
+    static func startReader(path: String, table: StagingTable, ranges: [ClosedRange<Int64>], channel: BoundedChannel<VerifyChunk>) {
         DispatchQueue.global(qos: .userInitiated).async {
             do {
-                let database = try Database(path: path)
-                try database.execute("PRAGMA cache_size=-8192")   // it reads each page once; keep its cache small
-                let select = try database.prepare("""
-                    SELECT \(columns) FROM \(StagingTable.quote(table)) WHERE rowid BETWEEN ? AND ? ORDER BY rowid LIMIT ?
-                    """)
-                for range in ranges {
-                    var next = range.lowerBound
-                    while next <= range.upperBound {
-                        var rowIDs: [Int64] = []
-                        var inputs: [RecordVerifier.Input] = []
-                        rowIDs.reserveCapacity(chunkSize)
-                        inputs.reserveCapacity(chunkSize)
-                        try select.bind([.integer(next), .integer(range.upperBound), .int(chunkSize)])
-                        while try select.step() {
-                            rowIDs.append(select.int64(0))
-                            inputs.append(RecordVerifier.Input(fileID: select.int64(1), line: select.int(2), recordIndex: select.int(3),
-                                                               values: (0..<fieldCount).map { select.text(4 + $0) }))
-                        }
-                        try select.reset()
-                        guard let last = rowIDs.last else { break }
-                        next = last + 1
-                        channel.send(.chunk(rowIDs, inputs))
-                    }
+                try table.readChunks(path: path, ranges: ranges, size: chunkSize) { rows in
+                    channel.send(.chunk(rows.map(\.rowID), rows.map {
+                        RecordVerifier.Input(fileID: $0.fileID, line: $0.line, recordIndex: $0.recordIndex, values: $0.values)
+                    }))
                 }
                 channel.send(.done)
             } catch {

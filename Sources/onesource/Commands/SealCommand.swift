@@ -62,7 +62,7 @@ func sealCommand(_ words: [String]) throws -> ExitCode {
     let arguments = try Arguments(words, valued: ["--store", "--key", "--reason", "--basis", "--catalog", "--divisions"], flags: ["--list"])
     if arguments.wantsHelp { print(Help.seal, terminator: ""); return .success }
     if arguments.has("--list") {
-        let seals = try Seals(database: try openStoreForReading(arguments)).all()
+        let seals = try SealTable(database: try openStoreForReading(arguments)).all()
         let rows = seals.map { seal in
             [String(seal.id), seal.scope, seal.sealedAt, seal.sealedBy, seal.reason, seal.basis,
              seal.unsealedAt.map { "lifted \($0): \(seal.unsealReason ?? "")" } ?? "in force"]
@@ -79,7 +79,7 @@ func sealCommand(_ words: [String]) throws -> ExitCode {
     let database = try openStore(arguments)
     let scope = try sealScope(arguments, database: database)
     do {
-        let seal = try Seals(database: database).seal(dataset: scope.dataset, key: scope.key, reason: reason, basis: basis)
+        let seal = try SealTable(database: database).seal(dataset: scope.dataset, key: scope.key, reason: reason, basis: basis)
         print("seal \(seal.id): \(seal.scope) sealed at \(seal.sealedAt) by \(seal.sealedBy)")
         return .success
     } catch let error as SealError {
@@ -97,7 +97,7 @@ func unsealCommand(_ words: [String]) throws -> ExitCode {
     let database = try openStore(arguments)
     let scope = try sealScope(arguments, database: database)
     do {
-        let seal = try Seals(database: database).unseal(dataset: scope.dataset, key: scope.key, reason: reason)
+        let seal = try SealTable(database: database).unseal(dataset: scope.dataset, key: scope.key, reason: reason)
         print("seal \(seal.id): \(seal.scope) lifted at \(seal.unsealedAt ?? "")")
         return .success
     } catch let error as SealError {

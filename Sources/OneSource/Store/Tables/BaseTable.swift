@@ -1,5 +1,8 @@
+import Foundation
+
 /// One base database table: a row per key, and per element its value with the file and line that
-/// supplied it (provenance). Changed values keep their previous value in `base_history`.
+/// supplied it (provenance). Changed values keep their previous value in `base_history`; each run's load of it is
+/// counted in `base_loads`. Its SQL, the merge included, lives here; which source wins is the load stage's policy.
 public struct BaseTable {
     public let base: BaseDefinition
     /// The elements stored, in a stable order (catalog order of the feeding datasets' fields).
@@ -24,5 +27,258 @@ public struct BaseTable {
         // Clustered on the key: one B-tree instead of a rowid table plus a key index.
         try StagingTable.ensure(name, fixed: ["record_key TEXT PRIMARY KEY", "first_run INTEGER NOT NULL"], elements: columns,
                                 options: " WITHOUT ROWID", in: database)
+    }
+
+    /// Whether the table exists.
+    public func exists(in database: Database) throws -> Bool {
+        try database.queryScalarInt("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?", [.text(name)]) == 1
+    }
+
+    // MARK: - A key's record
+
+    /// One element of a key's base record: its value and where it came from.
+    public struct Value: Sendable, Equatable {
+        public let element: String
+        public let value: String?
+        public let file: Int64?
+        public let line: Int64?
+    }
+
+    /// The key's record: the run that first loaded it and every element's value with its provenance; nil when absent.
+    public func record(_ key: String, in database: Database) throws -> (firstRun: Int64, values: [Value])? {
+        guard try exists(in: database) else { return nil }
+        let columns = elements.flatMap { [BaseTable.q($0), BaseTable.q($0 + ":file"), BaseTable.q($0 + ":line")] }
+        let statement = try database.prepare("SELECT first_run\(columns.map { ", " + $0 }.joined()) FROM \(BaseTable.q(name)) WHERE record_key = ?")
+        try statement.bind([.text(key)])
+        guard try statement.step() else { return nil }
+        return (statement.int64("first_run"), elements.map { element in
+            Value(element: element, value: statement.text(element), file: statement.optionalInt64(element + ":file"),
+                  line: statement.optionalInt64(element + ":line"))
+        })
+    }
+
+    /// One change of a key's value, as the history keeps it.
+    public struct Change: Sendable, Equatable {
+        public let element: String
+        public let old: String?, oldFile: Int64?, oldLine: Int64?
+        public let new: String?, newFile: Int64?, newLine: Int64?
+        public let run: Int64
+        public let at: String
+    }
+
+    /// The changes of a key's values, oldest first.
+    public func history(of key: String, in database: Database) throws -> [Change] {
+        try database.map("""
+            SELECT element, old_value, old_file_id, old_line, new_value, new_file_id, new_line, replaced_by_run, replaced_at FROM base_history
+            WHERE base = ? AND record_key = ? ORDER BY history_id
+            """, [.text(base.id), .text(key)]) { row in
+            Change(element: row.text("element") ?? "", old: row.text("old_value"), oldFile: row.optionalInt64("old_file_id"),
+                   oldLine: row.optionalInt64("old_line"), new: row.text("new_value"), newFile: row.optionalInt64("new_file_id"),
+                   newLine: row.optionalInt64("new_line"), run: row.int64("replaced_by_run"), at: row.text("replaced_at") ?? "")
+        }
+    }
+
+    /// The keys loaded into this base so far, counted from the loads (the size of the base without a scan).
+    public func keysLoaded(in database: Database) throws -> Int64 {
+        try database.queryScalarInt("SELECT coalesce(sum(inserted), 0) FROM base_loads WHERE base = ?", [.text(base.id)]) ?? 0
+    }
+
+    // MARK: - Merging a run
+
+    /// One dataset feeding a merge: its standardized table, the priority of its value of each element it delivers
+    /// (lower wins; the element's authority has 0), and the files the run read of it.
+    public struct Source: Sendable {
+        public let table: StandardizedTable
+        public let priorities: [String: Int]
+        public let files: [Int64]
+
+        public init(table: StandardizedTable, priorities: [String: Int], files: [Int64]) {
+            self.table = table
+            self.priorities = priorities
+            self.files = files
+        }
+    }
+
+    /// What a merge did.
+    public struct Merged: Sendable, Equatable {
+        public var records = 0, inserted = 0, changed = 0, valuesChanged = 0
+    }
+
+    /// Merges the run's verified rows of `sources` into the base, element by element, in SQL: each source's rows go in
+    /// as an upsert that takes a value only from a strictly better source than the one already there. With
+    /// `inDeliveryOrder` each source goes in as delivered, one after the other (right when every source's keys arrive as
+    /// a few ascending streams: it gives every key the same sequence of upserts as the sort); otherwise all sources
+    /// go in sorted together by key, source, delivery. A base loaded for the first time is merged into directly;
+    /// otherwise the run is merged into a temporary table first, which is then compared with the base (history of
+    /// every changed value) and applied to it. Nothing per key is held in memory; SQLite does all per-row work.
+    /// Records the load in `base_loads`.
+    public func merge(run runID: Int64, sources: [Source], inDeliveryOrder: Bool, in database: Database) throws -> Merged {
+        var result = Merged()
+        let name = BaseTable.q(self.name)
+        let q = BaseTable.q
+        let empty = try database.queryScalarInt("SELECT count(*) FROM (SELECT 1 FROM \(name) LIMIT 1)") == 0
+        let target = empty ? name : "temp.\(q("merge_" + base.id))"
+        if !empty {
+            let columns = elements.flatMap { ["\(q($0)) TEXT", "\(q($0 + ":file")) INTEGER", "\(q($0 + ":line")) INTEGER"] }
+            try database.execute("DROP TABLE IF EXISTS \(target)")
+            try database.execute("""
+                CREATE TABLE \(target) (record_key TEXT PRIMARY KEY, first_run INTEGER NOT NULL, \(columns.joined(separator: ", "))) WITHOUT ROWID
+                """)
+        }
+        /// The priority of the value in `column` (an element's `:file` column): by the source of that file.
+        func priority(_ element: String, column: String) -> String {
+            var cases: [String] = []
+            for source in sources {
+                if let priority = source.priorities[element], !source.files.isEmpty {
+                    cases.append("WHEN \(column) IN (\(source.files.map(String.init).joined(separator: ", "))) THEN \(priority)")
+                }
+            }
+            return cases.isEmpty ? "255" : "CASE \(cases.joined(separator: " ")) ELSE 255 END"
+        }
+        let delivered = elements.filter { element in sources.contains { $0.priorities[element] != nil } }
+        if !sources.isEmpty {
+            var branches: [String] = []
+            for (position, source) in sources.enumerated() {
+                var columns = ["record_key AS k"]
+                for (index, element) in delivered.enumerated() {
+                    if source.priorities[element] != nil {
+                        let value = q(element)
+                        columns += ["\(value) AS v\(index)", "CASE WHEN \(value) IS NULL THEN NULL ELSE file_id END AS f\(index)",
+                                    "CASE WHEN \(value) IS NULL THEN NULL ELSE line END AS l\(index)"]
+                    } else {
+                        columns += ["NULL AS v\(index)", "NULL AS f\(index)", "NULL AS l\(index)"]
+                    }
+                }
+                columns += ["\(position) AS p", "staging_rowid AS r"]
+                branches.append("""
+                    SELECT \(columns.joined(separator: ", ")) FROM \(q(source.table.name))
+                    WHERE run_id = ?1 AND has_error = 0 AND record_key <> ''
+                    """)
+            }
+            let targetColumns = ["record_key", "first_run"] + delivered.flatMap { [q($0), q($0 + ":file"), q($0 + ":line")] }
+            let sourceColumns = ["k", "\(runID)"] + delivered.indices.flatMap { ["v\($0)", "f\($0)", "l\($0)"] }
+            /// The upsert taking each of `elements` from the new row when it comes from a strictly better source.
+            /// `from`: the one source every new row comes from, whose priority is then a constant.
+            func upsert(_ elements: [String], from: Source? = nil) -> String {
+                let updates = elements.flatMap { element -> [String] in
+                    let value = q(element), file = q(element + ":file")
+                    let incoming = from.map { String($0.priorities[element] ?? 255) } ?? priority(element, column: "excluded." + file)
+                    let better = "excluded.\(value) IS NOT NULL AND (\(value) IS NULL OR (\(incoming)) < (\(priority(element, column: file))))"
+                    return [value, file, q(element + ":line")].map { "\($0) = CASE WHEN \(better) THEN excluded.\($0) ELSE \($0) END" }
+                }
+                return "ON CONFLICT (record_key) DO \(updates.isEmpty ? "NOTHING" : "UPDATE SET " + updates.joined(separator: ", "))"
+            }
+            if !inDeliveryOrder {
+                // All sources in one stream sorted by key, then source, then delivery: a key's rows arrive together, the
+                // first inserts and the others update the same row while it is at hand, so every page of the base is
+                // written once, in order.
+                try database.run("""
+                    INSERT INTO \(target) (\(targetColumns.joined(separator: ", ")))
+                    SELECT \(sourceColumns.joined(separator: ", ")) FROM (\(branches.joined(separator: " UNION ALL ")))
+                    WHERE true ORDER BY k, p, r
+                    \(upsert(delivered))
+                    """, [.integer(runID)])
+            } else {
+                for (branch, source) in zip(branches, sources) {
+                    // A source's row leaves the elements it does not deliver as they are: only its own are updated.
+                    let own = delivered.filter { source.priorities[$0] != nil }
+                    try database.run("""
+                        INSERT INTO \(target) (\(targetColumns.joined(separator: ", ")))
+                        SELECT \(sourceColumns.joined(separator: ", ")) FROM (\(branch))
+                        WHERE true ORDER BY r
+                        \(upsert(own, from: source))
+                        """, [.integer(runID)])
+                }
+            }
+        }
+        if empty {
+            result.records = Int(try database.queryScalarInt("SELECT count(*) FROM \(name)") ?? 0)
+            result.inserted = result.records
+        } else {
+            result.records = Int(try database.queryScalarInt("SELECT count(*) FROM \(target)") ?? 0)
+            let now = Clock.now()
+            func differs(_ element: String, _ base: String) -> String {
+                "m.\(q(element)) IS NOT NULL AND \(base).\(q(element)) IS NOT m.\(q(element))"
+            }
+            // One pass over the run's keys in key order finds the new ones and the ones with a changed value;
+            // everything after works on those alone (an unchanged night touches nothing more).
+            let delta = "temp.\(q("delta_" + base.id))"
+            try database.execute("DROP TABLE IF EXISTS \(delta)")
+            try database.execute("CREATE TABLE \(delta) (record_key TEXT PRIMARY KEY, is_new INTEGER NOT NULL) WITHOUT ROWID")
+            try database.run("""
+                INSERT INTO \(delta) (record_key, is_new)
+                SELECT m.record_key, b.record_key IS NULL FROM \(target) m LEFT JOIN \(name) b ON b.record_key = m.record_key
+                WHERE b.record_key IS NULL OR \(elements.map { "(\(differs($0, "b")))" }.joined(separator: " OR "))
+                ORDER BY m.record_key
+                """)
+            result.changed = Int(try database.queryScalarInt("SELECT count(*) FROM \(delta) WHERE is_new = 0") ?? 0)
+            if result.changed > 0 {
+                // Every value this run changes: the old one goes to the history (same value: original provenance kept).
+                for element in elements {
+                    let value = q(element), file = q(element + ":file"), line = q(element + ":line")
+                    try database.run("""
+                        INSERT INTO base_history (base, record_key, element, old_value, old_file_id, old_line, new_value, new_file_id, new_line,
+                                                  replaced_by_run, replaced_at)
+                        SELECT ?, b.record_key, ?, b.\(value), b.\(file), b.\(line), m.\(value), m.\(file), m.\(line), ?, ?
+                        FROM \(delta) d JOIN \(target) m ON m.record_key = d.record_key JOIN \(name) b ON b.record_key = d.record_key
+                        WHERE d.is_new = 0 AND \(differs(element, "b")) ORDER BY d.record_key
+                        """, [.text(base.id), .text(element), .integer(runID), .text(now)])
+                    result.valuesChanged += database.changes
+                }
+                let sets = elements.flatMap { element -> [String] in
+                    [q(element), q(element + ":file"), q(element + ":line")].map { column in
+                        "\(column) = CASE WHEN \(differs(element, name)) THEN m.\(column) ELSE \(name).\(column) END"
+                    }
+                }
+                try database.run("""
+                    UPDATE \(name) SET \(sets.joined(separator: ", "))
+                    FROM (SELECT t.* FROM \(delta) d JOIN \(target) t ON t.record_key = d.record_key WHERE d.is_new = 0) m
+                    WHERE m.record_key = \(name).record_key
+                    """)
+            }
+            let all = (["record_key", "first_run"] + elements.flatMap { [q($0), q($0 + ":file"), q($0 + ":line")] })
+            try database.run("""
+                INSERT INTO \(name) (\(all.joined(separator: ", "))) SELECT \(all.map { "m." + $0 }.joined(separator: ", "))
+                FROM \(delta) d JOIN \(target) m ON m.record_key = d.record_key WHERE d.is_new = 1 ORDER BY d.record_key
+                """)
+            result.inserted = database.changes
+            try database.execute("DROP TABLE \(delta)")
+            try database.execute("DROP TABLE \(target)")
+        }
+        try database.run("INSERT INTO base_loads (run_id, base, records, inserted, changed, values_changed) VALUES (?, ?, ?, ?, ?, ?)",
+                         [.integer(runID), .text(base.id), .int(result.records), .int(result.inserted), .int(result.changed),
+                          .int(result.valuesChanged)])
+        return result
+    }
+
+    /// Undoes an earlier merge of `run`: removes the keys it created, restores the values it replaced, forgets its load.
+    public func revert(run: Int64, in database: Database) throws {
+        // A base the run has not loaded has nothing of it (its rows, history and count are committed together):
+        // skip the scan of the whole base for `first_run`, which would cost every night.
+        guard try database.queryScalarInt("SELECT count(*) FROM base_loads WHERE run_id = ? AND base = ?",
+                                          [.integer(run), .text(base.id)]) ?? 0 > 0 else { return }
+        let name = BaseTable.q(self.name)
+        let restore = try database.map("""
+            SELECT record_key, element, old_value, old_file_id, old_line FROM base_history
+            WHERE base = ? AND replaced_by_run = ? ORDER BY history_id DESC
+            """, [.text(base.id), .integer(run)]) { row in
+            (key: row.text("record_key") ?? "", element: row.text("element"), value: row.value("old_value"), file: row.value("old_file_id"),
+             line: row.value("old_line"))
+        }
+        for change in restore {
+            guard let element = change.element else { continue }
+            try database.run("""
+                UPDATE \(name) SET \(BaseTable.q(element)) = ?, \(BaseTable.q(element + ":file")) = ?, \(BaseTable.q(element + ":line")) = ?
+                WHERE record_key = ?
+                """, [change.value, change.file, change.line, .text(change.key)])
+        }
+        try database.run("DELETE FROM base_history WHERE base = ? AND replaced_by_run = ?", [.text(base.id), .integer(run)])
+        try database.run("DELETE FROM \(name) WHERE first_run = ?", [.integer(run)])
+        try database.run("DELETE FROM base_loads WHERE run_id = ? AND base = ?", [.integer(run), .text(base.id)])
+    }
+
+    /// Forgets every base's load count of `run` (bases no longer in the catalog included).
+    public static func forgetLoads(run: Int64, in database: Database) throws {
+        try database.run("DELETE FROM base_loads WHERE run_id = ?", [.integer(run)])
     }
 }

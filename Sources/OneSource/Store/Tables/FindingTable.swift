@@ -36,6 +36,101 @@ public struct FindingTable {
         try database.run("DELETE FROM findings WHERE file_id = ?", [.integer(file)])
     }
 
+    /// The messages of a run's error findings about `dataset`'s records, joined with '；' per record (by file and
+    /// record index), in one pass (a look-up per record would scan the findings each time).
+    public func errorMessages(run: Int64, dataset: String) throws -> [RecordPlace: String] {
+        var messages: [RecordPlace: String] = [:]
+        try database.forEach("""
+            SELECT file_id, record_index, group_concat(message, '；') AS messages FROM findings
+            WHERE run_id = ? AND dataset_id = ? AND severity = 'error' AND file_id IS NOT NULL GROUP BY file_id, record_index
+            """, [.integer(run), .text(dataset)]) { row in
+            messages[RecordPlace(file: row.int64("file_id"), recordIndex: row.int("record_index"))] = row.text("messages")
+        }
+        return messages
+    }
+
+    /// A record's place: its file and its index in the file.
+    public struct RecordPlace: Hashable, Sendable {
+        public let file: Int64
+        public let recordIndex: Int
+    }
+
+    /// A finding as a person reads it back, with the path of its file.
+    public struct Listed: Sendable {
+        public let run: Int64
+        public let stage: String, severity: String, rule: String, dimension: String, agency: String, dataset: String
+        /// The file's path, or the dataset when the finding is about no file.
+        public let place: String
+        public let line: Int?, recordIndex: Int?
+        public let recordKey: String?
+        public let element: String?, observed: String?, expected: String?, reason: String?
+        public let message: String
+    }
+
+    private static let listed = """
+        SELECT g.run_id, g.stage, g.severity, g.rule_id, g.dimension, g.agency, g.dataset_id, coalesce(f.path, g.dataset_id) AS place, g.line,
+               g.record_index, g.record_key, g.element, g.observed, g.expected, g.reason, g.message
+        FROM findings g LEFT JOIN run_files f USING (file_id)
+        """
+
+    private static func listed(_ row: Statement) -> Listed {
+        Listed(run: row.int64("run_id"), stage: row.text("stage") ?? "", severity: row.text("severity") ?? "", rule: row.text("rule_id") ?? "",
+               dimension: row.text("dimension") ?? "", agency: row.text("agency") ?? "", dataset: row.text("dataset_id") ?? "",
+               place: row.text("place") ?? "", line: row.optionalInt64("line").map(Int.init),
+               recordIndex: row.optionalInt64("record_index").map(Int.init), recordKey: row.text("record_key"), element: row.text("element"),
+               observed: row.text("observed"), expected: row.text("expected"), reason: row.text("reason"), message: row.text("message") ?? "")
+    }
+
+    /// The findings about `key` (as the record's key, or as the value observed) of the latest run that had any.
+    public func latestAbout(key: String) throws -> [Listed] {
+        try database.map(FindingTable.listed + """
+             WHERE (g.record_key = ?1 OR g.observed = ?1) AND g.run_id = (SELECT max(run_id) FROM findings WHERE record_key = ?1 OR observed = ?1)
+            ORDER BY g.finding_id
+            """, [.text(key)], FindingTable.listed)
+    }
+
+    /// A run's findings (of one dataset, rule or severity when given), in the order found, at most `limit`; and how
+    /// many there are in all.
+    public func list(run: Int64, dataset: String?, rule: String?, severity: Severity?, limit: Int) throws -> (findings: [Listed], total: Int) {
+        var conditions = ["g.run_id = ?"]
+        var arguments: [SQLValue] = [.integer(run)]
+        if let dataset { conditions.append("g.dataset_id = ?"); arguments.append(.text(dataset)) }
+        if let rule { conditions.append("g.rule_id = ?"); arguments.append(.text(rule)) }
+        if let severity { conditions.append("g.severity = ?"); arguments.append(.text(severity.rawValue)) }
+        let whereClause = conditions.joined(separator: " AND ")
+        let total = Int(try database.queryScalarInt("SELECT count(*) FROM findings g WHERE \(whereClause)", arguments) ?? 0)
+        let findings = try database.map(FindingTable.listed + " WHERE \(whereClause) ORDER BY g.finding_id LIMIT ?", arguments + [.int(limit)],
+                                        FindingTable.listed)
+        return (findings, total)
+    }
+
+    /// The records of a run's delivery of `dataset` with a finding of `dimension` (by file and index, or by key);
+    /// findings about the delivery as a whole name no record and are not counted.
+    public func recordsAffected(run: Int64, dataset: String, dimension: String) throws -> Int {
+        Int(try database.queryScalarInt("""
+            SELECT count(DISTINCT coalesce(file_id || ':' || record_index, 'key:' || nullif(record_key, ''))) FROM findings
+            WHERE run_id = ? AND dataset_id = ? AND dimension = ?
+            """, [.integer(run), .text(dataset), .text(dimension)]) ?? 0)
+    }
+
+    /// The rules with most findings in a run (for one agency, when given): rule, dimension, highest severity, count.
+    public func topRules(run: Int64, agency: String?, limit: Int) throws -> [(rule: String, dimension: String, severity: String, count: Int)] {
+        try database.map("""
+            SELECT rule_id, dimension, max(severity) AS severity, count(*) AS n FROM findings WHERE run_id = ?\(agency == nil ? "" : " AND agency = ?")
+            GROUP BY rule_id, dimension ORDER BY count(*) DESC, rule_id LIMIT ?
+            """, [.integer(run)] + (agency.map { [SQLValue.text($0)] } ?? []) + [.int(limit)]) {
+            ($0.text("rule_id") ?? "", $0.text("dimension") ?? "", $0.text("severity") ?? "", $0.int("n"))
+        }
+    }
+
+    /// A run's findings per dataset by severity, by dataset.
+    public func countsByDataset(run: Int64) throws -> [(dataset: String, errors: Int, warnings: Int, notices: Int)] {
+        try database.map("""
+            SELECT dataset_id, sum(severity = 'error') AS errors, sum(severity = 'warning') AS warnings, sum(severity = 'notice') AS notices
+            FROM findings WHERE run_id = ? GROUP BY dataset_id ORDER BY dataset_id
+            """, [.integer(run)]) { ($0.text("dataset_id") ?? "", $0.int("errors"), $0.int("warnings"), $0.int("notices")) }
+    }
+
     /// A run's findings of one stage, counted by severity.
     public func countBySeverity(run: Int64, stage: String) throws -> [Severity: Int] {
         var counts: [Severity: Int] = [:]

@@ -54,6 +54,11 @@ public struct RunFileTable {
              note: s.text("error"), counted: s.optionalInt64("rows_counted").map(Int.init), continuationLines: s.int("continuation_lines"))
     }
 
+    /// One file by id.
+    public func file(_ id: Int64) throws -> File? {
+        try database.map(RunFileTable.select + " WHERE file_id = ?", [.integer(id)], RunFileTable.file).first
+    }
+
     /// The files of a run (of one dataset, when given), in the order ingest met them (or by dataset and path).
     public func files(run: Int64, dataset: String? = nil, byPath: Bool = false) throws -> [File] {
         try database.map(RunFileTable.select + " WHERE run_id = ?\(dataset == nil ? "" : " AND dataset_id = ?") "
@@ -116,5 +121,54 @@ public struct RunFileTable {
             guard let first = row.optionalInt64("staging_first"), let last = row.optionalInt64("staging_last"), first <= last else { return nil }
             return first...last
         }.compactMap { $0 }
+    }
+
+    /// Records a file ingest starts to read; returns its id.
+    public func begin(run: Int64, dataset: String, path: String) throws -> Int64 {
+        try database.run("INSERT INTO run_files (run_id, dataset_id, path, status) VALUES (?, ?, ?, 'ingested')",
+                         [.integer(run), .text(dataset), .text(path)])
+        return database.lastInsertRowID
+    }
+
+    /// Marks a file failed as a whole before it was read.
+    public func fail(file: Int64, reason: String) throws {
+        try database.run("UPDATE run_files SET status = 'failed', error = ? WHERE file_id = ?", [.text(reason), .integer(file)])
+    }
+
+    /// Records that no file matched a dataset's pattern.
+    public func recordMissing(run: Int64, dataset: String, pattern: String, reason: String) throws {
+        try database.run("INSERT INTO run_files (run_id, dataset_id, path, status, error) VALUES (?, ?, ?, 'missing', ?)",
+                         [.integer(run), .text(dataset), .text(pattern), .text(reason)])
+    }
+
+    /// How a file's reading ended.
+    public struct Reading: Sendable {
+        public var size: Int64?
+        public var sha256: String?
+        public var status: Status
+        public var read: Int, staged: Int, rejected: Int, blankLines: Int
+        public var note: String?
+        /// The staging rowids its rows got.
+        public var staging: ClosedRange<Int64>?
+        /// The independent count of its records (nil: not counted, or the file failed).
+        public var counted: Int?
+        public var continuationLines: Int
+    }
+
+    /// Records how a file's reading ended.
+    public func finish(file: Int64, _ reading: Reading) throws {
+        try database.run("""
+            UPDATE run_files SET size_bytes = ?, sha256 = ?, status = ?, rows_read = ?, rows_staged = ?, rows_rejected = ?, blank_lines = ?,
+                error = ?, staging_first = ?, staging_last = ?, rows_counted = ?, continuation_lines = ?
+            WHERE file_id = ?
+            """, [reading.size.map { .integer($0) } ?? .null, .optional(reading.sha256), .text(reading.status.rawValue), .int(reading.read),
+                  .int(reading.staged), .int(reading.rejected), .int(reading.blankLines), .optional(reading.note),
+                  reading.staging.map { .integer($0.lowerBound) } ?? .null, reading.staging.map { .integer($0.upperBound) } ?? .null,
+                  reading.counted.map { .int($0) } ?? .null, .int(reading.continuationLines), .integer(file)])
+    }
+
+    /// Removes a run's files (a re-run of ingest replaces them).
+    public func delete(run: Int64) throws {
+        try database.run("DELETE FROM run_files WHERE run_id = ?", [.integer(run)])
     }
 }

@@ -4,7 +4,7 @@ import Foundation
 /// `lookup` or used by comparisons. A seal covers a whole dataset, or one record key (in one dataset, or in every
 /// dataset and base where records carry it). Sealing and unsealing each need a reason; sealing a legal basis too.
 /// Both are recorded with who and when, in the `seals` table and the audit trail.
-public struct Seals {
+public struct SealTable {
     public let database: Database
 
     public init(database: Database) { self.database = database }
@@ -32,7 +32,7 @@ public struct Seals {
         }
     }
 
-    /// Seals a dataset, a key, or a key in one dataset.
+    /// SealTable a dataset, a key, or a key in one dataset.
     /// - Throws: `SealError` when nothing is named, the reason or basis is empty, or the same seal is in force.
     @discardableResult
     public func seal(dataset: String?, key: String?, reason: String, basis: String) throws -> Seal {
@@ -73,24 +73,24 @@ public struct Seals {
 
     /// Every seal in force, oldest first.
     public func inForce() throws -> [Seal] {
-        try database.map("\(Seals.select) WHERE unsealed_at IS NULL ORDER BY seal_id", [], Seals.make)
+        try database.map("\(SealTable.select) WHERE unsealed_at IS NULL ORDER BY seal_id", [], SealTable.make)
     }
 
     /// Every seal, lifted ones too, oldest first.
     public func all() throws -> [Seal] {
-        try database.map("\(Seals.select) ORDER BY seal_id", [], Seals.make)
+        try database.map("\(SealTable.select) ORDER BY seal_id", [], SealTable.make)
     }
 
     func seal(_ id: Int64) throws -> Seal? {
-        try database.map("\(Seals.select) WHERE seal_id = ?", [.integer(id)], Seals.make).first
+        try database.map("\(SealTable.select) WHERE seal_id = ?", [.integer(id)], SealTable.make).first
     }
 
     /// The seal in force that covers `key` in `dataset` (the dataset's, the key's in every dataset, or the key's there).
     public func covering(dataset: String, key: String?) throws -> Seal? {
         try database.map("""
-            \(Seals.select) WHERE unsealed_at IS NULL AND (dataset_id IS NULL OR dataset_id = ?1)
+            \(SealTable.select) WHERE unsealed_at IS NULL AND (dataset_id IS NULL OR dataset_id = ?1)
               AND (record_key IS NULL OR record_key = ?2) ORDER BY seal_id LIMIT 1
-            """, [.text(dataset), .optional(key)], Seals.make).first
+            """, [.text(dataset), .optional(key)], SealTable.make).first
     }
 
     /// Whether a whole dataset is sealed.
@@ -121,7 +121,7 @@ public struct Seals {
 public enum SealError: Error, CustomStringConvertible {
     case nothingNamed
     case needs(String)
-    case alreadySealed(Seals.Seal)
+    case alreadySealed(SealTable.Seal)
     case notSealed(dataset: String?, key: String?)
 
     public var description: String {

@@ -4,7 +4,7 @@
 /// One writer appends a file's rows in one transaction, so they get one contiguous range of rowids,
 /// which `run_files` records (`staging_first`, `staging_last`). A file's or a run's rows are deleted by
 /// that range, so the table needs no secondary index (an index on run_id cost 30% of ingest time).
-public struct StagingTable {
+public struct StagingTable: Sendable {
     public let dataset: Dataset
 
     public init(dataset: Dataset) { self.dataset = dataset }
@@ -41,11 +41,9 @@ public struct StagingTable {
         }
     }
 
-    /// Deletes the rows staged from one file, by the rowid range recorded for it.
-    public func clearFile(_ fileID: Int64, in database: Database) throws {
-        let range = try database.rows("SELECT staging_first, staging_last FROM run_files WHERE file_id = ?", [.integer(fileID)])
-        guard let row = range.first, let first = row[0].integer, let last = row[1].integer else { return }
-        try database.run("DELETE FROM \(StagingTable.quote(name)) WHERE rowid BETWEEN ? AND ?", [.integer(first), .integer(last)])
+    /// Deletes the rows of the rowid range `range`.
+    public func clear(_ range: ClosedRange<Int64>, in database: Database) throws {
+        try database.run("DELETE FROM \(StagingTable.quote(name)) WHERE rowid BETWEEN ? AND ?", [.integer(range.lowerBound), .integer(range.upperBound)])
     }
 
     /// The rowid range of rows appended since `before` (the largest rowid before the file was written).
@@ -61,9 +59,44 @@ public struct StagingTable {
 
     /// Deletes a run's rows (those of every file the run recorded for this dataset).
     public func clear(run: Int64, in database: Database) throws {
-        let files = try database.rows("SELECT file_id FROM run_files WHERE run_id = ? AND dataset_id = ?",
-                                      [.integer(run), .text(dataset.id)])
-        for file in files.compactMap({ $0[0].integer }) { try clearFile(file, in: database) }
+        for range in try RunFileTable(database: database).stagingRanges(run: run, dataset: dataset.id) { try clear(range, in: database) }
+    }
+
+    /// One staged row as read back.
+    public struct Row: Sendable {
+        public let rowID: Int64
+        public let fileID: Int64
+        public let line: Int
+        public let recordIndex: Int
+        /// The delivered values, in the dataset's field order.
+        public let values: [String?]
+    }
+
+    /// Reads the rows of `ranges` in rowid order, `size` at a time, on a connection of its own to the store at `path`
+    /// (it reads what was committed), handing each chunk to `body`.
+    public func readChunks(path: String, ranges: [ClosedRange<Int64>], size: Int, _ body: ([Row]) throws -> Void) throws {
+        let database = try Database(path: path, mode: .readOnly)
+        try database.execute("PRAGMA cache_size=-8192")   // it reads each page once; keep its cache small
+        let columns = (["rowid", "file_id", "line", "record_index"] + elementColumns).map(StagingTable.quote).joined(separator: ", ")
+        let select = try database.prepare("SELECT \(columns) FROM \(StagingTable.quote(name)) WHERE rowid BETWEEN ? AND ? ORDER BY rowid LIMIT ?")
+        let fieldCount = elementColumns.count
+        for range in ranges {
+            var next = range.lowerBound
+            while next <= range.upperBound {
+                var rows: [Row] = []
+                rows.reserveCapacity(size)
+                try select.bind([.integer(next), .integer(range.upperBound), .int(size)])
+                // Columns by position: this SELECT is written just above, and the loop runs once per staged row.
+                while try select.step() {
+                    rows.append(Row(rowID: select.int64(0), fileID: select.int64(1), line: select.int(2), recordIndex: select.int(3),
+                                    values: (0..<fieldCount).map { select.text(4 + $0) }))
+                }
+                try select.reset()
+                guard let last = rows.last?.rowID else { break }
+                next = last + 1
+                try body(rows)
+            }
+        }
     }
 
     /// An insert of `rows` rows. Parameters: ?1 run, ?2 file, then for each row its rowid, line, record index

@@ -1,7 +1,7 @@
 /// The standardized twin of a staging table: canonical values of each staged record, under the same
 /// rowid, with its record key and whether an error-level rule failed. Later stages read only these.
 /// The delivered values stay in staging, for provenance and quarantine.
-public struct StandardizedTable {
+public struct StandardizedTable: Sendable {
     public let dataset: Dataset
 
     public init(dataset: Dataset) { self.dataset = dataset }
@@ -31,6 +31,81 @@ public struct StandardizedTable {
     public func clear(_ range: ClosedRange<Int64>, in database: Database) throws {
         try database.run("DELETE FROM \(StagingTable.quote(name)) WHERE staging_rowid BETWEEN ? AND ?",
                          [.integer(range.lowerBound), .integer(range.upperBound)])
+    }
+
+    /// Whether the table was made (verify makes it; a run that only ingested has none).
+    public func exists(in database: Database) throws -> Bool {
+        try database.queryScalarInt("SELECT count(*) FROM standardized_tables WHERE dataset_id = ?", [.text(dataset.id)]) == 1
+    }
+
+    /// The ascending streams of the run's verified keys in delivery (staging) order; nil past `KeyOrder.streamLimit`.
+    public func keyStreams(run: Int64, in database: Database) throws -> Int? {
+        let statement = try database.prepare("""
+            SELECT record_key FROM \(StagingTable.quote(name)) WHERE run_id = ? AND has_error = 0 AND record_key <> '' ORDER BY staging_rowid
+            """)
+        try statement.bind(.integer(run), at: 1)
+        defer { try? statement.reset() }
+        return try KeyOrder.streams(next: { try statement.step() ? statement.text(0) ?? "" : nil }, limit: KeyOrder.streamLimit)
+    }
+
+    /// The query of the run's rows with a key, in key order (delivery order among equal keys): `record_key, file_id, line,
+    /// record_index, staging_rowid, has_error`, then `columns`; rows with errors only when `withErrors`, never the rows of a
+    /// sealed key. Parameter ?1: the run. For `SortedRows`, which runs it on a connection of its own.
+    public func byKeyQuery(columns: [String], withErrors: Bool) -> String {
+        """
+        SELECT record_key, file_id, line, record_index, staging_rowid, has_error\(columns.map { ", " + StagingTable.quote($0) }.joined())
+        FROM \(StagingTable.quote(name)) WHERE run_id = ?1 AND record_key <> ''\(withErrors ? "" : " AND has_error = 0")
+          AND NOT \(SealTable.keySealed("record_key", datasets: [dataset.id]))
+        ORDER BY record_key, staging_rowid
+        """
+    }
+
+    /// A key's latest standardized record.
+    public struct Latest: Sendable {
+        public let run: Int64
+        public let file: Int64
+        public let line: Int?
+        public let hasError: Bool
+        /// Canonical values by element.
+        public let values: [String: String?]
+    }
+
+    /// The key's record in the latest run that delivered it (the first of them in delivery order); nil when none.
+    public func latest(key: String, in database: Database) throws -> Latest? {
+        guard try exists(in: database) else { return nil }
+        return try database.map("""
+            SELECT run_id, file_id, line, has_error\(elementColumns.map { ", " + StagingTable.quote($0) }.joined())
+            FROM \(StagingTable.quote(name)) WHERE record_key = ? ORDER BY run_id DESC, staging_rowid LIMIT 1
+            """, [.text(key)]) { row in
+            Latest(run: row.int64("run_id"), file: row.int64("file_id"), line: row.optionalInt64("line").map(Int.init),
+                   hasError: row.int64("has_error") == 1,
+                   values: Dictionary(elementColumns.map { ($0, row.text($0)) }, uniquingKeysWith: { first, _ in first }))
+        }.first
+    }
+
+    /// A run's record that failed an error-level rule, with its values as delivered (from staging).
+    public struct ErrorRow: Sendable {
+        public let file: Int64
+        public let line: Int?
+        public let recordIndex: Int
+        public let recordKey: String
+        /// The delivered values by element (null ones left out).
+        public let delivered: [String: String]
+    }
+
+    /// The run's records that failed an error-level rule, in delivery order, with their delivered values.
+    public func errorRows(run: Int64, in database: Database) throws -> [ErrorRow] {
+        let staging = StagingTable(dataset: dataset)
+        return try database.map("""
+            SELECT s.file_id, s.line, s.record_index, s.record_key\(staging.elementColumns.map { ", g." + StagingTable.quote($0) }.joined())
+            FROM \(StagingTable.quote(name)) s JOIN \(StagingTable.quote(staging.name)) g ON g.rowid = s.staging_rowid
+            WHERE s.run_id = ? AND s.has_error = 1 ORDER BY s.staging_rowid
+            """, [.integer(run)]) { row in
+            var delivered: [String: String] = [:]
+            for element in staging.elementColumns { if let value = row.text(element) { delivered[element] = value } }
+            return ErrorRow(file: row.int64("file_id"), line: row.optionalInt64("line").map(Int.init), recordIndex: row.int("record_index"),
+                            recordKey: row.text("record_key") ?? "", delivered: delivered)
+        }
     }
 
     /// The run's rows, counted by the staging rowid ranges of its files (the primary key: no scan).

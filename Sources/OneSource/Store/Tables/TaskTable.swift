@@ -185,27 +185,207 @@ public struct TaskTable {
         }
     }
 
-    /// A live task whose provisional due date the calendar now gives otherwise (or confirms as official).
-    public struct DueMove: Sendable {
+    /// A live task whose due date is provisional: when it was counted from and over how many working days.
+    public struct ProvisionalDue: Sendable {
         public let task: Int64
         public let status: TaskStatus
-        public let from: String
-        public let to: WorkingDayCalendar.Deadline
+        public let dueOn: String
+        public let dueFrom: CivilDate
+        /// Working days allowed, when recorded.
+        public let days: Int?
     }
 
-    /// The live tasks with a provisional due date that `calendar` would now compute differently: another date, or
-    /// the same date no longer provisional. Tasks whose working days were not recorded count `defaultDays`.
-    public func provisionalMoves(calendar: WorkingDayCalendar, defaultDays: Int) throws -> [DueMove] {
+    /// The live tasks whose due date is provisional, by id.
+    public func provisionalDues() throws -> [ProvisionalDue] {
         try database.map("""
             SELECT task_id, status, due_on, due_from, due_days FROM tasks
             WHERE due_provisional = 1 AND status IN (\(TaskStatus.sqlList(TaskStatus.allCases.filter(\.isLive)))) ORDER BY task_id
-            """) { row -> DueMove? in
+            """) { row -> ProvisionalDue? in
             guard let from = CivilDate(iso: row.text("due_from") ?? "") else { return nil }
-            let due = calendar.deadline(workingDays: row.optionalInt64("due_days").map(Int.init) ?? defaultDays, after: from)
-            let current = row.text("due_on") ?? ""
-            guard due.date.description != current || !due.provisional else { return nil }
-            return DueMove(task: row.int64("task_id"), status: TaskStatus(rawValue: row.text("status") ?? "") ?? .open, from: current, to: due)
+            return ProvisionalDue(task: row.int64("task_id"), status: TaskStatus(rawValue: row.text("status") ?? "") ?? .open,
+                                  dueOn: row.text("due_on") ?? "", dueFrom: from, days: row.optionalInt64("due_days").map(Int.init))
         }.compactMap { $0 }
+    }
+
+    /// Sets a task's due date (the run that changed it recorded).
+    public func setDue(_ task: Int64, on date: CivilDate, provisional: Bool, run: Int64) throws {
+        try database.run("UPDATE tasks SET due_on = ?, due_provisional = ?, changed_run = ? WHERE task_id = ?",
+                         [.text(date.description), .int(provisional ? 1 : 0), .integer(run), .integer(task)])
+    }
+
+    // MARK: - What a rectify does
+
+    /// A run's finding that becomes (or updates) a task, with the path of its file.
+    public struct Raised: Sendable {
+        public let rule: String, stage: String, agency: String, dataset: String
+        public let recordKey: String?
+        public let element: String
+        public let severity: String
+        public let observed: String?, expected: String?, reason: String?
+        public let message: String
+        public let path: String?
+        public let line: Int64?, recordIndex: Int64?
+    }
+
+    /// The run's findings at `severities`, in the order they were found.
+    public func raised(run: Int64, severities: [Severity], _ body: (Raised) throws -> Void) throws {
+        let levels = severities.map { "'\($0.rawValue)'" }.joined(separator: ", ")
+        try database.forEach("""
+            SELECT g.rule_id, g.stage, g.agency, g.dataset_id, g.record_key, coalesce(g.element, '') AS element, g.severity, g.observed,
+                   g.expected, g.reason, g.message, f.path, g.line, g.record_index
+            FROM findings g LEFT JOIN run_files f USING (file_id)
+            WHERE g.run_id = ? AND g.severity IN (\(levels))
+            ORDER BY g.finding_id
+            """, [.integer(run)]) { row in
+            try body(Raised(rule: row.text("rule_id") ?? "", stage: row.text("stage") ?? "", agency: row.text("agency") ?? "",
+                            dataset: row.text("dataset_id") ?? "", recordKey: row.text("record_key"), element: row.text("element") ?? "",
+                            severity: row.text("severity") ?? "", observed: row.text("observed"), expected: row.text("expected"),
+                            reason: row.text("reason"), message: row.text("message") ?? "", path: row.text("path"),
+                            line: row.optionalInt64("line"), recordIndex: row.optionalInt64("record_index")))
+        }
+    }
+
+    /// The statements a rectify runs once per finding, prepared once: a city's run issues tens of thousands of tasks.
+    final class Writer {
+        private let database: Database
+        private let find: Statement
+        private let update: Statement
+        private let insert: Statement
+        private let seen: Statement
+
+        init(database: Database) throws {
+            self.database = database
+            find = try database.prepare("SELECT task_id, status, last_seen_run, accepted_value FROM tasks WHERE identity = ?")
+            update = try database.prepare("""
+                UPDATE tasks SET status = ?, observed = ?, expected = ?, expected_source = ?, message = ?, path = ?, line = ?,
+                    record_index = ?, last_seen_run = ?, severity = ?, resolved_on = NULL, resolved_run = NULL, changed_run = ?
+                WHERE task_id = ?
+                """)
+            insert = try database.prepare("""
+                INSERT INTO tasks (identity, rule_id, stage, agency, dataset_id, record_key, element, severity, status, observed, expected,
+                                   expected_source, message, path, line, record_index, first_run, last_seen_run, changed_run, issued_on,
+                                   due_on, due_from, due_days, due_provisional)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            seen = try database.prepare("UPDATE tasks SET last_seen_run = ? WHERE task_id = ?")
+        }
+
+        /// The task with this identity: its id, status, the run that last saw it and the value accepted as an exception.
+        func find(identity: String) throws -> (id: Int64, status: TaskStatus, lastSeen: Int64, accepted: String?)? {
+            try find.bind([.text(identity)])
+            defer { try? find.reset() }
+            guard try find.step() else { return nil }
+            return (find.int64("task_id"), TaskStatus(rawValue: find.text("status") ?? "") ?? .open, find.int64("last_seen_run"),
+                    find.text("accepted_value"))
+        }
+
+        /// Notes that `run` saw the task again, changing nothing else.
+        func markSeen(_ task: Int64, run: Int64) throws {
+            try seen.bind([.integer(run), .integer(task)])
+            try seen.run()
+        }
+
+        /// The task found again by `run`: its status and what the finding says now.
+        func update(_ task: Int64, status: TaskStatus, with finding: Raised, expectedSource: String?, run: Int64) throws {
+            try update.bind([.text(status.rawValue), .optional(finding.observed), .optional(finding.expected), .optional(expectedSource),
+                             .text(finding.message), .optional(finding.path), finding.line.map { .integer($0) } ?? .null,
+                             finding.recordIndex.map { .integer($0) } ?? .null, .integer(run), .text(finding.severity), .integer(run),
+                             .integer(task)])
+            try update.run()
+        }
+
+        /// A new task for the finding; returns its id.
+        func insert(identity: String, key: String, finding: Raised, expectedSource: String?, run: Int64, issuedOn: CivilDate,
+                    dueOn: CivilDate, days: Int, provisional: Bool) throws -> Int64 {
+            try insert.bind([.text(identity), .text(finding.rule), .text(finding.stage), .text(finding.agency), .text(finding.dataset),
+                             .text(key), .text(finding.element), .text(finding.severity), .optional(finding.observed),
+                             .optional(finding.expected), .optional(expectedSource), .text(finding.message), .optional(finding.path),
+                             finding.line.map { .integer($0) } ?? .null, finding.recordIndex.map { .integer($0) } ?? .null,
+                             .integer(run), .integer(run), .integer(run), .text(issuedOn.description), .text(dueOn.description),
+                             .text(issuedOn.description), .int(days), .int(provisional ? 1 : 0)])
+            try insert.run()
+            return database.lastInsertRowID
+        }
+    }
+
+    /// The live tasks of `dataset` that `run` did not find again, and whether their record came back this run: for a
+    /// task raised at delivery, the dataset delivered again; else the record delivered again (by its key, or by its
+    /// index when it had none) and, for comparisons and associations, verified, since those rules look only at
+    /// verified records. Without a standardized table nothing came back.
+    public func unseenLiveTasks(dataset: String, run: Int64, standardized: StandardizedTable?) throws -> [(task: Int64, status: TaskStatus, redelivered: Bool)] {
+        var redelivered = "0"
+        var arguments: [SQLValue] = [.text(dataset), .integer(run)]
+        if let standardized {
+            let std = StagingTable.quote(standardized.name)
+            redelivered = """
+                CASE WHEN t.record_key = '（第' || t.record_index || '条记录，无记录键）'
+                          THEN t.record_index IN (SELECT record_index FROM \(std) WHERE run_id = ?3)
+                     WHEN t.stage IN ('compare', 'associate')
+                          THEN t.record_key IN (SELECT record_key FROM \(std) WHERE run_id = ?3 AND has_error = 0)
+                     ELSE t.record_key IN (SELECT record_key FROM \(std) WHERE run_id = ?3) END
+                """
+            arguments.append(.integer(run))
+        }
+        let live = TaskStatus.sqlList([.open, .reopened, .corrected, .disputed])
+        return try database.map("""
+            SELECT t.task_id, t.status, CASE WHEN t.stage = 'ingest' THEN 1 ELSE \(redelivered) END AS redelivered
+            FROM tasks t WHERE t.dataset_id = ?1 AND t.status IN (\(live)) AND t.last_seen_run < ?2 ORDER BY t.task_id
+            """, arguments) { row in
+            (row.int64("task_id"), TaskStatus(rawValue: row.text("status") ?? "") ?? .open, row.int64("redelivered") != 0)
+        }
+    }
+
+    /// An agency's reply to a task: its new status, the reply as written, the reason, who and when.
+    public func recordReply(_ task: Int64, status: TaskStatus, reply: String, reason: String?, by who: String, at when: String) throws {
+        try database.run("UPDATE tasks SET status = ?, reply = ?, reply_reason = ?, reply_by = ?, reply_at = ? WHERE task_id = ?",
+                         [.text(status.rawValue), .text(reply), .optional(reason), .text(who), .text(when), .integer(task)])
+    }
+
+    /// The bureau rejects a dispute: the task is open again, due `days` working days from `day`.
+    public func reissue(_ task: Int64, from day: CivilDate, days: Int, dueOn: CivilDate, provisional: Bool, decision: String, reason: String,
+                        by person: String, at time: String) throws {
+        try database.run("""
+            UPDATE tasks SET status = 'open', due_from = ?, due_days = ?, due_on = ?, due_provisional = ?, decision = ?,
+                decision_reason = ?, decided_by = ?, decided_at = ? WHERE task_id = ?
+            """, [.text(day.description), .int(days), .text(dueOn.description), .int(provisional ? 1 : 0), .text(decision), .text(reason),
+                  .text(person), .text(time), .integer(task)])
+    }
+
+    /// The bureau accepts a dispute: the value observed becomes an exception for that record.
+    public func accept(_ task: Int64, decision: String, reason: String, by person: String, at time: String) throws {
+        try database.run("""
+            UPDATE tasks SET status = 'accepted', accepted_value = observed, decision = ?, decision_reason = ?, decided_by = ?, decided_at = ?
+            WHERE task_id = ?
+            """, [.text(decision), .text(reason), .text(person), .text(time), .integer(task)])
+    }
+
+    /// Resolves a task (核销) on `day` by `run`.
+    public func resolve(_ task: Int64, on day: CivilDate, run: Int64) throws {
+        try database.run("UPDATE tasks SET status = 'resolved', resolved_on = ?, resolved_run = ?, changed_run = ? WHERE task_id = ?",
+                         [.text(day.description), .integer(run), .integer(run), .integer(task)])
+    }
+
+    /// Records that `run`'s rectify is done.
+    public func recordRectified(run: Int64, at time: String) throws {
+        try database.run("INSERT INTO rectify_runs (run_id, rectified_at) VALUES (?, ?)", [.integer(run), .text(time)])
+    }
+
+    /// Undoes an earlier rectify of `run`: removes the tasks it created and restores the ones it changed.
+    public func revert(run: Int64) throws {
+        try database.run("DELETE FROM task_events WHERE task_id IN (SELECT task_id FROM tasks WHERE first_run = ?)", [.integer(run)])
+        try database.run("DELETE FROM tasks WHERE first_run = ?", [.integer(run)])
+        try Snapshot.restore(run: run, in: database)
+        try database.run("DELETE FROM task_events WHERE run_id = ?", [.integer(run)])
+        try database.run("DELETE FROM rectify_runs WHERE run_id = ?", [.integer(run)])
+    }
+
+    /// Tasks awaiting their agency, and of those the ones past due on `day`; live tasks with a provisional due date.
+    public func openCounts(on day: CivilDate) throws -> (open: Int, overdue: Int, provisional: Int) {
+        let awaiting = TaskStatus.sqlList(TaskStatus.allCases.filter(\.awaitsAgency))
+        let open = Int(try database.queryScalarInt("SELECT count(*) FROM tasks WHERE status IN (\(awaiting))") ?? 0)
+        let overdue = Int(try database.queryScalarInt("SELECT count(*) FROM tasks WHERE status IN (\(awaiting)) AND due_on < ?",
+                                                      [.text(day.description)]) ?? 0)
+        return (open, overdue, try provisionalCount(agency: nil))
     }
 
     // MARK: - Counts
@@ -231,3 +411,6 @@ public struct TaskTable {
 
 @available(*, unavailable)
 extension TaskTable.EventWriter: Sendable {}
+
+@available(*, unavailable)
+extension TaskTable.Writer: Sendable {}
