@@ -526,10 +526,9 @@ func auditCommand(_ words: [String]) throws -> ExitCode {
                                                                                             divisions: DivisionTable(entries: [], source: ""))).value {
         key = canonical
     }
-    let entries = try AuditTrail(database: database).query(since: try date("--since"), until: try date("--until"),
-                                                            dataset: arguments.value("--dataset"), sha256: arguments.value("--sha256"),
-                                                            key: key, catalog: catalog,
-                                                            limit: arguments.value("--limit") == nil ? 500 : Int(try arguments.integer("--limit")))
+    let entries = try AuditQuery(database: database, catalog: catalog).entries(
+        since: try date("--since"), until: try date("--until"), dataset: arguments.value("--dataset"), sha256: arguments.value("--sha256"),
+        key: key, limit: arguments.value("--limit") == nil ? 500 : Int(try arguments.integer("--limit")))
     let rows = entries.map { entry -> [String] in
         // Entries written before reveals were named (schema 8 and earlier) hold the key itself: masked here.
         let counts = entry.action == "personal_data_revealed" && !(entry.counts ?? "").hasPrefix("reveal ")

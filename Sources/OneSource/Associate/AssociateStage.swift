@@ -16,7 +16,7 @@ public struct AssociateStage: Stage {
         // Planned before the transaction (a missing base table is created then, visible to the readers).
         var plans: [Plan] = []
         var sqlRules: [(rule: AssociationRule, dataset: Dataset)] = []
-        let sealed = try CompareStage.sealedDatasets(database)
+        let sealed = try SealTable(database: database).sealedDatasets()
         for rule in catalog.associations {
             guard let datasetID = rule.params["dataset"], selected.contains(datasetID), let dataset = catalog.dataset(datasetID) else { continue }
             // A sealed dataset's records are kept, not used (art. 22).
@@ -232,7 +232,7 @@ public struct AssociateStage: Stage {
             return try queries.map { try timed(database, $0) }
         }
         let path = database.path
-        let next = Counter()
+        let next = TicketDispenser()
         // Every query's result goes to its own position; the counter hands each position out once.
         let results = Array<Result<(rows: [[SQLValue]], seconds: Double), Error>>(unsafeUninitializedCapacity: queries.count) {
             buffer, initialized in

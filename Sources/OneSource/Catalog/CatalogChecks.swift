@@ -106,7 +106,7 @@ struct CatalogChecks {
         if !agencies.contains(dataset.agency) {
             problems.add(node.file, "\(node.path).agency", "unknown agency \"\(dataset.agency)\"" + Self.hint(dataset.agency, agencies))
         }
-        if let problem = FilePattern.problem(dataset.file) { problems.add(node.file, "\(node.path).file", problem) }
+        if let problem = Dataset.filePatternProblem(dataset.file) { problems.add(node.file, "\(node.path).file", problem) }
         if !TextEncoding.isKnown(dataset.encoding) {
             let close = Similarity.suggestion(for: dataset.encoding.lowercased(), among: TextEncoding.usual)
             problems.add(node.file, "\(node.path).encoding", "unknown encoding \"\(dataset.encoding)\"" + (close.map { " (did you mean \"\($0)\"?)" } ?? "")

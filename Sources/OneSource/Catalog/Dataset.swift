@@ -113,3 +113,17 @@ extension Dataset {
                 recordCountDrop: recordCountDrop, multilineFields: multilineFields)
     }
 }
+
+extension Dataset {
+    /// Why a `file` pattern may not be used, or nil when it is fine: it must stay inside the pipeline's data root.
+    public static func filePatternProblem(_ pattern: String) -> String? {
+        if pattern.hasPrefix("/") { return "file pattern \"\(pattern)\" is absolute: it must be relative to the pipeline's data root" }
+        if pattern.contains("\0") { return "file pattern contains a NUL character" }
+        let components = pattern.split(separator: "/", omittingEmptySubsequences: false)
+        if components.contains(where: { $0 == ".." }) {
+            return "file pattern \"\(pattern)\" uses \"..\": it must stay inside the pipeline's data root"
+        }
+        if components.contains(where: \.isEmpty) { return "file pattern \"\(pattern)\" has an empty path component" }
+        return nil
+    }
+}

@@ -19,7 +19,7 @@ public struct CompareStage: StartsEarly {
         let ahead = (context.early?.value as? Pending<[Comparison]>)
         let comparisons = try ahead.map { try $0.wait() }
             ?? CompareStage.compareAll(catalog: context.catalog, pipeline: context.pipeline, runID: context.runID, path: database.path,
-                                       sealed: try CompareStage.sealedDatasets(database))
+                                       sealed: try SealTable(database: database).sealedDatasets())
         return try database.transaction {
             try FindingTable(database: database).delete(run: context.runID, stage: name)
             let writer = try FindingTable.Writer(database: database, runID: context.runID, stage: name)
@@ -65,17 +65,14 @@ public struct CompareStage: StartsEarly {
     /// Starts comparing the run on a background thread; the compare stage then only writes what it found.
     public func startEarly(_ context: StageContext) -> EarlyWork {
         let catalog = context.catalog, pipeline = context.pipeline, runID = context.runID, path = context.database.path
-        let sealed = Result { try CompareStage.sealedDatasets(context.database) }
+        let sealed = Result { try SealTable(database: context.database).sealedDatasets() }
         // The stage before writes meanwhile on the run's thread: the comparison takes the processor time it leaves.
         return EarlyWork(Pending(yielding: true) {
             try CompareStage.compareAll(catalog: catalog, pipeline: pipeline, runID: runID, path: path, sealed: try sealed.get(), yielding: true)
         })
     }
 
-    /// The datasets sealed as a whole.
-    static func sealedDatasets(_ database: Database) throws -> Set<String> {
-        Set(try SealTable(database: database).inForce().filter { $0.key == nil }.compactMap(\.dataset))
-    }
+
 
     /// One dataset's rows for the base, read in key order (delivery order among equal keys): the verified
     /// rows, and for the key's authority also the rows with errors (they still show the key was delivered).

@@ -194,7 +194,7 @@ public struct CityGenerator {
                 defect("人社局/社保参保.csv", line, "associate", "insured_after_death", "insurance.status")
             }
         }
-        try Data(try TranscodingInput.encode(to: "GB18030", insured)).write(to: URL(fileURLWithPath: (data as NSString).appendingPathComponent("人社局/社保参保.csv")))
+        try Data(try Self.encoded(insured, "GB18030")).write(to: URL(fileURLWithPath: (data as NSString).appendingPathComponent("人社局/社保参保.csv")))
         // 市场监管局: legal entities (XML, one record a line), legal representatives from the living end of the
         // population. Defects: a credit code with a wrong check character. Some entities are deregistered.
         let entities = max(20, persons / 5)
@@ -294,6 +294,14 @@ public struct CityGenerator {
         for d in defects.sorted(by: { ($0.path, $0.line) < ($1.path, $1.line) }) { truth += "\(d.path),\(d.line),\(d.stage),\(d.rule),\(d.element)\n" }
         try truth.write(toFile: (output as NSString).appendingPathComponent("ground-truth.csv"), atomically: true, encoding: .utf8)
         return defects
+    }
+
+    /// `text` in a legacy encoding, as an agency delivers it.
+    static func encoded(_ text: String, _ encoding: String) throws -> [UInt8] {
+        guard let bytes = Iconv.encode(text, to: encoding) else {
+            throw CocoaError(.fileWriteInapplicableStringEncoding, userInfo: [NSLocalizedDescriptionKey: "cannot encode the city's text in \(encoding)"])
+        }
+        return bytes
     }
 
     /// Copies the catalog, division table and calendar, and writes the pipeline definition.

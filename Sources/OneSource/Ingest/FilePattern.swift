@@ -2,25 +2,14 @@ import Foundation
 
 /// Resolves a dataset's `file` pattern (`公安局/户籍人口*.csv`) under a data root.
 /// `*` and `?` match within one path component; matches are returned sorted, so runs are repeatable.
-/// A pattern stays inside the data root: relative, without `..` (refused by `catalog check` and here).
+/// A pattern stays inside the data root: relative, without `..` (`Dataset.filePatternProblem`, refused by `catalog check`
+/// and here).
 public enum FilePattern {
-    /// Why a pattern may not be used, or nil when it is fine.
-    public static func problem(_ pattern: String) -> String? {
-        if pattern.hasPrefix("/") { return "file pattern \"\(pattern)\" is absolute: it must be relative to the pipeline's data root" }
-        if pattern.contains("\0") { return "file pattern contains a NUL character" }
-        let components = pattern.split(separator: "/", omittingEmptySubsequences: false)
-        if components.contains(where: { $0 == ".." }) {
-            return "file pattern \"\(pattern)\" uses \"..\": it must stay inside the pipeline's data root"
-        }
-        if components.contains(where: \.isEmpty) { return "file pattern \"\(pattern)\" has an empty path component" }
-        return nil
-    }
-
     /// The entries matching `pattern` under `root`, sorted: every entry that is not a folder (regular files, and
     /// also links, FIFOs and devices, which ingest reports as failed files rather than skipping in silence).
     /// - Throws: `IngestError.cannotOpen` when the pattern would leave the root.
     public static func matches(_ pattern: String, under root: String) throws -> [String] {
-        if let problem = problem(pattern) { throw IngestError.cannotOpen(path: pattern, reason: problem) }
+        if let problem = Dataset.filePatternProblem(pattern) { throw IngestError.cannotOpen(path: pattern, reason: problem) }
         var candidates = [root]
         let components = pattern.split(separator: "/").map(String.init)
         for (position, component) in components.enumerated() {

@@ -82,51 +82,6 @@ enum IngestMessage: Sendable {
     case failed(IngestError, size: Int64?, sha256: String?)
 }
 
-/// A bounded first-in first-out channel between one producer and one consumer thread.
-/// Bounded so a fast reader cannot run ahead of the store and fill memory.
-final class BoundedChannel<Element: Sendable>: @unchecked Sendable {
-    private let condition = NSCondition()
-    private var items: [Element] = []
-    private let capacity: Int
-    private var cancelled = false
-
-    init(capacity: Int) { self.capacity = capacity }
-
-    /// True once the consumer gave up.
-    var isCancelled: Bool {
-        condition.lock()
-        defer { condition.unlock() }
-        return cancelled
-    }
-
-    /// The consumer gave up (it failed): the producer's sends return at once and are dropped, so it can finish.
-    func cancel() {
-        condition.lock()
-        cancelled = true
-        items.removeAll()
-        condition.broadcast()
-        condition.unlock()
-    }
-
-    func send(_ item: Element) {
-        condition.lock()
-        while items.count >= capacity && !cancelled { condition.wait() }
-        if cancelled { condition.unlock(); return }
-        items.append(item)
-        condition.broadcast()
-        condition.unlock()
-    }
-
-    func receive() -> Element {
-        condition.lock()
-        while items.isEmpty { condition.wait() }
-        let item = items.removeFirst()
-        condition.broadcast()
-        condition.unlock()
-        return item
-    }
-}
-
 import Foundation
 
 /// The producer side: reads a file with its dataset's reader and sends batches down a channel.

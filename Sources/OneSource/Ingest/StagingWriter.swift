@@ -1,9 +1,6 @@
 /// Writes batches of records into a dataset's staging table, and their rejections into the rejection
 /// table, for one input file. Runs on the thread that owns the database connection.
 final class StagingWriter {
-    /// Rows per multi-row insert: one statement execution for many rows saves SQLite's per-statement work
-    /// (opening the table, halting, resetting) on all but one of them.
-    static let rowsPerInsert = 32
     private let insert: Statement
     private let insertMany: Statement
     private let rejections: RejectionTable.Writer
@@ -16,7 +13,7 @@ final class StagingWriter {
     init(database: Database, table: StagingTable, runID: Int64, fileID: Int64, datasetID: String) throws {
         fieldCount = table.elementColumns.count
         insert = try table.insertStatement(in: database, rows: 1)
-        insertMany = try table.insertStatement(in: database, rows: StagingWriter.rowsPerInsert)
+        insertMany = try table.insertStatement(in: database, rows: StagingTable.rowsPerInsert)
         nextRowID = try table.lastRowID(in: database) + 1
         rejections = try RejectionTable.Writer(database: database, run: runID, dataset: datasetID, file: fileID)
         self.runID = runID
@@ -41,7 +38,7 @@ final class StagingWriter {
         try batch.withBytes { all in
             var first = 0
             while first < batch.recordCount {
-                let rows = batch.recordCount - first >= StagingWriter.rowsPerInsert ? StagingWriter.rowsPerInsert : 1
+                let rows = batch.recordCount - first >= StagingTable.rowsPerInsert ? StagingTable.rowsPerInsert : 1
                 let statement = rows == 1 ? insert : insertMany
                 for row in 0..<rows {
                     let record = first + row

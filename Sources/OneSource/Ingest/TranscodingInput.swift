@@ -6,7 +6,7 @@ import Foundation
 /// reject exactly the record that held it instead of failing the whole file.
 public final class TranscodingInput: ByteSource {
     private let inner: ByteSource
-    private let converter: iconv_t
+    private let converter: Iconv
     private let encoding: String
     /// Undecoded bytes read from `inner`: `pending[pendingStart..<pendingEnd]`, in a buffer of fixed size.
     private let pending: UnsafeMutablePointer<UInt8>
@@ -18,17 +18,14 @@ public final class TranscodingInput: ByteSource {
 
     /// - Throws: `IngestError.unsupportedEncoding` when iconv does not know `encoding`.
     public init(_ inner: ByteSource, from encoding: String) throws {
-        guard let cd = iconv_open("UTF-8", encoding), cd != iconv_t(bitPattern: -1) else {
-            throw IngestError.unsupportedEncoding(encoding)
-        }
+        guard let converter = Iconv(from: encoding, to: "UTF-8") else { throw IngestError.unsupportedEncoding(encoding) }
         self.inner = inner
-        self.converter = cd
+        self.converter = converter
         self.encoding = encoding
         pending = .allocate(capacity: TranscodingInput.capacity)
     }
 
     deinit {
-        iconv_close(converter)
         pending.deallocate()
     }
 
@@ -42,18 +39,18 @@ public final class TranscodingInput: ByteSource {
             if availableIn == 0 { break }
             var outLeft = count - produced
             var inLeft = availableIn
-            var inPointer: UnsafeMutablePointer<CChar>? = UnsafeMutableRawPointer(pending + pendingStart).assumingMemoryBound(to: CChar.self)
-            var outPointer: UnsafeMutablePointer<CChar>? = UnsafeMutableRawPointer(destination + produced).assumingMemoryBound(to: CChar.self)
-            let result = iconv(converter, &inPointer, &inLeft, &outPointer, &outLeft)
-            let failure = errno
+            var inPointer = pending + pendingStart
+            var outPointer = destination + produced
+            let stop = converter.convert(&inPointer, &inLeft, into: &outPointer, &outLeft)
             let consumed = availableIn - inLeft
             pendingStart += consumed
             produced = count - outLeft
-            if result != -1 { continue }
-            switch failure {
-            case E2BIG:
+            switch stop {
+            case .done:
+                continue
+            case .outputFull:
                 return produced
-            case EINVAL where !innerAtEnd:
+            case .incomplete where !innerAtEnd:
                 // An incomplete sequence at the end of what we have: read more first.
                 try fetch()
             default:
@@ -89,20 +86,10 @@ extension TranscodingInput {
     /// name against raw bytes).
     /// - Throws: `IngestError.unsupportedEncoding` when iconv does not know the encoding or cannot encode a character.
     static func encode(to encoding: String, _ text: String) throws -> [UInt8] {
-        guard let cd = iconv_open(encoding, "UTF-8"), cd != iconv_t(bitPattern: -1) else { throw IngestError.unsupportedEncoding(encoding) }
-        defer { iconv_close(cd) }
-        var input = Array(text.utf8)
-        var output = [UInt8](repeating: 0, count: input.count * 4 + 16)
-        var inLeft = input.count, outLeft = output.count
-        let result = input.withUnsafeMutableBufferPointer { inBuffer in
-            output.withUnsafeMutableBufferPointer { outBuffer -> Int in
-                var inPointer: UnsafeMutablePointer<CChar>? = inBuffer.baseAddress.map { UnsafeMutableRawPointer($0).assumingMemoryBound(to: CChar.self) }
-                var outPointer: UnsafeMutablePointer<CChar>? = UnsafeMutableRawPointer(outBuffer.baseAddress!).assumingMemoryBound(to: CChar.self)
-                return iconv(cd, &inPointer, &inLeft, &outPointer, &outLeft)
-            }
+        guard let bytes = Iconv.encode(text, to: encoding) else {
+            throw IngestError.unsupportedEncoding(Iconv(from: "UTF-8", to: encoding) == nil ? encoding : "\(encoding) (a character could not be encoded)")
         }
-        guard result != -1 else { throw IngestError.unsupportedEncoding("\(encoding) (a character could not be encoded)") }
-        return Array(output[0..<(output.count - outLeft)])
+        return bytes
     }
 }
 

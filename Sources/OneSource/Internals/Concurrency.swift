@@ -13,7 +13,7 @@ struct DisjointSlots<Element>: @unchecked Sendable {   // workers never touch th
 }
 
 /// Hands out 0, 1, 2, … to concurrent workers, each number once.
-final class Counter: @unchecked Sendable {   // guarded by `lock`
+final class TicketDispenser: @unchecked Sendable {   // guarded by `lock`
     private let lock = NSLock()
     private var value = 0
 
@@ -63,5 +63,50 @@ final class Pending<Value: Sendable>: @unchecked Sendable {   // `result` is wri
         done.wait()
         done.signal()   // a second wait returns at once
         return try result!.get()
+    }
+}
+
+/// A bounded first-in first-out channel between one producer and one consumer thread.
+/// Bounded so a fast reader cannot run ahead of the store and fill memory.
+final class BoundedChannel<Element: Sendable>: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var items: [Element] = []
+    private let capacity: Int
+    private var cancelled = false
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    /// True once the consumer gave up.
+    var isCancelled: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return cancelled
+    }
+
+    /// The consumer gave up (it failed): the producer's sends return at once and are dropped, so it can finish.
+    func cancel() {
+        condition.lock()
+        cancelled = true
+        items.removeAll()
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func send(_ item: Element) {
+        condition.lock()
+        while items.count >= capacity && !cancelled { condition.wait() }
+        if cancelled { condition.unlock(); return }
+        items.append(item)
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func receive() -> Element {
+        condition.lock()
+        while items.isEmpty { condition.wait() }
+        let item = items.removeFirst()
+        condition.broadcast()
+        condition.unlock()
+        return item
     }
 }

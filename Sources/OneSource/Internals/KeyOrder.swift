@@ -20,7 +20,7 @@ enum KeyOrder {
 
     /// The same over keys produced by `next` until it returns nil.
     static func streams(next: () throws -> String?, limit: Int) rethrows -> Int? {
-        var counter = Counter(limit: limit)
+        var counter = Tally(limit: limit)
         while let key = try next() {
             counter.add(key)
             if counter.streams == nil { return nil }
@@ -30,7 +30,7 @@ enum KeyOrder {
 
     /// Counts streams key by key, as records go by (ingest counts them while it checks duplicate keys, so
     /// load need not read the keys again).
-    struct Counter {
+    struct Tally {
         private var tails: [String] = []   // each stream's last key, ascending
         private var exceeded = false
         let limit: Int

@@ -6,9 +6,5 @@ enum TextEncoding {
     static let usual = ["utf-8", "gb18030", "gbk", "gb2312", "big5", "utf-16le", "utf-16be"]
 
     /// Whether iconv can decode `name` to UTF-8.
-    static func isKnown(_ name: String) -> Bool {
-        guard let converter = iconv_open("UTF-8", name), converter != iconv_t(bitPattern: -1) else { return false }
-        iconv_close(converter)
-        return true
-    }
+    static func isKnown(_ name: String) -> Bool { Iconv.canDecode(name) }
 }

@@ -3,15 +3,6 @@ import Foundation
 /// Runs a pipeline's stages in order against the store, recording each in the run ledger. It knows stages only
 /// through the `Stage` protocols: which may do the next one's work as it goes, which may start early.
 public struct Runner {
-    /// Every stage OneSource knows, by the name pipeline definitions use.
-    public static let knownStages: [String: any Stage] = {
-        let stages: [any Stage] = [IngestStage(), VerifyStage(), LoadStage(), CompareStage(), AssociateStage(), RectifyStage(), ReportStage()]
-        return Dictionary(uniqueKeysWithValues: stages.map { ($0.name, $0) })
-    }()
-
-    /// Other names people use for a stage: standardization and verification are one stage.
-    static let aliases = ["standardize": "verify"]
-
     public let database: Database
     public let log: RunLog
     public let threads: Int
@@ -23,8 +14,8 @@ public struct Runner {
     }
 
     private func stage(_ name: String) throws -> any Stage {
-        guard let stage = Runner.knownStages[Runner.aliases[name] ?? name] else {
-            throw PipelineError.unknownStage(name, known: Runner.knownStages.keys.sorted())
+        guard let stage = Stages.byName[Stages.aliases[name] ?? name] else {
+            throw PipelineError.unknownStage(name, known: Stages.all.map(\.name))
         }
         return stage
     }

@@ -43,7 +43,7 @@ public struct FindingListing {
                 // Re-rendered with masked values. Reasons name positions and check characters, never the value.
                 let maskedKey = Masking.maskKey(finding.recordKey ?? "", kinds: keyKinds)
                 message = rule.render(element: element?.name, observed: ruleID == BuiltInRule.uniqueKey.rawValue ? maskedKey : observed,
-                                      expected: expected, standard: element.map { RecordVerifier.standardName($0.standard) },
+                                      expected: expected, standard: element.map { StandardName.of($0.standard) },
                                       reason: finding.reason)
             }
             var location = finding.place

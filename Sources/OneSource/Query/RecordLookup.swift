@@ -133,7 +133,7 @@ public struct RecordLookup {
                     let rule = catalog.ruleBook[finding.rule]
                     let association = catalog.associations.first { $0.id == finding.rule }
                     let message = rule?.render(element: element?.name, observed: show(finding.observed, element),
-                                               expected: show(finding.expected, element), standard: element.map { RecordVerifier.standardName($0.standard) },
+                                               expected: show(finding.expected, element), standard: element.map { StandardName.of($0.standard) },
                                                reason: finding.reason)
                         ?? association?.render(observed: show(finding.observed, element), expected: finding.expected, reason: finding.reason) ?? ""
                     out += "  [\(finding.severity)] \(finding.stage)/\(finding.rule) → \(catalog.agency(finding.agency)?.name ?? "") "

@@ -65,7 +65,7 @@ public struct RunSummary: Sendable {
         }
         let stages = try ledger.stages(of: runID)
         var quarantined: Int?
-        if stages.contains(where: { $0.stage == LoadStage().name && $0.status.isDone }) {
+        if try BaseTable.loaded(run: runID, in: database) {
             quarantined = try QuarantineTable(database: database).count(run: runID)
         }
         return RunSummary(run: run, findings: findings, stages: stages, files: files, rejections: rejections,

@@ -260,7 +260,7 @@ public struct RecordVerifier: Sendable {
                 datasetID: dataset.id, recordKey: recordKey, element: element?.id, observed: item.observed, expected: item.expected,
                 reason: item.reason, fileID: input.fileID, line: input.line, recordIndex: input.recordIndex,
                 message: definition.render(element: element?.name, observed: item.observed, expected: item.expected,
-                                           standard: item.standard.map(RecordVerifier.standardName), reason: item.reason)))
+                                           standard: item.standard.map(StandardName.of), reason: item.reason)))
         }
         return Output(values: canonical, recordKey: recordKey, hasError: hasError, findings: findings, asDelivered: unchanged)
     }
@@ -274,20 +274,6 @@ public struct RecordVerifier: Sendable {
                        message: definition.render(element: nil, observed: key, expected: nil, reason: String(firstLine)))
     }
 
-    static func standardName(_ standard: String) -> String {
-        switch standard {
-        case "identity_number": return "GB 11643公民身份号码标准"
-        case "credit_code": return "GB 32100统一社会信用代码标准"
-        case "division_code": return "GB/T 2260行政区划代码"
-        case "date", "datetime": return "日期格式"
-        case "phone": return "电话号码格式"
-        case "person_name": return "姓名规范"
-        case "licence_id": return "GB/T 36904电子证照标识"
-        case "money": return "金额格式"
-        case "document_number": return "文书编号规范"
-        default: return "数据标准"
-        }
-    }
 }
 
 /// Why verification cannot run for a dataset.

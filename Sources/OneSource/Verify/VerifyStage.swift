@@ -176,7 +176,7 @@ final class DuplicateKeys: @unchecked Sendable {   // handed from the verifying 
     private var fileMark = 0
     /// How the keys arrive (for load). Counts every key checked, also of records that fail or files taken back:
     /// more keys never need fewer streams, so load's choice stays on the safe side.
-    private(set) var order = KeyOrder.Counter()
+    private(set) var order = KeyOrder.Tally()
 
     init(verifier: RecordVerifier) { self.verifier = verifier }
 
@@ -206,7 +206,7 @@ final class DuplicateKeys: @unchecked Sendable {   // handed from the verifying 
 /// Used by the verify stage and by ingest when it verifies as it stages.
 final class VerifiedRecordWriter {
     private let insert: Statement
-    /// `StagingWriter.rowsPerInsert` rows at once, for ingest's batches.
+    /// `StagingTable.rowsPerInsert` rows at once, for ingest's batches.
     private let insertMany: Statement
     private let findings: FindingTable.Writer
     private let runID: Int64
@@ -219,7 +219,7 @@ final class VerifiedRecordWriter {
     init(database: Database, runID: Int64, verifier: RecordVerifier) throws {
         let table = StandardizedTable(dataset: verifier.dataset)
         insert = try table.insertStatement(in: database, rows: 1)
-        insertMany = try table.insertStatement(in: database, rows: StagingWriter.rowsPerInsert)
+        insertMany = try table.insertStatement(in: database, rows: StagingTable.rowsPerInsert)
         columnCount = table.elementColumns.count
         findings = try FindingTable.Writer(database: database, runID: runID, stage: "verify")
         duplicates = DuplicateKeys(verifier: verifier)
@@ -241,33 +241,41 @@ final class VerifiedRecordWriter {
         try record(output, counts: &counts)
     }
 
-    /// Writes records `records` of an ingest batch, already verified and checked for duplicate keys, staged
-    /// under consecutive rowids from `firstRowID`; canonical values equal to the delivered ones are bound
-    /// from the batch's bytes `all` (call `releaseBindings()` before they go away).
-    func write(_ records: Range<Int>, of batch: RecordBatch, firstRowID: Int64, fileID: Int64, all: UnsafeBufferPointer<UInt8>,
-               counts: inout VerifyStage.Counts) throws {
-        func bind(_ statement: Statement, row: Int, record: Int) throws {
-            try self.bind(statement, row: row, rowID: firstRowID + Int64(record - records.lowerBound), line: batch.lines[record],
-                          recordIndex: batch.indexes[record],
-                          output: batch.verified[record]) { slot in batch.value(record: record, slot: slot, in: all) }
-        }
-        // The staging writer hands over a full statement's rows, or single rows at a batch's end.
-        let many = records.count == StagingWriter.rowsPerInsert
+    /// One record for `write(count:…)`: where it is, its verified output, and its delivered bytes per column when the
+    /// caller has them (valid during the call).
+    struct Staged {
+        let line: Int
+        let recordIndex: Int
+        let output: RecordVerifier.Output
+        let delivered: (Int) -> UnsafeBufferPointer<UInt8>?
+    }
+
+    /// Writes `count` records, already verified and checked for duplicate keys, staged under consecutive rowids from
+    /// `firstRowID`; record `i` is `record(i)`. `StagingTable.rowsPerInsert` records go in one statement, fewer one by
+    /// one. Canonical values equal to the delivered ones are bound from the delivered bytes (call `releaseBindings()`
+    /// before they go away).
+    func write(count: Int, firstRowID: Int64, fileID: Int64, counts: inout VerifyStage.Counts, record: (Int) -> Staged) throws {
+        let many = count == StagingTable.rowsPerInsert
         let statement = many ? insertMany : insert
         try statement.bind(.integer(runID), at: 1)
         try statement.bind(.integer(fileID), at: 2)
-        if many {
-            for (row, record) in records.enumerated() { try bind(insertMany, row: row, record: record) }
-            try insertMany.step()
-            insertMany.resetKeepingBindings()
-        } else {
-            for record in records {
-                try bind(insert, row: 0, record: record)
-                try insert.step()
-                insert.resetKeepingBindings()
+        var outputs: [RecordVerifier.Output] = []
+        outputs.reserveCapacity(count)
+        for index in 0..<count {
+            let staged = record(index)
+            try bind(statement, row: many ? index : 0, rowID: firstRowID + Int64(index), line: staged.line, recordIndex: staged.recordIndex,
+                     output: staged.output, delivered: staged.delivered)
+            outputs.append(staged.output)
+            if !many {
+                try statement.step()
+                statement.resetKeepingBindings()
             }
         }
-        for record in records { try self.record(batch.verified[record], counts: &counts) }
+        if many {
+            try statement.step()
+            statement.resetKeepingBindings()
+        }
+        for output in outputs { try self.record(output, counts: &counts) }
     }
 
     /// Binds one row's parameters (see `StandardizedTable.insertStatement`).

@@ -183,10 +183,10 @@ import Testing
     }
 
     @Test func patternsThatLeaveTheDataRootAreRefused() throws {
-        #expect(FilePattern.problem("../../../etc/pass*") == "file pattern \"../../../etc/pass*\" uses \"..\": it must stay inside the pipeline's data root")
-        #expect(FilePattern.problem("/etc/passwd") == "file pattern \"/etc/passwd\" is absolute: it must be relative to the pipeline's data root")
-        #expect(FilePattern.problem("公安局//x.csv") == "file pattern \"公安局//x.csv\" has an empty path component")
-        #expect(FilePattern.problem("公安局/户籍人口*.csv") == nil)
+        #expect(Dataset.filePatternProblem("../../../etc/pass*") == "file pattern \"../../../etc/pass*\" uses \"..\": it must stay inside the pipeline's data root")
+        #expect(Dataset.filePatternProblem("/etc/passwd") == "file pattern \"/etc/passwd\" is absolute: it must be relative to the pipeline's data root")
+        #expect(Dataset.filePatternProblem("公安局//x.csv") == "file pattern \"公安局//x.csv\" has an empty path component")
+        #expect(Dataset.filePatternProblem("公安局/户籍人口*.csv") == nil)
         #expect(throws: IngestError.self) { try FilePattern.matches("../../dev/zer?", under: "/tmp") }
         #expect(try PathComponent.child("/out", "gongan") == "/out/gongan")
         for bad in ["", ".", "..", "../../x", "a/b"] { #expect(throws: PathComponentError.self) { try PathComponent.child("/out", bad) } }

@@ -77,10 +77,11 @@ import Testing
         try audit.record("tasks_exported", path: "/tmp/x", counts: "agency gongan, 3 tasks", outcome: "written")
         #expect(throws: SQLiteError.self) { try database.run("UPDATE audit SET outcome = 'forged'") }
         #expect(throws: SQLiteError.self) { try database.run("DELETE FROM audit") }
-        let entries = try audit.query(since: CivilDate.of(Date()), until: CivilDate.of(Date()))
+        let query = AuditQuery(database: database, catalog: try Catalog.load(directory: Paths.packageRoot.appendingPathComponent("Pipelines/catalog").path))
+        let entries = try query.entries(since: CivilDate.of(Date()), until: CivilDate.of(Date()))
         #expect(entries.map(\.action) == ["tasks_exported"])
         #expect(entries.first?.user == Clock.userName())
-        #expect(try audit.query(since: CivilDate.of(Date()).adding(days: 1)).isEmpty)
+        #expect(try query.entries(since: CivilDate.of(Date()).adding(days: 1)).isEmpty)
     }
 
     @Test func aSecondLockInTheSameStoreIsRefusedAndReleasedOnExit() throws {

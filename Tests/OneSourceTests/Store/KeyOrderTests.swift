@@ -29,7 +29,7 @@ import Testing
     }
 
     @Test func countsKeyByKeyAsRecordsGoBy() {
-        var counter = KeyOrder.Counter(limit: 2)
+        var counter = KeyOrder.Tally(limit: 2)
         #expect(counter.streams == 0)
         for key in ["b", "c", "a", "d"] { counter.add(key) }
         #expect(counter.streams == 2)                // b c d and a

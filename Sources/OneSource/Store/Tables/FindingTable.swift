@@ -123,6 +123,11 @@ public struct FindingTable {
         }
     }
 
+    /// The files of the findings about `key` (every run).
+    public func files(about key: String) throws -> [Int64] {
+        try database.map("SELECT DISTINCT file_id FROM findings WHERE record_key = ? AND file_id IS NOT NULL", [.text(key)]) { $0.int64("file_id") }
+    }
+
     /// A run's findings per dataset by severity, by dataset.
     public func countsByDataset(run: Int64) throws -> [(dataset: String, errors: Int, warnings: Int, notices: Int)] {
         try database.map("""

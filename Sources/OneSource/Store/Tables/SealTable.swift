@@ -93,6 +93,11 @@ public struct SealTable {
             """, [.text(dataset), .optional(key)], SealTable.make).first
     }
 
+    /// The datasets sealed as a whole.
+    public func sealedDatasets() throws -> Set<String> {
+        Set(try inForce().filter { $0.key == nil }.compactMap(\.dataset))
+    }
+
     /// Whether a whole dataset is sealed.
     public func isSealed(dataset: String) throws -> Bool {
         try database.queryScalarInt("SELECT count(*) FROM seals WHERE unsealed_at IS NULL AND record_key IS NULL AND dataset_id = ?",

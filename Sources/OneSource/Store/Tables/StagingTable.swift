@@ -16,6 +16,10 @@ public struct StagingTable: Sendable {
 
     public var name: String { dataset.stagingTable }
 
+    /// Rows per multi-row insert (staging and standardized): one statement execution for many rows saves SQLite's
+    /// per-statement work (opening the table, halting, resetting) on all but one of them.
+    public static let rowsPerInsert = 32
+
     /// The element columns, in the dataset's field order.
     public var elementColumns: [String] { dataset.fields.map(\.element) }
 

@@ -60,6 +60,12 @@ public struct StandardizedTable: Sendable {
         """
     }
 
+    /// The files (of any run still kept) whose records carried `key`.
+    public func files(withKey key: String, in database: Database) throws -> [Int64] {
+        guard try exists(in: database) else { return [] }
+        return try database.map("SELECT DISTINCT file_id FROM \(StagingTable.quote(name)) WHERE record_key = ?", [.text(key)]) { $0.int64("file_id") }
+    }
+
     /// A key's latest standardized record.
     public struct Latest: Sendable {
         public let run: Int64
