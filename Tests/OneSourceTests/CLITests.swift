@@ -142,3 +142,34 @@ import Testing
         #expect(across.stdout == "2027-01-04\t暂定（2027年：暂定日历（国务院放假安排尚未发布；按法定节假日推算，春节、清明、端午、中秋按农历及节气推算，不含调休））\n")
     }
 }
+
+/// Help and parsing come from one declaration per command, so they cannot disagree: every option a command's help
+/// lists is accepted, and every option its usage lines name is listed.
+@Suite struct CommandDeclarationTests {
+    @Test func everyOptionInTheHelpIsAcceptedAndEveryOptionInTheUsageIsListed() throws {
+        let main = try runBinary(["--help"]).stdout
+        let names = main.components(separatedBy: "SUBCOMMANDS:\n")[1].components(separatedBy: "\n\n")[0]
+            .split(separator: "\n").compactMap { $0.split(separator: " ").first.map(String.init) }.filter { $0 != "help" }
+        #expect(names.count == 20)
+        for name in names {
+            let help = try runBinary(["help", name]).stdout
+            let options = help.components(separatedBy: "OPTIONS:\n")[1].components(separatedBy: "\n\n")[0].split(separator: "\n")
+                .compactMap { line -> (String, Bool)? in
+                    let words = line.split(separator: " ")
+                    guard let first = words.first, first.hasPrefix("--") else { return nil }
+                    return (String(first), words.count > 1 && words[1].hasPrefix("<"))
+                }
+            #expect(!options.isEmpty, "\(name)")
+            for (option, takesValue) in options {
+                let result = try runBinary([name, option] + (takesValue ? ["x"] : []) + ["--help"])
+                #expect(result.status == 0, "\(name) \(option): \(result.stderr)")
+            }
+            let usage = help.components(separatedBy: "USAGE: ")[1].components(separatedBy: "\n\n")[0]
+            let named = Set(usage.split(whereSeparator: { " []|\n".contains($0) }).map(String.init).filter { $0.hasPrefix("--") })
+            #expect(named.isSubset(of: Set(options.map(\.0))), "\(name): \(named.subtracting(options.map(\.0)))")
+            let unknown = try runBinary([name, "--no-such-option"])
+            #expect(unknown.status == 64)
+            #expect(unknown.stderr.hasPrefix("Error: unknown option --no-such-option"), "\(name)")
+        }
+    }
+}

@@ -20,6 +20,18 @@ public struct ReportStage: Stage {
                             message: "\(files.count) files in \(folder) (open \(folder)/city.html)")
     }
 
+    /// Measures a run again and writes its reports to `folder` (by hand, `onesource report`), recorded in the audit trail;
+    /// returns the paths.
+    public static func writeReports(_ database: Database, catalog: Catalog, pipeline: PipelineDefinition, run runID: Int64, agency: String?,
+                                    to folder: String) throws -> [String] {
+        try database.transaction {
+            try QualityMetrics.compute(database, catalog: catalog, datasets: try pipeline.selectedDatasets(in: catalog), run: runID)
+        }
+        let paths = try write(database, catalog: catalog, run: runID, agency: agency, to: folder)
+        try AuditTrail(database: database).record("reports_written", run: runID, path: folder, counts: "\(paths.count) files", outcome: "written")
+        return paths
+    }
+
     /// Writes the city's report and each agency's (or only `agency`'s), and metrics.csv; returns the paths.
     public static func write(_ database: Database, catalog: Catalog, run runID: Int64, agency: String?, to folder: String) throws -> [String] {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)

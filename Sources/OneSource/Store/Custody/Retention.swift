@@ -155,6 +155,16 @@ public struct Retention {
         return (pages, before, after)
     }
 
+    /// Whether the store gives freed pages back to the file system (made with incremental auto-vacuum).
+    public func returnsSpace() throws -> Bool {
+        try database.queryScalarInt("PRAGMA auto_vacuum") == 2
+    }
+
+    /// The store's free pages.
+    public func freePages() throws -> Int {
+        Int(try database.queryScalarInt("PRAGMA freelist_count") ?? 0)
+    }
+
     /// Rewrites the whole store (SQLite's VACUUM) with incremental auto-vacuum: for a store made before this build,
     /// once. It needs free disk as large as the store; readers go on reading, writers wait for it.
     public func vacuum() throws -> (before: Int64, after: Int64) {
