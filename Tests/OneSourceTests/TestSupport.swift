@@ -75,8 +75,13 @@ enum Paths {
 
 /// Runs the built binary and captures its output and exit code.
 func runBinary(_ arguments: [String], in directory: URL = Paths.packageRoot) throws -> (status: Int32, stdout: String, stderr: String) {
+    try runProgram(Paths.binary, arguments, in: directory)
+}
+
+/// Runs a program and captures its output and exit code.
+func runProgram(_ executable: URL, _ arguments: [String], in directory: URL = Paths.packageRoot) throws -> (status: Int32, stdout: String, stderr: String) {
     let process = Process()
-    process.executableURL = Paths.binary
+    process.executableURL = executable
     process.arguments = arguments
     process.currentDirectoryURL = directory
     let out = Pipe()
@@ -88,6 +93,32 @@ func runBinary(_ arguments: [String], in directory: URL = Paths.packageRoot) thr
     let errData = err.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+}
+
+/// The binary started with `ONESOURCE_FAILPOINT=failpoint`, returned once it says the failpoint was reached (an
+/// event, whatever the machine's load), its standard error drained from then on. `reached` is false when the child
+/// ended without reaching it.
+func startAtFailpoint(_ arguments: [String], failpoint: String,
+                      in directory: URL = Paths.packageRoot) throws -> (process: Process, reached: Bool) {
+    let process = Process()
+    process.executableURL = Paths.binary
+    process.arguments = arguments
+    process.currentDirectoryURL = directory
+    process.environment = ProcessInfo.processInfo.environment.merging(["ONESOURCE_FAILPOINT": failpoint]) { $1 }
+    let errors = Pipe()
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = errors
+    try process.run()
+    let line = "onesource: failpoint \(failpoint.split(separator: ":").prefix(2).joined(separator: ":")) reached\n"
+    var seen = ""
+    while !seen.contains(line) {
+        let data = errors.fileHandleForReading.availableData
+        if data.isEmpty { break }
+        seen += String(decoding: data, as: UTF8.self)
+    }
+    // The rest of its log is read in the background, so the child never blocks on a full pipe.
+    DispatchQueue.global().async { _ = errors.fileHandleForReading.readDataToEndOfFile() }
+    return (process, seen.contains(line))
 }
 
 /// What a run decided, as text to compare between two stores: its findings, the bases, quarantine and tasks, without

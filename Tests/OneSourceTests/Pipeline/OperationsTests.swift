@@ -28,23 +28,10 @@ import Testing
 
     @Test func aKilledRunLeavesTheStoreConsistentAndResumes() throws {
         let city = try bigCity()
-        let process = Process()
-        process.executableURL = Paths.binary
-        process.arguments = ["run", city.pipeline, "--store", city.store]
         // The run stops in the middle of ingest's transaction, with 100,000 rows staged, and says so: the test waits
         // for that line (an event), whatever the machine's load, then tries a second writer and kills the first.
-        process.environment = ProcessInfo.processInfo.environment.merging(["ONESOURCE_FAILPOINT": "ingest:100000"]) { $1 }
-        let errors = Pipe()
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = errors
-        try process.run()
-        var seen = ""
-        while !seen.contains("onesource: failpoint ingest:100000 reached\n") {
-            let data = errors.fileHandleForReading.availableData
-            if data.isEmpty { break }   // the child ended without reaching it: the expectation below fails
-            seen += String(decoding: data, as: UTF8.self)
-        }
-        #expect(seen.contains("onesource: failpoint ingest:100000 reached\n"))
+        let (process, reached) = try startAtFailpoint(["run", city.pipeline, "--store", city.store], failpoint: "ingest:100000")
+        #expect(reached)
         let second = try runBinary(["run", city.pipeline, "--store", city.store])
         #expect(second.status == 75)
         #expect(second.stderr.hasPrefix("Error: the store is being written by pid \(process.processIdentifier) on "))

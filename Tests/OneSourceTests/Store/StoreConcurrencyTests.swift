@@ -17,27 +17,9 @@ import Testing
 
         // The second run stops inside load's transaction (a base written, not committed) until the test says go.
         let go = root.appendingPathComponent("go").path
-        let process = Process()
-        process.executableURL = Paths.binary
-        process.arguments = ["run", city + "/nightly.json", "--store", busy, "--as-of", "2026-12-01"]
-        process.environment = ProcessInfo.processInfo.environment.merging(["ONESOURCE_FAILPOINT": "load:1:\(go)"]) { $1 }
-        let errors = Pipe()
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = errors
-        try process.run()
-        var seen = ""
-        while !seen.contains("onesource: failpoint load:1 reached\n") {
-            let data = errors.fileHandleForReading.availableData
-            if data.isEmpty { break }
-            seen += String(decoding: data, as: UTF8.self)
-        }
-        #expect(seen.contains("onesource: failpoint load:1 reached\n"))
-        // Drain the rest of its log in the background, so the child never blocks on a full pipe.
-        let drained = DispatchSemaphore(value: 0)
-        DispatchQueue.global().async {
-            _ = errors.fileHandleForReading.readDataToEndOfFile()
-            drained.signal()
-        }
+        let (process, reached) = try startAtFailpoint(["run", city + "/nightly.json", "--store", busy, "--as-of", "2026-12-01"],
+                                                      failpoint: "load:1:\(go)")
+        #expect(reached)
 
         let readers: [[String]] = [
             ["runs", "--store", busy], ["summary", "--run", "1", "--store", busy], ["findings", "--run", "1", "--limit", "5", "--store", busy],
@@ -65,7 +47,6 @@ import Testing
         FileManager.default.createFile(atPath: go, contents: nil)
         while process.isRunning { try readOnce() }
         process.waitUntilExit()
-        drained.wait()
         #expect(process.terminationStatus == 3)
         #expect(rounds >= 2)
         #expect(statuses["runs --store"] == [0])
@@ -125,18 +106,8 @@ enum ReadOnlyFolder {
             return try runBinary(arguments)
         }
         let quoted = ([Paths.binary.path] + arguments).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " ")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
-        process.arguments = ["-rm", "sh", "-c", "mount --bind '\(folder)' '\(folder)' && mount -o remount,ro,bind '\(folder)' '\(folder)' && exec \(quoted)"]
-        process.currentDirectoryURL = Paths.packageRoot
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+        return try runProgram(URL(fileURLWithPath: "/usr/bin/unshare"),
+                              ["-rm", "sh", "-c", "mount --bind '\(folder)' '\(folder)' && mount -o remount,ro,bind '\(folder)' '\(folder)' && exec \(quoted)"])
     }
 }
 

@@ -9,23 +9,9 @@ import Testing
         let root = try Paths.temporaryDirectory()
         let store = root.appendingPathComponent("s.sqlite").path
         let go = root.appendingPathComponent("go").path
-        let process = Process()
-        process.executableURL = Paths.binary
-        process.currentDirectoryURL = Paths.packageRoot
-        process.arguments = ["run", "Pipelines/nightly.json", "--store", store, "--as-of", "2026-12-01"]
-        process.environment = ProcessInfo.processInfo.environment.merging(["ONESOURCE_FAILPOINT": "load:1:\(go)"]) { $1 }
-        let errors = Pipe()
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = errors
-        try process.run()
-        var seen = ""
-        while !seen.contains("onesource: failpoint load:1 reached\n") {
-            let data = errors.fileHandleForReading.availableData
-            if data.isEmpty { break }
-            seen += String(decoding: data, as: UTF8.self)
-        }
-        #expect(seen.contains("onesource: failpoint load:1 reached\n"))
-        DispatchQueue.global().async { _ = errors.fileHandleForReading.readDataToEndOfFile() }
+        let (process, reached) = try startAtFailpoint(["run", "Pipelines/nightly.json", "--store", store, "--as-of", "2026-12-01"],
+                                                      failpoint: "load:1:\(go)")
+        #expect(reached)
         // The copy is made at once; the command then waits for the run's transaction to write its audit entry.
         let target = root.appendingPathComponent("backups/b.sqlite").path
         let backup = Process()
