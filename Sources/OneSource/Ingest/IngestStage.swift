@@ -145,11 +145,11 @@ public struct IngestStage: DoesNextStagesWork {
             case .batch(let batch):
                 if let verification {
                     try writer.write(batch) { records, firstRowID, all in
-                        try verification.write(count: records.count, firstRowID: firstRowID, fileID: fileID, counts: &counts) { index in
-                            let record = records.lowerBound + index
-                            return VerifiedRecordWriter.Staged(line: batch.lines[record], recordIndex: batch.indexes[record],
-                                                               output: batch.verified[record]) { slot in batch.value(record: record, slot: slot, in: all) }
-                        }
+                        let first = records.lowerBound
+                        try verification.write(count: records.count, firstRowID: firstRowID, fileID: fileID, counts: &counts,
+                                               line: { batch.lines[first + $0] }, recordIndex: { batch.indexes[first + $0] },
+                                               output: { batch.verified[first + $0] },
+                                               delivered: { batch.value(record: first + $0, slot: $1, in: all) })
                     }
                     // Its standardized rows were bound to the batch's bytes: let go of them before the batch goes.
                     try verification.releaseBindings()

@@ -241,31 +241,21 @@ final class VerifiedRecordWriter {
         try record(output, counts: &counts)
     }
 
-    /// One record for `write(count:…)`: where it is, its verified output, and its delivered bytes per column when the
-    /// caller has them (valid during the call).
-    struct Staged {
-        let line: Int
-        let recordIndex: Int
-        let output: RecordVerifier.Output
-        let delivered: (Int) -> UnsafeBufferPointer<UInt8>?
-    }
-
     /// Writes `count` records, already verified and checked for duplicate keys, staged under consecutive rowids from
-    /// `firstRowID`; record `i` is `record(i)`. `StagingTable.rowsPerInsert` records go in one statement, fewer one by
-    /// one. Canonical values equal to the delivered ones are bound from the delivered bytes (call `releaseBindings()`
-    /// before they go away).
-    func write(count: Int, firstRowID: Int64, fileID: Int64, counts: inout VerifyStage.Counts, record: (Int) -> Staged) throws {
+    /// `firstRowID`: record `i` at `line(i)`, `recordIndex(i)`, verified as `output(i)`, with its delivered bytes of
+    /// column `slot` at `delivered(i, slot)` when the caller has them (valid during the call).
+    /// `StagingTable.rowsPerInsert` records go in one statement, fewer one by one. Canonical values equal to the
+    /// delivered ones are bound without a copy (call `releaseBindings()` before the bytes go away). The closures are
+    /// not kept: nothing is allocated per record.
+    func write(count: Int, firstRowID: Int64, fileID: Int64, counts: inout VerifyStage.Counts, line: (Int) -> Int, recordIndex: (Int) -> Int,
+               output: (Int) -> RecordVerifier.Output, delivered: (Int, Int) -> UnsafeBufferPointer<UInt8>?) throws {
         let many = count == StagingTable.rowsPerInsert
         let statement = many ? insertMany : insert
         try statement.bind(.integer(runID), at: 1)
         try statement.bind(.integer(fileID), at: 2)
-        var outputs: [RecordVerifier.Output] = []
-        outputs.reserveCapacity(count)
         for index in 0..<count {
-            let staged = record(index)
-            try bind(statement, row: many ? index : 0, rowID: firstRowID + Int64(index), line: staged.line, recordIndex: staged.recordIndex,
-                     output: staged.output, delivered: staged.delivered)
-            outputs.append(staged.output)
+            try bind(statement, row: many ? index : 0, rowID: firstRowID + Int64(index), line: line(index), recordIndex: recordIndex(index),
+                     output: output(index)) { slot in delivered(index, slot) }
             if !many {
                 try statement.step()
                 statement.resetKeepingBindings()
@@ -275,7 +265,7 @@ final class VerifiedRecordWriter {
             try statement.step()
             statement.resetKeepingBindings()
         }
-        for output in outputs { try self.record(output, counts: &counts) }
+        for index in 0..<count { try record(output(index), counts: &counts) }
     }
 
     /// Binds one row's parameters (see `StandardizedTable.insertStatement`).
