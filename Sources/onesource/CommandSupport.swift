@@ -1,8 +1,27 @@
 import Foundation
 import OneSource
 
-func printError(_ message: String) {
-    FileHandle.standardError.write(Data("Error: \(message)\n".utf8))
+/// Says what went wrong on standard error: `Error: …` and the usage lines on a terminal; one JSON object under a
+/// scheduler (standard error not a terminal), like every other line the tool writes there.
+func printError(_ message: String, usage: [String] = []) {
+    if ConsoleLog.toTerminal {
+        var text = "Error: \(message)\n"
+        if let first = usage.first { text += "USAGE: " + first + "\n" + usage.dropFirst().map { "       " + $0 + "\n" }.joined() }
+        FileHandle.standardError.write(Data(text.utf8))
+    } else {
+        var fields: [String: Any] = ["event": "error", "message": message]
+        if !usage.isEmpty { fields["usage"] = usage }
+        ConsoleLog.writeJSON(fields)
+    }
+}
+
+/// A notice on standard error (plain on a terminal, a JSON object under a scheduler).
+func printNotice(_ message: String) {
+    if ConsoleLog.toTerminal {
+        FileHandle.standardError.write(Data("onesource: \(message)\n".utf8))
+    } else {
+        ConsoleLog.writeJSON(["event": "info", "message": message])
+    }
 }
 
 func threads(_ arguments: Arguments) throws -> Int {
@@ -23,7 +42,7 @@ func openStoreForReading(_ arguments: Arguments) throws -> Database {
 func writerLock(_ arguments: Arguments, _ purpose: String) throws -> WriterLock {
     let lock = try WriterLock(storePath: arguments.value("--store") ?? Store.defaultPath, purpose: purpose)
     if let stale = lock.clearedStale {
-        FileHandle.standardError.write(Data("onesource: cleared a stale lock left by a process that is gone (\(stale))\n".utf8))
+        printNotice("cleared a stale lock left by a process that is gone (\(stale))")
     }
     return lock
 }
@@ -49,4 +68,18 @@ func exitCode(forRunStatus status: RunStatus) -> ExitCode {
     case .doneWithDefects: return .defects
     case .running, .failed, .incomplete: return .failure
     }
+}
+
+/// Checks a name given on the command line against the ones that exist: a usage error (exit 64) naming the closest,
+/// never an empty listing.
+func requireKnown(_ value: String?, _ what: String, among known: [String]) throws {
+    guard let value, !known.contains(value) else { return }
+    let hint = Similarity.suggestion(for: value, among: known).map { "did you mean \($0)? " } ?? ""
+    let list = known.count <= 12 ? "known: \(known.joined(separator: ", "))" : "\(known.count) known"
+    throw UsageError("unknown \(what) \(value) (\(hint)\(list))")
+}
+
+/// Every rule id a finding or a task can carry: the built-in rules and the catalog's association rules.
+func ruleIDs(_ catalog: Catalog) -> [String] {
+    RuleBook.builtIn + catalog.associations.map(\.id)
 }

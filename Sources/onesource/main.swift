@@ -6,8 +6,7 @@ func command(named name: String) -> (any Command.Type)? { Commands.all.first { $
 /// An unknown subcommand: says so, with the closest known one, and prints the main help.
 func unknownSubcommand(_ name: String) -> ExitCode {
     let hint = Similarity.suggestion(for: name, among: Commands.all.map { $0.name }).map { " (did you mean \($0)?)" } ?? ""
-    printError("unknown subcommand \(name)\(hint)")
-    FileHandle.standardError.write(Data(Commands.mainHelp.utf8))
+    printError("unknown subcommand \(name)\(hint)", usage: ["onesource <subcommand> [options]", "see `onesource --help` for the subcommands"])
     return .usage
 }
 
@@ -17,6 +16,7 @@ func main(_ words: [String]) -> ExitCode {
         return .usage
     }
     if first == "-h" || first == "--help" { print(Commands.mainHelp, terminator: ""); return .success }
+    if first == "--version" || first == "version" { print(Version.description); return .success }
     if first == "help" {
         guard words.count > 1 else { print(Commands.mainHelp, terminator: ""); return .success }
         guard let command = command(named: words[1]) else { return unknownSubcommand(words[1]) }
@@ -27,8 +27,9 @@ func main(_ words: [String]) -> ExitCode {
     do {
         return try command.main(Array(words.dropFirst()))
     } catch let error as UsageError {
-        printError(error.description)
-        FileHandle.standardError.write(Data(command.help.utf8))
+        // The mistake, how the command is called, and where the whole help is: not the whole help.
+        printError(error.description, usage: command.usage.map { "onesource " + $0 }
+                   + ["see `onesource \(command.name) --help`"])
         return .usage
     } catch let error as CatalogError {
         printError(error.description)

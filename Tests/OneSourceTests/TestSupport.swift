@@ -78,6 +78,25 @@ func runBinary(_ arguments: [String], in directory: URL = Paths.packageRoot) thr
     try runProgram(Paths.binary, arguments, in: directory)
 }
 
+/// The error the tool wrote on standard error (a JSON object under a test, as under a scheduler): its message.
+func errorMessage(_ stderr: String) -> String? {
+    errorObject(stderr)?["message"] as? String
+}
+
+/// The usage lines that came with the error.
+func errorUsage(_ stderr: String) -> [String]? {
+    errorObject(stderr)?["usage"] as? [String]
+}
+
+private func errorObject(_ stderr: String) -> [String: Any]? {
+    for line in stderr.split(separator: "\n") {
+        if let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], object["event"] as? String == "error" {
+            return object
+        }
+    }
+    return nil
+}
+
 /// Runs a program and captures its output and exit code.
 func runProgram(_ executable: URL, _ arguments: [String], in directory: URL = Paths.packageRoot) throws -> (status: Int32, stdout: String, stderr: String) {
     let process = Process()

@@ -1,20 +1,20 @@
 import Foundation
 
 /// Time and identity stamps for the ledger and the audit trail.
-enum Clock {
+public enum Clock {
     /// The current time, ISO 8601 in Beijing time with its offset (the city works in UTC+8).
-    static func now() -> String {
+    public static func now() -> String {
         let formatter = ISO8601DateFormatter()
         formatter.timeZone = CivilDate.cityTimeZone
         formatter.formatOptions = [.withInternetDateTime]
         return formatter.string(from: Date())
     }
 
-    static func userName() -> String {
+    public static func userName() -> String {
         if let user = ProcessInfo.processInfo.environment["USER"], !user.isEmpty { return user }
         if let entry = getpwuid(getuid()), let name = entry.pointee.pw_name { return String(cString: name) }
         return "uid \(getuid())"
     }
 
-    static func hostName() -> String { ProcessInfo.processInfo.hostName }
+    public static func hostName() -> String { ProcessInfo.processInfo.hostName }
 }

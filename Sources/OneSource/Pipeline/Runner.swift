@@ -83,6 +83,17 @@ public struct Runner {
         let context = StageContext(database: database, catalog: catalog, pipeline: pipeline, runID: runID, log: log, threads: threads,
                                    invocation: .byHand)
         try stage.preflight(context)
+        // The stages after it will have to run again: refused now if any of them could not (a later run built on its
+        // output), rather than after this one has set them pending for good.
+        for later in pipeline.stages.drop(while: { $0 != stage.name }).dropFirst() {
+            guard let next = Stages.byName[later] else { continue }
+            do {
+                try next.preflight(context)
+            } catch {
+                throw PipelineError.stageFailed(stage: stage.name, reason: "re-running it sets \(later) pending, and \(later) could not run again",
+                                                cause: error)
+            }
+        }
         log.info("run \(runID): re-running stage \(stage.name)")
         if try execute(stage, context) {
             try ledger.invalidateAfter(runID, stage.name)

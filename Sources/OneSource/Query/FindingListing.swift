@@ -5,12 +5,15 @@ public struct FindingListing {
         public var dataset: String?
         public var rule: String?
         public var severity: Severity?
+        /// Only the findings addressed to this agency.
+        public var agency: String?
         public var limit: Int
 
-        public init(dataset: String? = nil, rule: String? = nil, severity: Severity? = nil, limit: Int = 100) {
+        public init(dataset: String? = nil, rule: String? = nil, severity: Severity? = nil, agency: String? = nil, limit: Int = 100) {
             self.dataset = dataset
             self.rule = rule
             self.severity = severity
+            self.agency = agency
             self.limit = limit
         }
     }
@@ -27,7 +30,7 @@ public struct FindingListing {
 
     public static func load(_ database: Database, catalog: Catalog, run: Int64, filter: Filter) throws -> (lines: [Line], total: Int) {
         let (findings, total) = try FindingTable(database: database).list(run: run, dataset: filter.dataset, rule: filter.rule,
-                                                                          severity: filter.severity, limit: filter.limit)
+                                                                          severity: filter.severity, agency: filter.agency, limit: filter.limit)
         let lines = findings.map { finding -> Line in
             let dataset = catalog.dataset(finding.dataset)
             let keyKinds = dataset?.key.map { catalog.element($0)?.personal } ?? []

@@ -72,9 +72,34 @@ public struct RunSummary: Sendable {
                           totalRejections: Int(count), quarantined: quarantined)
     }
 
+    /// The exit code the run's status gives and why, in a few words: what a scheduler's operator reads first.
+    public var exitReason: String {
+        switch run.status {
+        case .done: return "exit 0: no defects"
+        case .running: return "exit 1: still running (or stopped without finishing; `onesource run --resume \(run.id)`)"
+        case .failed:
+            let failed = stages.first { $0.status == .failed }
+            return "exit 1: stage \(failed?.stage ?? "?") failed" + (failed?.message.map { " (\($0.prefix(160)))" } ?? "")
+        case .incomplete:
+            return "exit 1: stages not run: \(stages.filter { !$0.status.isDone }.map(\.stage).joined(separator: ", "))"
+        case .doneWithDefects:
+            var reasons: [String] = []
+            if totalRejected > 0 { reasons.append("\(totalRejected) row(s) rejected") }
+            let missing = files.filter { $0.status == "missing" }.count, failed = files.filter { $0.status == "failed" }.count
+            if missing > 0 { reasons.append("\(missing) delivery(ies) missing") }
+            if failed > 0 { reasons.append("\(failed) file(s) unreadable") }
+            let unaccounted = files.filter { $0.unaccounted != 0 }.count
+            if unaccounted > 0 { reasons.append("\(unaccounted) file(s) with unaccounted records") }
+            let errors = findings.reduce(0) { $0 + $1.errors }
+            if errors > 0 { reasons.append("\(errors) error finding(s)") }
+            if let quarantined, quarantined > 0 { reasons.append("\(quarantined) record(s) quarantined") }
+            return "exit 3: " + (reasons.isEmpty ? "defects found (see the stages)" : reasons.joined(separator: ", "))
+        }
+    }
+
     /// The summary as plain text for a terminal or a log file. It names files, lines and fields, never values.
     public func render() -> String {
-        var out = "Run \(run.id) · pipeline \(run.pipeline) · \(run.status.rawValue)\n"
+        var out = "Run \(run.id) · pipeline \(run.pipeline) · \(run.status.rawValue) · \(exitReason)\n"
         out += "  started \(run.startedAt)" + (run.finishedAt.map { ", finished \($0)" } ?? "") + " by \(run.user)@\(run.host)\n"
         out += "Stages:\n"
         for stage in stages {

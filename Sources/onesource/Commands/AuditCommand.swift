@@ -24,6 +24,7 @@ enum AuditCommand: Command {
         guard arguments.positionals.isEmpty else { throw UsageError("audit takes no arguments") }
         let database = try openStoreForReading(arguments)
         let catalog = try Catalog.load(directory: try StoreDefaults(arguments, database: database).catalog)
+        try requireKnown(arguments.value("--dataset"), "dataset", among: catalog.datasets.map(\.id))
         var key = arguments.value("--key")
         if let raw = key, let canonical = IdentityNumber.standardize(raw, context: StandardContext(today: CivilDate.of(Date()),
                                                                                                 divisions: DivisionTable(entries: [], source: ""))).value {

@@ -26,9 +26,7 @@ enum ReportCommand: Command {
         let database = try openStore(arguments)
         let pipeline = try PipelineDefinition.of(try RunLedger(database: database).run(runID))
         let catalog = try Catalog.load(directory: pipeline.catalogDirectory)
-        if let agency = arguments.value("--agency"), catalog.agency(agency) == nil {
-            throw UsageError("unknown agency \(agency) (agencies: \(catalog.agencies.map(\.code).joined(separator: ", ")))")
-        }
+        try requireKnown(arguments.value("--agency"), "agency", among: catalog.agencies.map(\.code))
         for path in try ReportStage.writeReports(database, catalog: catalog, pipeline: pipeline, run: runID, agency: arguments.value("--agency"), to: out) {
             print(path)
         }

@@ -51,9 +51,9 @@ enum TasksCommand: Command {
         let catalog = try Catalog.load(directory: defaults.catalog)
         let calendar = try WorkingDayCalendar.load(directory: defaults.calendar)
         let today = try arguments.date("--today") ?? CivilDate.of(Date())
-        if let agency = arguments.value("--agency"), catalog.agency(agency) == nil {
-            throw UsageError("unknown agency \(agency) (agencies: \(catalog.agencies.map(\.code).joined(separator: ", ")))")
-        }
+        try requireKnown(arguments.value("--agency"), "agency", among: catalog.agencies.map(\.code))
+        try requireKnown(arguments.value("--rule"), "rule", among: ruleIDs(catalog))
+        try requireKnown(arguments.value("--status"), "status", among: TaskStatus.allCases.map(\.rawValue))
         let book = TaskBook(database: database, catalog: catalog, calendar: calendar)
         switch sub {
         case "list":

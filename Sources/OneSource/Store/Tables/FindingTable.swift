@@ -91,10 +91,12 @@ public struct FindingTable {
 
     /// A run's findings (of one dataset, rule or severity when given), in the order found, at most `limit`; and how
     /// many there are in all.
-    public func list(run: Int64, dataset: String?, rule: String?, severity: Severity?, limit: Int) throws -> (findings: [Listed], total: Int) {
+    public func list(run: Int64, dataset: String?, rule: String?, severity: Severity?, agency: String? = nil,
+                     limit: Int) throws -> (findings: [Listed], total: Int) {
         var conditions = ["g.run_id = ?"]
         var arguments: [SQLValue] = [.integer(run)]
         if let dataset { conditions.append("g.dataset_id = ?"); arguments.append(.text(dataset)) }
+        if let agency { conditions.append("g.agency = ?"); arguments.append(.text(agency)) }
         if let rule { conditions.append("g.rule_id = ?"); arguments.append(.text(rule)) }
         if let severity { conditions.append("g.severity = ?"); arguments.append(.text(severity.rawValue)) }
         let whereClause = conditions.joined(separator: " AND ")

@@ -48,7 +48,7 @@ import Testing
         // Never over an existing file.
         let again = try runBinary(["backup", target, "--store", store])
         #expect(again.status == 1)
-        #expect(again.stderr == "Error: \(target) exists: a backup is written to a new file, never over one\n")
+        #expect(errorMessage(again.stderr) == "\(target) exists: a backup is written to a new file, never over one")
     }
 
     /// Restoring puts the copy in place, keeps the replaced store (with its log) beside it, and records it.
@@ -76,7 +76,7 @@ import Testing
         try "不是数据库".write(toFile: junk, atomically: true, encoding: .utf8)
         let refused = try runBinary(["restore", junk, "--store", store])
         #expect(refused.status == 1)
-        #expect(refused.stderr == "Error: \(junk) is not a sound SQLite database: file is not a database\n")
+        #expect(errorMessage(refused.stderr) == "\(junk) is not a sound SQLite database: file is not a database")
         #expect(try database.queryScalarInt("SELECT max(run_id) FROM runs") == 1)
     }
 }
