@@ -10,7 +10,7 @@ struct Option: Sendable {
     static func value(_ name: String, _ placeholder: String, _ help: String) -> Option { Option(name: name, value: placeholder, help: help) }
     static func flag(_ name: String, _ help: String) -> Option { Option(name: name, value: nil, help: help) }
 
-    static let store = value("--store", "<path>", "The SQLite store (default: var/onesource.sqlite).")
+    static let store = value("--store", "<path>", "The SQLite store (default: $ONESOURCE_STORE, else var/onesource.sqlite in the\ninstallation, the folder holding Pipelines/).")
     static let threads = value("--threads", "<n>", "Threads for parallel stages (default: all cores); results do not depend on it.")
     static let catalog = value("--catalog", "<dir>", "The catalog folder (default: the catalog of the store's latest run, else\nPipelines/catalog).")
     static let divisions = value("--divisions", "<file>", "The division table (default: the store's latest run's, else\nPipelines/divisions/gbt2260.tsv).")

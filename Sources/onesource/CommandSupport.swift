@@ -3,14 +3,15 @@ import OneSource
 
 /// Says what went wrong on standard error: `Error: …` and the usage lines on a terminal; one JSON object under a
 /// scheduler (standard error not a terminal), like every other line the tool writes there.
-func printError(_ message: String, usage: [String] = []) {
+func printError(_ message: String, usage: [String] = [], details: [String] = []) {
     if ConsoleLog.toTerminal {
-        var text = "Error: \(message)\n"
+        var text = "Error: \(message)\n" + details.map { "  \($0)\n" }.joined()
         if let first = usage.first { text += "USAGE: " + first + "\n" + usage.dropFirst().map { "       " + $0 + "\n" }.joined() }
         FileHandle.standardError.write(Data(text.utf8))
     } else {
         var fields: [String: Any] = ["event": "error", "message": message]
         if !usage.isEmpty { fields["usage"] = usage }
+        if !details.isEmpty { fields["details"] = details }
         ConsoleLog.writeJSON(fields)
     }
 }
@@ -30,17 +31,17 @@ func threads(_ arguments: Arguments) throws -> Int {
 
 /// Opens the store for a command that writes it (after taking the writer lock, where it needs one).
 func openStore(_ arguments: Arguments) throws -> Database {
-    try Store.open(path: arguments.value("--store") ?? Store.defaultPath)
+    try Store.open(path: try Installation.store(arguments))
 }
 
 /// Opens the store for a command that only reads it: nothing is created, a running night is not disturbed.
 func openStoreForReading(_ arguments: Arguments) throws -> Database {
-    try Store.openForReading(path: arguments.value("--store") ?? Store.defaultPath)
+    try Store.openForReading(path: try Installation.store(arguments))
 }
 
 /// Takes the store's writer lock for a command that writes; says so when it took over a stale one.
 func writerLock(_ arguments: Arguments, _ purpose: String) throws -> WriterLock {
-    let lock = try WriterLock(storePath: arguments.value("--store") ?? Store.defaultPath, purpose: purpose)
+    let lock = try WriterLock(storePath: try Installation.store(arguments), purpose: purpose)
     if let stale = lock.clearedStale {
         printNotice("cleared a stale lock left by a process that is gone (\(stale))")
     }
@@ -56,9 +57,9 @@ struct StoreDefaults {
 
     init(_ arguments: Arguments, database: Database) throws {
         let pipeline = try RunLedger(database: database).latestRun().map(PipelineDefinition.of)
-        catalog = arguments.value("--catalog") ?? pipeline?.catalogDirectory ?? "Pipelines/catalog"
-        calendar = arguments.value("--calendar") ?? pipeline?.calendarDirectory ?? "Pipelines/calendar"
-        divisions = arguments.value("--divisions") ?? pipeline?.divisionTable ?? "Pipelines/divisions/gbt2260.tsv"
+        catalog = try arguments.value("--catalog") ?? pipeline?.catalogDirectory ?? Installation.pipelines("catalog", option: "--catalog")
+        calendar = try arguments.value("--calendar") ?? pipeline?.calendarDirectory ?? Installation.pipelines("calendar", option: "--calendar")
+        divisions = try arguments.value("--divisions") ?? pipeline?.divisionTable ?? Installation.pipelines("divisions/gbt2260.tsv", option: "--divisions")
     }
 }
 

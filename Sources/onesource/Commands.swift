@@ -2,8 +2,8 @@
 enum Commands {
     /// The commands, in the order the help lists them.
     static let all: [any Command.Type] = [
-        RunCommand.self, StageCommand.self, RunsCommand.self, SummaryCommand.self, FindingsCommand.self, LookupCommand.self,
-        CalendarCommand.self, TasksCommand.self, ReportCommand.self, AuditCommand.self, PruneCommand.self, BackupCommand.self,
+        CheckCommand.self, RunCommand.self, StageCommand.self, RunsCommand.self, SummaryCommand.self, FindingsCommand.self, LookupCommand.self,
+        CalendarCommand.self, TasksCommand.self, ReportCommand.self, NotifyCommand.self, AuditCommand.self, PruneCommand.self, BackupCommand.self,
         RestoreCommand.self, SealCommand.self, UnsealCommand.self, DestroyCommand.self, GenerateCommand.self, CatalogCommand.self,
         InspectCommand.self, StandardizeCommand.self,
     ]

@@ -11,6 +11,8 @@ func unknownSubcommand(_ name: String) -> ExitCode {
 }
 
 func main(_ words: [String]) -> ExitCode {
+    // A closed pipe (`onesource findings | head`, a sendmail that exits early) is an error to handle, not a reason to die.
+    signal(SIGPIPE, SIG_IGN)
     guard let first = words.first else {
         FileHandle.standardError.write(Data(Commands.mainHelp.utf8))
         return .usage

@@ -9,6 +9,20 @@ public struct AssociateStage: Stage {
 
     public init() {}
 
+    /// Before a night: the catalog's SQL rules compile against the tables they read, and the division table loads.
+    public func check(_ context: CheckContext) -> [CheckFinding] {
+        var findings = SQLRule.problems(in: context.catalog).map { problem in
+            CheckFinding(.problem, file: (context.pipeline.catalogDirectory as NSString).appendingPathComponent(problem.file), path: problem.path,
+                         problem.message)
+        }
+        do {
+            _ = try DivisionTable.load(path: context.pipeline.divisionTable)
+        } catch {
+            findings.append(CheckFinding(.problem, file: context.pipeline.path, path: "$.divisions", "\(error)"))
+        }
+        return findings
+    }
+
     public func run(_ context: StageContext) throws -> StageOutcome {
         let database = context.database
         let catalog = context.catalog

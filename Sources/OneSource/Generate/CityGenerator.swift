@@ -74,9 +74,42 @@ public struct CityGenerator {
         return String(decoding: first17, as: UTF8.self) + String(CreditCode.checkCharacter(for: first17) ?? "0")
     }
 
-    /// Writes the city; returns the injected defects (also written to ground-truth.csv).
+    /// Writes the city; returns the injected defects (also written to ground-truth.csv). The city is written into a
+    /// hidden folder beside `output` and renamed into place at the end (replacing an earlier city there), so a failure
+    /// leaves no half-written city.
+    /// - Throws: `GenerateError` naming the folder that cannot be written and why.
     @discardableResult
     public func write() throws -> [Defect] {
+        let fm = FileManager.default
+        let target = URL(fileURLWithPath: output).standardizedFileURL
+        let parent = target.deletingLastPathComponent()
+        do {
+            try fm.createDirectory(at: parent, withIntermediateDirectories: true)
+        } catch {
+            throw GenerateError(path: parent.path, reason: "cannot create the folder: \(GenerateError.reason(error))")
+        }
+        guard fm.isWritableFile(atPath: parent.path) else {
+            throw GenerateError(path: parent.path, reason: "this user cannot write into the folder that would hold \(target.lastPathComponent)")
+        }
+        let staging = parent.appendingPathComponent(".\(target.lastPathComponent).partial-\(getpid())")
+        try? fm.removeItem(at: staging)
+        let staged = CityGenerator(persons: persons, seed: seed, defectRate: defectRate, output: staging.path, pipelines: pipelines, night: night)
+        do {
+            let defects = try staged.writeFiles()
+            let aside = parent.appendingPathComponent(".\(target.lastPathComponent).replaced-\(getpid())")
+            let replacing = fm.fileExists(atPath: target.path)
+            if replacing { try fm.moveItem(at: target, to: aside) }
+            try fm.moveItem(at: staging, to: target)
+            if replacing { try? fm.removeItem(at: aside) }
+            return defects
+        } catch {
+            try? fm.removeItem(at: staging)
+            if let error = error as? GenerateError { throw error }
+            throw GenerateError(path: target.path, reason: GenerateError.reason(error))
+        }
+    }
+
+    private func writeFiles() throws -> [Defect] {
         var random = Random(state: seed)
         let fm = FileManager.default
         let data = (output as NSString).appendingPathComponent("data")
@@ -310,7 +343,11 @@ public struct CityGenerator {
         for folder in ["catalog", "divisions", "calendar"] {
             let target = (output as NSString).appendingPathComponent(folder)
             if fm.fileExists(atPath: target) { try fm.removeItem(atPath: target) }
-            try fm.copyItem(atPath: (pipelines as NSString).appendingPathComponent(folder), toPath: target)
+            let source = (pipelines as NSString).appendingPathComponent(folder)
+            guard fm.fileExists(atPath: source) else {
+                throw GenerateError(path: source, reason: "not found: --pipelines names the folder holding catalog, divisions and calendar")
+            }
+            try fm.copyItem(atPath: source, toPath: target)
         }
         try """
             {
@@ -320,7 +357,6 @@ public struct CityGenerator {
               "dataRoot": "data",
               "divisions": "divisions/gbt2260.tsv",
               "calendar": "calendar",
-              "reports": "reports",
               "stages": ["ingest", "verify", "load", "compare", "associate", "rectify", "report"],
               "retention": {"keepRuns": 7}
             }
@@ -329,3 +365,17 @@ public struct CityGenerator {
     }
 }
 
+/// Why a city could not be generated: the path and a plain reason (not Foundation's error domain and code).
+public struct GenerateError: Error, CustomStringConvertible {
+    public let path: String
+    public let reason: String
+    public var description: String { "cannot generate the city at \(path): \(reason)" }
+
+    static func reason(_ error: any Error) -> String {
+        let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError
+        if let posix = underlying, posix.domain == NSPOSIXErrorDomain, let message = strerror(Int32(posix.code)) {
+            return String(cString: message)
+        }
+        return (error as NSError).localizedDescription
+    }
+}

@@ -24,7 +24,10 @@ public enum Masking {
     }
 
     /// Masks a record key made of key values joined by `|`, each by its element's kind.
+    /// A task's placeholder for a record without a key (`（第7条记录，无记录键）`, from its place in the delivery) holds no
+    /// personal value and is shown as it is.
     public static func maskKey(_ key: String, kinds: [String?]) -> String {
+        if key.hasPrefix("（第") && key.hasSuffix("）") || key == "（整个数据集）" { return key }
         let parts = key.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
         return zip(parts, kinds + Array(repeating: nil, count: max(0, parts.count - kinds.count)))
             .map { mask($0, kind: $1) }.joined(separator: "|")

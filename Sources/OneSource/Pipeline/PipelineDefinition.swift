@@ -18,8 +18,9 @@ public struct PipelineDefinition: Sendable, Equatable {
     public let divisionTable: String
     /// Absolute path of the working-day calendar folder.
     public let calendarDirectory: String
-    /// Absolute path of the folder the report stage writes into.
-    public let reportsDirectory: String
+    /// Absolute path of the folder the report stage writes into, when the definition names one (nil: a `reports`
+    /// folder beside the store, so that two stores never share their reports).
+    public let reportsDirectory: String?
     /// Findings at or above this severity become rectification tasks.
     public let taskThreshold: Severity
     /// Working days an agency has to rectify (measures art. 12: 7), per rule where the definition says so.
@@ -27,6 +28,8 @@ public struct PipelineDefinition: Sendable, Equatable {
     public let ruleDueWorkingDays: [String: Int]
     /// How long delivered copies of records are kept (nil: for ever), applied at the end of each run.
     public let retention: RetentionPolicy?
+    /// Where each run's message goes (nil: nowhere; the exit code and the log say it all).
+    public let notify: NotifyPolicy?
     /// The definition's JSON text, stored with every run.
     public let text: String
 
@@ -53,9 +56,10 @@ public struct PipelineDefinition: Sendable, Equatable {
         } catch {
             throw PipelineError.invalidDefinition(path: path, message: "$: not valid JSON: \(error.localizedDescription)")
         }
-        let allowed: Set<String> = ["name", "catalog", "dataRoot", "stages", "datasets", "divisions", "calendar", "tasks", "reports", "retention", "description"]
+        let allowed: Set<String> = ["name", "catalog", "dataRoot", "stages", "datasets", "divisions", "calendar", "tasks", "reports", "retention", "notify", "description"]
         for key in object.keys.sorted() where !allowed.contains(key) {
-            throw PipelineError.invalidDefinition(path: path, message: "$.\(key): unknown property")
+            let hint = Similarity.suggestion(for: key, among: allowed.sorted()).map { " (did you mean \"\($0)\"?)" } ?? ""
+            throw PipelineError.invalidDefinition(path: path, message: "$.\(key): unknown property\(hint)")
         }
         func string(_ key: String) throws -> String {
             guard let value = object[key] as? String, !value.isEmpty else {
@@ -115,6 +119,10 @@ public struct PipelineDefinition: Sendable, Equatable {
             }
             retention = RetentionPolicy(keepRuns: keep)
         }
+        let notify = try object["notify"].map { try NotifyPolicy.parse($0, path: path) }
+        for key in ["divisions", "calendar", "reports", "description"] where object[key] != nil && !(object[key] is String) {
+            throw PipelineError.invalidDefinition(path: path, message: "$.\(key): a string")
+        }
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
         func resolve(_ relative: String) -> String {
             URL(fileURLWithPath: relative, relativeTo: folder).standardizedFileURL.path
@@ -124,9 +132,9 @@ public struct PipelineDefinition: Sendable, Equatable {
                                   dataRoot: resolve(try string("dataRoot")), stages: stages, datasets: datasets,
                                   divisionTable: resolve(object["divisions"] as? String ?? "divisions/gbt2260.tsv"),
                                   calendarDirectory: resolve(object["calendar"] as? String ?? "calendar"),
-                                  reportsDirectory: resolve(object["reports"] as? String ?? "../var/reports"),
+                                  reportsDirectory: (object["reports"] as? String).map(resolve),
                                   taskThreshold: threshold, dueWorkingDays: due, ruleDueWorkingDays: ruleDue, retention: retention,
-                                  text: String(decoding: data, as: UTF8.self))
+                                  notify: notify, text: String(decoding: data, as: UTF8.self))
     }
 }
 
@@ -138,6 +146,39 @@ func wholeNumber(_ value: Any?) -> Int? {
 }
 
 extension PipelineDefinition {
+    /// The folder the reports of runs in the store at `storePath` go to: the definition's `reports`, else a `reports`
+    /// folder beside the store.
+    public func reportsFolder(store storePath: String) -> String {
+        if let reportsDirectory { return reportsDirectory }
+        let store = URL(fileURLWithPath: storePath == ":memory:" ? "onesource.sqlite" : storePath).standardizedFileURL
+        return store.deletingLastPathComponent().appendingPathComponent("reports").path
+    }
+
+    /// The top-level properties whose values differ between this definition's text and `other`'s, sorted.
+    public func differences(from other: PipelineDefinition) -> [String] {
+        func object(_ text: String) -> [String: Any] {
+            (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] ?? [:]
+        }
+        let mine = object(text), theirs = object(other.text)
+        return Set(mine.keys).union(theirs.keys).filter { key in
+            switch (mine[key], theirs[key]) {
+            case let (a?, b?): return !NSDictionary(dictionary: ["v": a]).isEqual(to: ["v": b])
+            default: return true
+            }
+        }.sorted()
+    }
+
+    /// What `run --resume` should say about the definition it uses: the one stored with the run, and whether the file
+    /// it came from now says something else.
+    public func resumeNotice(run runID: Int64) -> String {
+        let start = "run \(runID) resumes with the pipeline definition stored when it started (\(path))"
+        guard FileManager.default.fileExists(atPath: path) else { return start + "; that file is gone" }
+        guard let current = try? PipelineDefinition.load(path: path) else { return start + "; that file now cannot be read as a definition" }
+        let changed = current.differences(from: self)
+        return changed.isEmpty ? start + "; the file says the same"
+            : start + "; the file now differs in \(changed.joined(separator: ", ")) (not used: start a new run to use it)"
+    }
+
     /// The same definition reading its exports from `folder` (`run --data`): the stored definition names the
     /// folder, so a resumed or re-run stage reads the same files.
     public func reading(from folder: String) throws -> PipelineDefinition {

@@ -87,6 +87,8 @@ public protocol Stage: Sendable {
     var writes: Set<StoreArea> { get }
     /// Refuses a re-run that would do harm, before anything is recorded (default: none).
     func preflight(_ context: StageContext) throws
+    /// What this stage needs before a night, checked without writing anything (`onesource check`; default: nothing).
+    func check(_ context: CheckContext) -> [CheckFinding]
     func run(_ context: StageContext) throws -> StageOutcome
 }
 
@@ -106,6 +108,7 @@ public protocol StartsEarly: Stage {
 
 extension Stage {
     public func preflight(_ context: StageContext) throws {}
+    public func check(_ context: CheckContext) -> [CheckFinding] { [] }
 
     /// Refuses to redo this run's stage when a later run has already built on its output, as recorded in `table`.
     /// `what` says what the later run did.

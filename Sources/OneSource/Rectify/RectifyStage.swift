@@ -17,6 +17,28 @@ public struct RectifyStage: Stage {
 
     public init() {}
 
+    /// Before a night: the working-day calendar loads, and covers the deadlines tonight's tasks can get (a year without
+    /// the State Council's notice is provisional: a notice, not a problem, since deadlines are recomputed later).
+    public func check(_ context: CheckContext) -> [CheckFinding] {
+        let calendar: WorkingDayCalendar
+        do {
+            calendar = try WorkingDayCalendar.load(directory: context.pipeline.calendarDirectory)
+        } catch {
+            return [CheckFinding(.problem, file: context.pipeline.path, path: "$.calendar", "\(error)")]
+        }
+        var findings: [CheckFinding] = []
+        let longest = ([context.pipeline.dueWorkingDays] + context.pipeline.ruleDueWorkingDays.values).max() ?? 7
+        let deadline = calendar.deadline(workingDays: longest, after: context.asOf)
+        if deadline.provisional {
+            findings.append(CheckFinding(.notice, file: context.pipeline.calendarDirectory, "tasks raised on \(context.asOf) fall due by "
+                + "\(deadline.date), counted on a provisional calendar for \(deadline.date.year): add \(deadline.date.year).json from the "
+                + "State Council's holiday notice (see README, Working days)"))
+        } else if let warning = calendar.missingNoticeWarning(today: context.asOf) {
+            findings.append(CheckFinding(.notice, file: context.pipeline.calendarDirectory, warning))
+        }
+        return findings
+    }
+
     public func preflight(_ context: StageContext) throws {
         try refuseIfLaterRun(in: .rectifyRuns, context, did: "updated the tasks")
     }

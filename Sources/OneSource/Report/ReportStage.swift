@@ -9,9 +9,21 @@ public struct ReportStage: Stage {
 
     public init() {}
 
+    /// Before a night: the reports folder can be written (or created).
+    public func check(_ context: CheckContext) -> [CheckFinding] {
+        let folder = context.pipeline.reportsFolder(store: context.storePath)
+        // Beside a store whose folder cannot be written, the store refuses first, with its own message (exit 1).
+        let storeFolder = URL(fileURLWithPath: context.storePath).deletingLastPathComponent().path
+        if context.pipeline.reportsDirectory == nil && !PipelineCheck.canWrite(into: storeFolder) { return [] }
+        guard PipelineCheck.canWrite(into: folder) else {
+            return [CheckFinding(.problem, file: context.pipeline.path, path: "$.reports", "reports folder \(folder) cannot be written by this user")]
+        }
+        return []
+    }
+
     public func run(_ context: StageContext) throws -> StageOutcome {
         let datasets = try context.pipeline.selectedDatasets(in: context.catalog)
-        let folder = (context.pipeline.reportsDirectory as NSString).appendingPathComponent("run-\(context.runID)")
+        let folder = (context.pipeline.reportsFolder(store: context.database.path) as NSString).appendingPathComponent("run-\(context.runID)")
         try context.database.transaction {
             try QualityMetrics.compute(context.database, catalog: context.catalog, datasets: datasets, run: context.runID)
         }

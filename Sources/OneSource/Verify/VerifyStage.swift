@@ -12,6 +12,16 @@ public struct VerifyStage: Stage {
 
     public init() {}
 
+    /// Before a night: the division table the division standard needs loads.
+    public func check(_ context: CheckContext) -> [CheckFinding] {
+        do {
+            _ = try DivisionTable.load(path: context.pipeline.divisionTable)
+            return []
+        } catch {
+            return [CheckFinding(.problem, file: context.pipeline.path, path: "$.divisions", "\(error)")]
+        }
+    }
+
     public func run(_ context: StageContext) throws -> StageOutcome {
         let database = context.database
         // In a run, ingest verified each batch as it staged it (see `IngestStage`) and recorded so with its files:

@@ -17,7 +17,7 @@ enum BackupCommand: Command {
     static func run(_ arguments: Arguments) throws -> ExitCode {
         guard arguments.positionals.count == 1 else { throw UsageError("backup takes the path of the copy to write") }
         let started = Date()
-        let outcome = try Backup.write(store: arguments.value("--store") ?? Store.defaultPath, to: arguments.positionals[0])
+        let outcome = try Backup.write(store: try Installation.store(arguments), to: arguments.positionals[0])
         print(outcome.summary + String(format: "; %.2f s", Date().timeIntervalSince(started)))
         guard outcome.audited else {
             printError("the backup is written, but the store can only be read: the backup is not in its audit trail")

@@ -24,7 +24,7 @@ enum CalendarCommand: Command {
 
     static func run(_ arguments: Arguments) throws -> ExitCode {
         guard let sub = arguments.positionals.first else { throw UsageError("calendar needs a subcommand: add or check") }
-        let calendar = try WorkingDayCalendar.load(directory: arguments.value("--calendar") ?? "Pipelines/calendar")
+        let calendar = try WorkingDayCalendar.load(directory: try arguments.value("--calendar") ?? Installation.pipelines("calendar", option: "--calendar"))
         func date(_ text: String) throws -> CivilDate {
             guard let value = CivilDate(iso: text) else { throw UsageError("\(text) is not a date like 2026-09-24") }
             return value
@@ -42,7 +42,7 @@ enum CalendarCommand: Command {
                 let today = try arguments.date("--today") ?? CivilDate.of(Date())
                 for year in [today.year, today.year + 1] { print(calendar.coverage(of: year)) }
                 if let warning = calendar.missingNoticeWarning(today: today) { print("warning: \(warning)") }
-                let path = arguments.value("--store") ?? Store.defaultPath
+                let path = try Installation.store(arguments)
                 guard FileManager.default.fileExists(atPath: path) else { return .success }
                 let moves = try TaskTable(database: try Store.openForReading(path: path)).provisionalMoves(calendar: calendar, defaultDays: 7)
                 for move in moves {

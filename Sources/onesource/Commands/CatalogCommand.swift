@@ -6,12 +6,12 @@ enum CatalogCommand: Command {
     static let overview = "Work with the data catalog."
     static let usage = ["catalog check [--catalog <dir>]"]
     static let subcommands = [(name: "check", help: "Load the catalog and report every problem with its file and JSON path.\nExits 0 when clean, 2 when there are problems.")]
-    static let options: [Option] = [.value("--catalog", "<dir>", "The catalog folder (default: Pipelines/catalog).")]
+    static let options: [Option] = [.value("--catalog", "<dir>", "The catalog folder (default: the installation's Pipelines/catalog).")]
 
     static func run(_ arguments: Arguments) throws -> ExitCode {
         guard let sub = arguments.positionals.first else { throw UsageError("catalog needs a subcommand: check") }
         guard arguments.positionals == ["check"] else { throw UsageError("unknown catalog subcommand \(sub)") }
-        let directory = arguments.value("--catalog") ?? "Pipelines/catalog"
+        let directory = try Installation.catalog(arguments)
         do {
             let catalog = try Catalog.load(directory: directory)
             let sqlProblems = SQLRule.problems(in: catalog)

@@ -16,7 +16,7 @@ enum GenerateCommand: Command {
         .value("--seed", "<s>", "Seed of the generator (default 1)."),
         .value("--defect-rate", "<r>", "Share of records with an injected defect (default 0.01)."),
         .value("--night", "<n>", "The same city n nights later: 3 in 1,000 people a night have moved house or\nchanged phone; the defects and the ground truth stay night 0's (default 0)."),
-        .value("--pipelines", "<dir>", "Where the catalog, divisions and calendar are copied from (default: Pipelines)."),
+        .value("--pipelines", "<dir>", "Where the catalog, divisions and calendar are copied from (default: the installation's Pipelines)."),
     ]
 
     static func run(_ arguments: Arguments) throws -> ExitCode {
@@ -35,7 +35,7 @@ enum GenerateCommand: Command {
         }
         let started = Date()
         let defects = try CityGenerator(persons: persons, seed: seed, defectRate: rate, output: out,
-                                        pipelines: arguments.value("--pipelines") ?? "Pipelines", night: night).write()
+                                        pipelines: try arguments.value("--pipelines") ?? Installation.pipelines("", option: "--pipelines"), night: night).write()
         print("wrote a city of \(persons) persons to \(out) in \(String(format: "%.1f", Date().timeIntervalSince(started))) s: "
               + "\(defects.count) injected defects listed in \(out)/ground-truth.csv; run it with: onesource run \(out)/nightly.json --store PATH")
         return .success

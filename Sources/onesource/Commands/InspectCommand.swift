@@ -11,13 +11,13 @@ enum InspectCommand: Command {
     static let usage = ["inspect <dataset> <file> [--catalog <dir>] [--rejections <n>]"]
     static let arguments = [(name: "<dataset>", help: "A dataset id from the catalog, e.g. gongan_household."),
                             (name: "<file>", help: "The export to read.")]
-    static let options: [Option] = [.value("--catalog", "<dir>", "The catalog folder (default: Pipelines/catalog)."),
+    static let options: [Option] = [.value("--catalog", "<dir>", "The catalog folder (default: the installation's Pipelines/catalog)."),
                                     .value("--rejections", "<n>", "How many rejected rows to list (default 20).")]
     static let discussion = "Exits 0 when every row reads, 3 when rows were rejected or the file cannot be read."
 
     static func run(_ arguments: Arguments) throws -> ExitCode {
         guard arguments.positionals.count == 2 else { throw UsageError("inspect takes a dataset id and a file") }
-        let catalog = try Catalog.load(directory: arguments.value("--catalog") ?? "Pipelines/catalog")
+        let catalog = try Catalog.load(directory: try Installation.catalog(arguments))
         guard let dataset = catalog.dataset(arguments.positionals[0]) else {
             throw UsageError("no dataset \(arguments.positionals[0]) in the catalog (datasets: \(catalog.datasets.map(\.id).joined(separator: ", ")))")
         }

@@ -21,7 +21,7 @@ enum PruneCommand: Command {
 
     static func run(_ arguments: Arguments) throws -> ExitCode {
         guard arguments.positionals.isEmpty else { throw UsageError("prune takes no arguments") }
-        let path = arguments.value("--store") ?? Store.defaultPath
+        let path = try Installation.store(arguments)
         guard FileManager.default.fileExists(atPath: path) else { throw StoreError.noStore(path: path) }
         let lock = try writerLock(arguments, "onesource prune")
         defer { withExtendedLifetime(lock) {} }

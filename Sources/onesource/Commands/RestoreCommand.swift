@@ -15,7 +15,7 @@ enum RestoreCommand: Command {
 
     static func run(_ arguments: Arguments) throws -> ExitCode {
         guard arguments.positionals.count == 1 else { throw UsageError("restore takes the path of a backup") }
-        let store = arguments.value("--store") ?? Store.defaultPath
+        let store = try Installation.store(arguments)
         let lock = try writerLock(arguments, "onesource restore \(arguments.positionals[0])")
         defer { withExtendedLifetime(lock) {} }
         let (outcome, replaced) = try Backup.restore(arguments.positionals[0], to: store)

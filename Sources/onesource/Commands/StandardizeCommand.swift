@@ -16,18 +16,18 @@ enum StandardizeCommand: Command {
     static let options: [Option] = [
         .flag("--summary", "Print counts (valid, changed, invalid by reason) and the speed instead of each value."),
         .value("--today", "<date>", "The reference date for \"not in the future\" (default: today in Beijing)."),
-        .value("--catalog", "<dir>", "The catalog folder, for code tables (default: Pipelines/catalog)."),
+        .value("--catalog", "<dir>", "The catalog folder, for code tables (default: the installation's Pipelines/catalog)."),
         .value("--divisions", "<file>", "The division table (default: Pipelines/divisions/gbt2260.tsv)."),
     ]
     static let discussion = "Exits 0 when every value is valid, 3 when any is invalid or empty."
 
     static func run(_ arguments: Arguments) throws -> ExitCode {
         guard let name = arguments.positionals.first else { throw UsageError("standardize needs a standard name") }
-        let catalog = try Catalog.load(directory: arguments.value("--catalog") ?? "Pipelines/catalog")
+        let catalog = try Catalog.load(directory: try Installation.catalog(arguments))
         guard let standard = ElementStandard.named(name, catalog: catalog) else {
             throw UsageError("unknown standard \(name) (known: \(ElementStandard.names(catalog: catalog).joined(separator: ", ")))")
         }
-        let divisions = try DivisionTable.load(path: arguments.value("--divisions") ?? "Pipelines/divisions/gbt2260.tsv")
+        let divisions = try DivisionTable.load(path: try arguments.value("--divisions") ?? Installation.pipelines("divisions/gbt2260.tsv", option: "--divisions"))
         let context = StandardContext(today: try arguments.date("--today") ?? CivilDate.of(Date()), divisions: divisions)
         var values = Array(arguments.positionals.dropFirst())
         if values.isEmpty {

@@ -47,9 +47,15 @@ import Testing
         #expect(resumed.status == 0)
         #expect(resumed.stderr.contains("cleared a stale lock left by a process that is gone (pid \(process.processIdentifier)"))
         #expect(resumed.stdout.contains("Run 1 · pipeline big · done · exit 0: no defects\n"))
+        #expect(resumed.stderr.contains("run 1 resumes with the pipeline definition stored when it started (\(city.pipeline)); the file says the same"))
         #expect(try database.queryScalarInt("SELECT count(*) FROM stg_gongan_household WHERE run_id = 1") == Int64(city.rows))
         #expect(try database.queryScalarInt("SELECT count(*) FROM std_gongan_household WHERE run_id = 1") == Int64(city.rows))
+        // The file changes after the run started: a resume says it keeps the stored definition, and what differs.
+        try #"{"name": "big", "description": "edited", "catalog": "elsewhere", "dataRoot": "data", "stages": ["ingest"]}"#
+            .write(toFile: city.pipeline, atomically: true, encoding: .utf8)
         let again = try runBinary(["run", "--resume", "1", "--store", city.store])
+        #expect(again.stderr.contains("run 1 resumes with the pipeline definition stored when it started (\(city.pipeline)); the file now differs "
+                                      + "in catalog, datasets, description, divisions, stages (not used: start a new run to use it)"))
         #expect(again.status == 1)
         #expect(errorMessage(again.stderr) == "run 1 finished every stage; nothing to resume (use `onesource stage NAME --run 1` to re-run one)")
         // The audit trail has the run, its resumption and the file with its hash.

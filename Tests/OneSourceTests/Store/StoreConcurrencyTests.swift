@@ -135,7 +135,7 @@ enum ReadOnlyFolder {
         #expect(run.status == 1)
         #expect(errorMessage(run.stderr)?.hasPrefix("cannot write the store's lock file \(store).lock: ") == true)
         #expect(run.stderr.contains("this command writes the store (read commands such as `onesource runs` and `onesource summary` work"))
-        #expect(try FileManager.default.contentsOfDirectory(atPath: folder).sorted() == ["s.sqlite", "s.sqlite.lock", "sqlite-tmp"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder).sorted() == ["reports", "s.sqlite", "s.sqlite.lock", "sqlite-tmp"])
     }
 
     /// Read-only and immutable connections read the store and can write nothing.

@@ -390,6 +390,35 @@ public struct TaskTable {
 
     // MARK: - Counts
 
+    /// One agency's tasks as a run left them: raised by the run, reopened by it, past due on `day`, and of those the
+    /// ones that fell due since `since` (the previous run's day; nil: every overdue one is new).
+    public struct RunCounts: Sendable, Equatable {
+        public var created = 0, reopened = 0, overdue = 0, newlyOverdue = 0
+    }
+
+    /// `RunCounts` per agency code, for the agencies with any.
+    public func runCounts(run: Int64, day: CivilDate, since: CivilDate?) throws -> [String: RunCounts] {
+        let awaiting = TaskStatus.sqlList(TaskStatus.allCases.filter(\.awaitsAgency))
+        var counts: [String: RunCounts] = [:]
+        try database.forEach("SELECT agency, count(*) AS n FROM tasks WHERE first_run = ? GROUP BY agency", [.integer(run)]) {
+            counts[$0.text("agency") ?? "", default: RunCounts()].created = $0.int("n")
+        }
+        try database.forEach("""
+            SELECT t.agency, count(DISTINCT t.task_id) AS n FROM task_events e JOIN tasks t ON t.task_id = e.task_id
+            WHERE e.run_id = ? AND e.to_status = 'reopened' GROUP BY t.agency
+            """, [.integer(run)]) {
+            counts[$0.text("agency") ?? "", default: RunCounts()].reopened = $0.int("n")
+        }
+        try database.forEach("""
+            SELECT agency, count(*) AS n, sum(CASE WHEN ?2 IS NULL OR due_on >= ?2 THEN 1 ELSE 0 END) AS fresh
+            FROM tasks WHERE status IN (\(awaiting)) AND due_on < ?1 GROUP BY agency
+            """, [.text(day.description), .optional(since?.description)]) {
+            counts[$0.text("agency") ?? "", default: RunCounts()].overdue = $0.int("n")
+            counts[$0.text("agency") ?? "", default: RunCounts()].newlyOverdue = $0.int("fresh")
+        }
+        return counts
+    }
+
     /// Live tasks (of one agency, or all) whose due date is provisional.
     public func provisionalCount(agency: String?) throws -> Int {
         Int(try database.queryScalarInt("""
