@@ -241,6 +241,7 @@ struct CatalogLoader {
             definitions.append(RuleDefinition(id: id, name: name, dimension: dimension, severity: severity, message: message, params: params))
         }
         for id in RuleBook.builtIn where !seen.contains(id) {
+            if let fallback = RuleBook.defaultDefinitions[id] { definitions.append(fallback); continue }
             problems.add(root.file, "$.rules", "rule \"\(id)\" is not declared")
         }
         var entityRules: [Dataset.Entity: [String]] = [:]

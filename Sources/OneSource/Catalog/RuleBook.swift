@@ -65,6 +65,8 @@ public enum BuiltInRule: String, Sendable, CaseIterable {
     case deliveryUnreadable = "delivery_unreadable"
     case deliveryOverdue = "delivery_overdue"
     case recordCountDrop = "record_count_drop"
+    // A quality indicator or record count out of line with its own history (report: early warning, 预警).
+    case qualitySlip = "quality_slip"
 }
 
 /// Every rule the verify stage knows, with the catalog's declarations.
@@ -85,6 +87,13 @@ public struct RuleBook: Sendable {
         BuiltInRule.genderMatchesIdentity.rawValue: ["identity", "gender"],
         BuiltInRule.regionMatchesIdentity.rawValue: ["identity", "division"],
         BuiltInRule.expiryNotBeforeIssue.rawValue: ["from", "to"],
+    ]
+
+    /// Declarations used when a catalog made before the rule existed does not declare it (it is then as shipped).
+    public static let defaultDefinitions: [String: RuleDefinition] = [
+        BuiltInRule.qualitySlip.rawValue: RuleDefinition(id: BuiltInRule.qualitySlip.rawValue, name: "质量指标异常波动（预警）",
+                                                        dimension: .completeness, severity: .warning,
+                                                        message: "{element}为{observed}，偏离近期正常范围（{expected}）：{reason}", params: [:]),
     ]
 
     public let rules: [String: RuleDefinition]

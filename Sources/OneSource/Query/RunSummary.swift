@@ -37,6 +37,8 @@ public struct RunSummary: Sendable {
     public let totalRejections: Int
     /// Records quarantined by the load stage (nil when it has not run).
     public let quarantined: Int?
+    /// Early warnings of the report stage (`quality_slip`): "dataset: message", counts and ratios only.
+    public var earlyWarnings: [String] = []
 
     public var totalRead: Int { files.reduce(0) { $0 + $1.read } }
     public var totalStaged: Int { files.reduce(0) { $0 + $1.staged } }
@@ -68,8 +70,12 @@ public struct RunSummary: Sendable {
         if try BaseTable.loaded(run: runID, in: database) {
             quarantined = try QuarantineTable(database: database).count(run: runID)
         }
-        return RunSummary(run: run, findings: findings, stages: stages, files: files, rejections: rejections,
-                          totalRejections: Int(count), quarantined: quarantined)
+        var summary = RunSummary(run: run, findings: findings, stages: stages, files: files, rejections: rejections,
+                                 totalRejections: Int(count), quarantined: quarantined)
+        summary.earlyWarnings = try FindingTable(database: database)
+            .list(run: runID, dataset: nil, rule: BuiltInRule.qualitySlip.rawValue, severity: nil, limit: 100).findings
+            .map { "\($0.dataset): \($0.message)" }
+        return summary
     }
 
     /// The exit code the run's status gives and why, in a few words: what a scheduler's operator reads first.
@@ -101,6 +107,9 @@ public struct RunSummary: Sendable {
     public func render() -> String {
         var out = "Run \(run.id) · pipeline \(run.pipeline) · \(run.status.rawValue) · \(exitReason)\n"
         out += "  started \(run.startedAt)" + (run.finishedAt.map { ", finished \($0)" } ?? "") + " by \(run.user)@\(run.host)\n"
+        if !earlyWarnings.isEmpty {
+            out += "Early warnings (预警, against each indicator's own history):\n" + earlyWarnings.map { "  \($0)\n" }.joined()
+        }
         out += "Stages:\n"
         for stage in stages {
             out += "  \(stage.stage.padding(toLength: 12, withPad: " ", startingAt: 0)) \(stage.status.rawValue)"

@@ -114,10 +114,24 @@ import Testing
             "rules.json: $.rules[10].params.gender: unknown element \"person.sex\"",
             "rules.json: $.rules[11].severity: unknown value \"minor\" (allowed: notice, warning, error)",
             "rules.json: $.rules[14].severity: unknown value \"minor\" (allowed: notice, warning, error)",
-            "rules.json: $.rules[20].severity: unknown value \"minor\" (allowed: notice, warning, error)",
+            "rules.json: $.rules[21].severity: unknown value \"minor\" (allowed: notice, warning, error)",
             "rules.json: $.rules[3].severity: unknown value \"minor\" (allowed: notice, warning, error)",
-            "rules.json: $.rules[7].id: unknown rule \"unique_keys\" (rules: required, conforms, in_code_table, nonstandard_form, legacy_identity_number, identity_address_unknown, retired_division_code, unique_key, not_in_future, birth_date_matches_identity, gender_matches_identity, region_matches_identity, expiry_not_before_issue, matches_authority, authority_outvoted, key_missing_in_authority, row_rejected, multiline_record, delivery_unreadable, delivery_overdue, record_count_drop)",
+            "rules.json: $.rules[7].id: unknown rule \"unique_keys\" (rules: required, conforms, in_code_table, nonstandard_form, legacy_identity_number, identity_address_unknown, retired_division_code, unique_key, not_in_future, birth_date_matches_identity, gender_matches_identity, region_matches_identity, expiry_not_before_issue, matches_authority, authority_outvoted, key_missing_in_authority, row_rejected, multiline_record, delivery_unreadable, delivery_overdue, record_count_drop, quality_slip)",
         ])
+    }
+
+    @Test func aCatalogMadeBeforeTheEarlyWarningRuleLoadsWithItsShippedDeclaration() throws {
+        let shipped = Paths.packageRoot.appendingPathComponent("Pipelines/catalog")
+        let directory = try Paths.temporaryDirectory().appendingPathComponent("catalog")
+        try FileManager.default.copyItem(at: shipped, to: directory)
+        let url = directory.appendingPathComponent("rules.json")
+        var object = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+        let rules = try #require(object["rules"] as? [[String: Any]])
+        object["rules"] = rules.filter { $0["id"] as? String != "quality_slip" }
+        try JSONSerialization.data(withJSONObject: object).write(to: url)
+        let catalog = try Catalog.load(directory: directory.path)
+        #expect(catalog.ruleBook["quality_slip"] == RuleBook.defaultDefinitions["quality_slip"])
+        #expect(catalog.ruleBook["quality_slip"]?.severity == .warning)
     }
 
     @Test func refusesUnsafeIdentifiersAndPatternsThatLeaveTheDataRoot() throws {

@@ -66,4 +66,12 @@ public struct DeliveryTable {
                      sharpChange: $0.int64("sharp_change") != 0)
         }
     }
+
+    /// The records staged for `dataset` in the `limit` runs before `run` that had its file in hand (newest first).
+    public func recordHistory(dataset: String, before run: Int64, limit: Int) throws -> [Int] {
+        try database.map("""
+            SELECT records FROM quality_deliveries WHERE dataset_id = ? AND run_id < ? AND status IN ('delivered', 'duplicate')
+            ORDER BY run_id DESC LIMIT ?
+            """, [.text(dataset), .integer(run), .int(limit)]) { $0.int("records") }
+    }
 }

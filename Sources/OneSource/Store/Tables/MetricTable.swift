@@ -45,4 +45,13 @@ public struct MetricTable {
         try database.map("SELECT DISTINCT run_id FROM quality_metrics WHERE run_id <= ? ORDER BY run_id DESC LIMIT ?",
                          [.integer(run), .int(limit)]) { $0.int64("run_id") }.reversed()
     }
+
+    /// The ratios of one dataset's dimension in the `limit` measured runs before `run` (newest first), leaving out
+    /// nights with nothing measured.
+    public func history(dataset: String, dimension: String, before run: Int64, limit: Int) throws -> [Double] {
+        try database.map("""
+            SELECT numerator, denominator FROM quality_metrics WHERE dataset_id = ? AND dimension = ? AND run_id < ? AND denominator > 0
+            ORDER BY run_id DESC LIMIT ?
+            """, [.text(dataset), .text(dimension), .integer(run), .int(limit)]) { Double($0.int("numerator")) / Double($0.int("denominator")) }
+    }
 }
