@@ -12,6 +12,25 @@ public enum Masking {
         }
     }
 
+    /// Masks a delivered value and the value it should have been so that the difference stays visible: where the two
+    /// masked forms would read the same (姓名“武**”与权威来源的值“武**”不一致 says nothing), the characters in which
+    /// they differ are shown, and only those, while at least one character stays hidden. Values of different lengths are
+    /// masked as usual.
+    public static func maskPair(_ observed: String, _ expected: String, kind: String?) -> (String, String) {
+        let maskedObserved = mask(observed, kind: kind), maskedExpected = mask(expected, kind: kind)
+        guard kind != nil, maskedObserved == maskedExpected, observed != expected else { return (maskedObserved, maskedExpected) }
+        let a = Array(observed), b = Array(expected), masked = Array(maskedObserved)
+        guard a.count == b.count, masked.count == a.count else { return (maskedObserved, maskedExpected) }
+        var left = masked, right = masked
+        for index in a.indices where a[index] != b[index] {
+            left[index] = a[index]
+            right[index] = b[index]
+        }
+        // Never the whole value: when the difference is all that was hidden (a two-character name), keep the mask.
+        guard left.contains("*"), right.contains("*") else { return (maskedObserved, maskedExpected) }
+        return (String(left), String(right))
+    }
+
     /// Keeps `first` and `last` characters and stars the rest (at least one star when anything is hidden).
     static func keep(_ value: String, first: Int, last: Int) -> String {
         let characters = Array(value)

@@ -36,8 +36,11 @@ public struct FindingListing {
             let keyKinds = dataset?.key.map { catalog.element($0)?.personal } ?? []
             let element = finding.element.flatMap { catalog.element($0) }
             let kind = element?.personal
-            let observed = finding.observed.map { Masking.mask(TextNormalizer.trim($0), kind: kind) }
-            let expected = finding.expected.map { Masking.mask($0, kind: kind) }
+            var observed = finding.observed.map { Masking.mask(TextNormalizer.trim($0), kind: kind) }
+            var expected = finding.expected.map { Masking.mask($0, kind: kind) }
+            if let delivered = finding.observed, let wanted = finding.expected {
+                (observed, expected) = Masking.maskPair(TextNormalizer.trim(delivered), wanted, kind: kind)
+            }
             let ruleID = finding.rule
             var message = finding.message
             if let association = catalog.associations.first(where: { $0.id == ruleID }), kind != nil {

@@ -46,6 +46,10 @@ public struct RecordLookup {
     public func report(_ raw: String, reveal: Bool) throws -> String? {
         func show(_ value: String?, _ element: DataElement?) -> String {
             guard let value else { return "—" }
+            // A code shows its meaning: 性别 1（男）.
+            if let table = element?.codeTable.flatMap(catalog.codeTable), let code = table.codes.first(where: { $0.code == value }), code.meaning != value {
+                return "\(value)（\(code.meaning)）"
+            }
             return reveal ? value : Masking.mask(value, kind: element?.personal)
         }
         var out = ""
@@ -83,7 +87,7 @@ public struct RecordLookup {
                 found = true
                 out += "\(base.name) (\(table.name)) · \(keyElement?.name ?? base.key) \(show(key, keyElement))\n"
                 if let record {
-                    out += "  base record since run \(record.firstRun):\n"
+                    out += "  基础库记录（自第\(record.firstRun)次运行）：\n"
                     for value in record.values where value.value != nil {
                         let info = catalog.element(value.element)
                         if try sealed(file: value.file, key: key) {
@@ -96,14 +100,14 @@ public struct RecordLookup {
                         out += "    \(info?.name ?? value.element): \(show(value.value, info))  ← \(supplier) [\(why)]\n"
                     }
                 } else {
-                    out += "  not in the base (no verified record of it has been loaded)\n"
+                    out += "  基础库中没有此记录（尚无通过核验的记录入库）\n"
                 }
                 if !delivered.isEmpty {
-                    out += "  as delivered by each agency (latest run, canonical values):\n"
+                    out += "  各部门报送的值（最近一次运行，标准化后）：\n"
                     for (dataset, latest) in delivered {
                         let agency = catalog.agency(dataset.agency)?.name ?? dataset.agency
                         let status = latest.hasError ? "，有错误，已隔离" : ""
-                        out += "    \(agency)《\(dataset.name)》 run \(latest.run), line \(latest.line ?? 0)\(status):\n"
+                        out += "    \(agency)《\(dataset.name)》 第\(latest.run)次运行，第\(latest.line ?? 0)行\(status)：\n"
                         for field in dataset.fields where field.element != base.key {
                             let info = catalog.element(field.element)
                             var mark = ""
@@ -117,17 +121,17 @@ public struct RecordLookup {
                 }
                 let history = try table.history(of: key, in: database)
                 if !history.isEmpty {
-                    out += "  history:\n"
+                    out += "  变更历史：\n"
                     for change in history {
                         let info = catalog.element(change.element)
-                        out += "    run \(change.run) (\(change.at)): \(info?.name ?? "") \(show(change.old, info)) → \(show(change.new, info))\n"
+                        out += "    第\(change.run)次运行（\(change.at)）：\(info?.name ?? "") \(show(change.old, info)) → \(show(change.new, info))\n"
                     }
                 }
             }
             let findings = try FindingTable(database: database).latestAbout(key: key).filter { try seals.covering(dataset: $0.dataset, key: key) == nil }
             if let first = findings.first {
                 found = true
-                out += "Findings of run \(first.run) about \(reveal ? key : Masking.mask(key, kind: "id_number")):\n"
+                out += "第\(first.run)次运行关于 \(reveal ? key : Masking.mask(key, kind: "id_number")) 的问题：\n"
                 for finding in findings {
                     let element = catalog.element(finding.element ?? "")
                     let rule = catalog.ruleBook[finding.rule]

@@ -42,6 +42,31 @@ public struct QualityReport {
         public let sharpChange: Bool
     }
 
+    /// A live task of the agency, as its report lists it (overdue first).
+    public struct OpenTask: Sendable {
+        public let id: Int64
+        public let rule: String
+        public let ruleName: String
+        public let severity: String
+        public let datasetName: String
+        /// Masked as in every report; the agency finds the record in its own task export by the task id.
+        public let key: String
+        public let elementName: String
+        public let dueOn: String
+        /// Calendar days from the run's date to the due date (negative: overdue by that many days).
+        public let daysLeft: Int
+        public let status: TaskStatus
+        public let provisional: Bool
+        public var overdue: Bool { status.awaitsAgency && daysLeft < 0 }
+    }
+
+    /// An early warning (a `quality_slip` finding) in the scope.
+    public struct Warning: Sendable {
+        public let datasetName: String
+        public let agency: String
+        public let message: String
+    }
+
     public let title: String
     public let agency: Agency?
     public let runID: Int64
@@ -51,9 +76,27 @@ public struct QualityReport {
     public let rules: [RuleCount]
     public let tasks: [String: Int]
     public let deliveries: [Delivery]
+    /// The agency's live tasks (empty in the city's report, which counts them per agency).
+    public let openTasks: [OpenTask]
+    /// Tasks awaiting the agency by severity (`error`, `warning`, `notice`), and error-level ones past due (`error_overdue`).
+    public let openBySeverity: [String: Int]
+    public let warnings: [Warning]
+    /// The runs of the trend that had an early warning in the scope.
+    public let warningRuns: Set<Int64>
 
-    /// The scope's score: the mean of its datasets' scores.
-    public var score: Double { datasets.isEmpty ? 0 : datasets.map(\.score).reduce(0, +) / Double(datasets.count) }
+    /// The data's score: the mean of its datasets' scores.
+    public var dataScore: Double { datasets.isEmpty ? 0 : datasets.map(\.score).reduce(0, +) / Double(datasets.count) }
+
+    /// Points taken off for error-level problems still open: 0.5 for each error-level task awaiting the agency and 0.5
+    /// more for each of those past due, at most 30.
+    public var penalty: Double {
+        min(QualityReport.penaltyCap, QualityReport.penaltyPerOpenError * Double(openBySeverity["error"] ?? 0)
+            + QualityReport.penaltyPerOverdueError * Double(openBySeverity["error_overdue"] ?? 0))
+    }
+    public static let penaltyPerOpenError = 0.5, penaltyPerOverdueError = 0.5, penaltyCap = 30.0
+
+    /// The score: the data's score less the penalty for open error-level problems.
+    public var score: Double { max(0, dataScore - penalty) }
 
     /// Sums of each dimension's numerators and denominators over the scope.
     public var totals: [Metric] {
@@ -94,7 +137,8 @@ public struct QualityReport {
             let rule = row.rule
             let name = catalog.ruleBook[rule]?.name ?? catalog.associations.first { $0.id == rule }?.name ?? rule
             let examples = try FindingListing.load(database, catalog: catalog, run: runID, filter: .init(rule: rule, limit: 50)).lines
-                .filter { code == nil || $0.agency == code }.prefix(3).map(\.message)
+                .filter { code == nil || $0.agency == code }.map(\.message)
+                .reduce(into: [String]()) { unique, message in if !unique.contains(message) { unique.append(message) } }.prefix(3)
             rules.append(RuleCount(rule: rule, name: name, dimension: row.dimension, severity: row.severity, count: row.count,
                                    examples: Array(examples)))
         }
@@ -113,8 +157,36 @@ public struct QualityReport {
                      previousRecords: d.previousRecords, sharpChange: d.sharpChange)
         }
         let title = agency.map { "\($0.name) 数据质量报告" } ?? "泰州市公共数据质量报告"
+        let taskTable = TaskTable(database: database)
+        var bySeverity: [String: Int] = ["error": 0, "warning": 0, "notice": 0, "error_overdue": 0]
+        var openTasks: [OpenTask] = []
+        let live = try taskTable.list(TaskTable.Filter(agency: code, statuses: TaskStatus.allCases.filter(\.isLive), limit: Int.max))
+        for task in live {
+            if task.status.awaitsAgency {
+                bySeverity[task.severity, default: 0] += 1
+                if task.severity == "error" && task.isOverdue(today: run.date) { bySeverity["error_overdue", default: 0] += 1 }
+            }
+            guard code != nil else { continue }
+            let dataset = catalog.dataset(task.dataset)
+            let key = Masking.maskKey(task.recordKey, kinds: dataset?.key.map { catalog.element($0)?.personal } ?? [])
+            let due = CivilDate(iso: task.dueOn)
+            openTasks.append(OpenTask(id: task.id, rule: task.rule, ruleName: task.ruleName(in: catalog), severity: task.severity,
+                                      datasetName: dataset?.name ?? task.dataset, key: key,
+                                      elementName: catalog.element(task.element)?.name ?? (task.element.isEmpty ? "—" : task.element),
+                                      dueOn: task.dueOn, daysLeft: due.map { $0.daysSinceEpoch - run.date.daysSinceEpoch } ?? 0,
+                                      status: task.status, provisional: task.dueProvisional))
+        }
+        openTasks.sort { ($0.overdue ? 0 : 1, $0.dueOn, $0.id) < ($1.overdue ? 0 : 1, $1.dueOn, $1.id) }
+        let findings = FindingTable(database: database)
+        let warnings = try FindingListing.load(database, catalog: catalog, run: runID,
+                                               filter: .init(rule: BuiltInRule.qualitySlip.rawValue, limit: 1000)).lines
+            .filter { code == nil || $0.agency == code }
+            .map { Warning(datasetName: catalog.dataset($0.location)?.name ?? $0.location, agency: catalog.agency($0.agency)?.name ?? $0.agency,
+                           message: $0.message) }
+        let warningRuns = try findings.runsWithWarnings(trend.map(\.0), agency: code)
         return QualityReport(title: title, agency: agency, runID: runID, runDate: run.date.description, datasets: datasets,
-                             trend: trend, rules: rules, tasks: tasks, deliveries: deliveries)
+                             trend: trend, rules: rules, tasks: tasks, deliveries: deliveries, openTasks: openTasks, openBySeverity: bySeverity,
+                             warnings: warnings, warningRuns: warningRuns)
     }
 
     /// The same content for machines.
@@ -125,7 +197,18 @@ public struct QualityReport {
             "agency": agency.map { ["code": $0.code, "name": $0.name] } ?? NSNull(),
             "run": ["id": runID, "date": runDate],
             "score": round(score),
+            "dataScore": round(dataScore),
+            "penalty": round(penalty),
+            "penaltyRule": ["perOpenErrorTask": QualityReport.penaltyPerOpenError, "perOverdueErrorTask": QualityReport.penaltyPerOverdueError,
+                            "cap": QualityReport.penaltyCap],
+            "openTasksBySeverity": openBySeverity,
             "weights": QualityMetrics.scoreWeights,
+            "earlyWarnings": warnings.map { ["dataset": $0.datasetName, "agency": $0.agency, "message": $0.message] },
+            "openTasks": openTasks.map { task -> [String: Any] in
+                ["id": task.id, "rule": task.rule, "ruleName": task.ruleName, "severity": task.severity, "dataset": task.datasetName,
+                 "key": task.key, "element": task.elementName, "dueOn": task.dueOn, "daysLeft": task.daysLeft, "status": task.status.rawValue,
+                 "overdue": task.overdue, "dueProvisional": task.provisional]
+            },
             "dimensions": totals.map { ["dimension": $0.dimension, "name": QualityMetrics.chineseNames[$0.dimension] ?? "",
                                         "numerator": $0.numerator, "denominator": $0.denominator, "ratio": round($0.ratio)] },
             "datasets": datasets.map { dataset in

@@ -5,7 +5,7 @@ import Foundation
 public struct ReportStage: Stage {
     public let name = "report"
     public let reads: Set<StoreArea> = [.runFiles, .findings, .tasks, .quarantine]
-    public let writes: Set<StoreArea> = [.metrics, .reports]
+    public let writes: Set<StoreArea> = [.metrics, .findings, .reports]
 
     public init() {}
 
@@ -24,12 +24,15 @@ public struct ReportStage: Stage {
     public func run(_ context: StageContext) throws -> StageOutcome {
         let datasets = try context.pipeline.selectedDatasets(in: context.catalog)
         let folder = (context.pipeline.reportsFolder(store: context.database.path) as NSString).appendingPathComponent("run-\(context.runID)")
-        try context.database.transaction {
+        let warnings = try context.database.transaction {
             try QualityMetrics.compute(context.database, catalog: context.catalog, datasets: datasets, run: context.runID)
+            return try EarlyWarning.record(try EarlyWarning.slips(context.database, datasets: datasets, run: context.runID), context.database,
+                                           catalog: context.catalog, run: context.runID)
         }
         let files = try ReportStage.write(context.database, catalog: context.catalog, run: context.runID, agency: nil, to: folder)
         return StageOutcome(recordsIn: 0, recordsOut: files.count, rejected: 0, hasDefects: false,
-                            message: "\(files.count) files in \(folder) (open \(folder)/city.html)")
+                            message: (warnings > 0 ? "\(warnings) early warning(s) (quality_slip: `onesource findings --run \(context.runID) "
+                                      + "--rule quality_slip`); " : "") + "\(files.count) files in \(folder) (open \(folder)/index.html)")
     }
 
     /// Measures a run again and writes its reports to `folder` (by hand, `onesource report`), recorded in the audit trail;
@@ -37,36 +40,44 @@ public struct ReportStage: Stage {
     public static func writeReports(_ database: Database, catalog: Catalog, pipeline: PipelineDefinition, run runID: Int64, agency: String?,
                                     to folder: String) throws -> [String] {
         try database.transaction {
-            try QualityMetrics.compute(database, catalog: catalog, datasets: try pipeline.selectedDatasets(in: catalog), run: runID)
+            let datasets = try pipeline.selectedDatasets(in: catalog)
+            try QualityMetrics.compute(database, catalog: catalog, datasets: datasets, run: runID)
+            try EarlyWarning.record(try EarlyWarning.slips(database, datasets: datasets, run: runID), database, catalog: catalog, run: runID)
         }
         let paths = try write(database, catalog: catalog, run: runID, agency: agency, to: folder)
         try AuditTrail(database: database).record("reports_written", run: runID, path: folder, counts: "\(paths.count) files", outcome: "written")
         return paths
     }
 
-    /// Writes the city's report and each agency's (or only `agency`'s), and metrics.csv; returns the paths.
+    /// Writes the index, the city's report and each agency's (or only `agency`'s), and metrics.csv; returns the paths.
+    /// The folder is 0750 and the files 0640: reports hold masked data only, and are for the bureau's group.
     public static func write(_ database: Database, catalog: Catalog, run runID: Int64, agency: String?, to folder: String) throws -> [String] {
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try PrivateFile.makeFolder(folder, mode: 0o750)
         var written: [String] = []
-        func save(_ report: QualityReport, _ stem: String) throws {
-            let html = try PathComponent.child(folder, stem + ".html")
-            let json = try PathComponent.child(folder, stem + ".json")
-            try Data(HTMLReport.render(report, catalog: catalog).utf8).write(to: URL(fileURLWithPath: html))
-            try report.json().write(to: URL(fileURLWithPath: json))
-            written += [html, json]
+        func save(_ bytes: [UInt8], _ name: String) throws {
+            let path = try PathComponent.child(folder, name)
+            try PrivateFile.write(bytes, to: path, mode: 0o640)
+            written.append(path)
         }
-        if agency == nil { try save(try QualityReport.build(database, catalog: catalog, run: runID, agency: nil), "city") }
-        for code in catalog.agencies.map(\.code) where agency == nil || agency == code {
-            try save(try QualityReport.build(database, catalog: catalog, run: runID, agency: code), "agency-\(code)")
+        let city = try QualityReport.build(database, catalog: catalog, run: runID, agency: nil)
+        let agencies = try catalog.agencies.map { try QualityReport.build(database, catalog: catalog, run: runID, agency: $0.code) }
+        let ranking = HTMLReport.Ranking(city: city, agencies: agencies)
+        if agency == nil {
+            try save(Array(HTMLReport.renderIndex(ranking, catalog: catalog).utf8), "index.html")
+            try save(Array(HTMLReport.render(city, catalog: catalog, ranking: ranking).utf8), "city.html")
+            try save(Array(try city.json()), "city.json")
+        }
+        for report in agencies where agency == nil || agency == report.agency?.code {
+            let stem = "agency-\(report.agency?.code ?? "")"
+            try save(Array(HTMLReport.render(report, catalog: catalog, ranking: ranking).utf8), stem + ".html")
+            try save(Array(try report.json()), stem + ".json")
         }
         var rows: [[String]] = [["run", "agency", "dataset", "dimension", "numerator", "denominator", "ratio"]]
         for metric in try MetricTable(database: database).metrics(run: runID, agency: agency, byDimension: true) {
             rows.append([String(metric.run), metric.agency, metric.dataset, metric.dimension, String(metric.numerator), String(metric.denominator),
                          String(format: "%.4f", metric.denominator == 0 ? 1 : Double(metric.numerator) / Double(metric.denominator))])
         }
-        let csv = (folder as NSString).appendingPathComponent("metrics.csv")
-        try Data(CSVFile.bytes(rows)).write(to: URL(fileURLWithPath: csv))
-        written.append(csv)
+        try save(CSVFile.bytes(rows), "metrics.csv")
         return written
     }
 }

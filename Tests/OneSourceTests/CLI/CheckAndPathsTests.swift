@@ -112,7 +112,9 @@ import Testing
         ])
         let lookup = try runBinary(["lookup", "--store", store, "321202197805064054"], in: root)
         #expect(lookup.status == 0)
-        #expect(lookup.stdout.hasPrefix("自然人基础库 (base_persons) · 公民身份号码 321202********4054\n"))
+        #expect(lookup.stdout.hasPrefix("自然人基础库 (base_persons) · 公民身份号码 321202********4054\n  基础库记录（自第1次运行）：\n"))
+        // Codes show their meaning.
+        #expect(lookup.stdout.contains("\n    性别: 1（男性）  ← 泰州市公安局《户籍人口信息》 公安局/户籍人口.csv:2 (run 1) [权威来源]\n"))
         let standardize = try runBinary(["standardize", "identity_number", "321025 19781003 2974"], in: root)
         #expect(standardize.stdout == "321025197810032974\t去除了代码中间的空格\n")
         let version = try runBinary(["--version"], in: root)

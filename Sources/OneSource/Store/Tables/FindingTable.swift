@@ -115,6 +115,15 @@ public struct FindingTable {
             """, [.integer(run), .text(dataset), .text(dimension)]) ?? 0)
     }
 
+    /// Of `runs`, those with an early warning (a `quality_slip` finding), for one agency when given.
+    public func runsWithWarnings(_ runs: [Int64], agency: String?) throws -> Set<Int64> {
+        guard !runs.isEmpty else { return [] }
+        return Set(try database.map("""
+            SELECT DISTINCT run_id FROM findings WHERE rule_id = '\(BuiltInRule.qualitySlip.rawValue)' AND run_id IN (\(runs.map(String.init).joined(separator: ",")))
+            \(agency == nil ? "" : "AND agency = ?")
+            """, agency.map { [SQLValue.text($0)] } ?? []) { $0.int64("run_id") })
+    }
+
     /// The rules with most findings in a run (for one agency, when given): rule, dimension, highest severity, count.
     public func topRules(run: Int64, agency: String?, limit: Int) throws -> [(rule: String, dimension: String, severity: String, count: Int)] {
         try database.map("""
