@@ -40,3 +40,20 @@ public struct Catalog: Sendable {
     public func dataset(_ id: String) -> Dataset? { datasets.first { $0.id == id } }
     public func codeTable(_ id: String) -> CodeTable? { codeTables.first { $0.id == id } }
 }
+
+extension Catalog {
+    /// Closed and conditionally open datasets are evaluated periodically (measures art. 17): a warning for each one
+    /// without a review date, or whose review date has passed on `today`.
+    public func reviewWarnings(today: CivilDate) -> [CatalogProblem] {
+        datasets.compactMap { dataset in
+            guard dataset.open.type != .unconditional else { return nil }
+            guard let review = dataset.reviewOn else {
+                return CatalogProblem(file: dataset.sourceFile, path: "$.reviewOn", message: "\(dataset.id) is \(dataset.open.type == .none ? "closed" : "conditionally open") "
+                                      + "and has no review date: add the date of its next periodic evaluation (measures art. 17)")
+            }
+            guard review < today.description else { return nil }
+            return CatalogProblem(file: dataset.sourceFile, path: "$.reviewOn", message: "\(dataset.id): the periodic evaluation due on \(review) "
+                                  + "is overdue: review whether it can now be opened, then set the next date (measures art. 17)")
+        }
+    }
+}

@@ -154,6 +154,10 @@ struct CatalogChecks {
             let what = elements[keyElement] == nil ? "unknown element" : "element not mapped by this dataset's fields"
             problems.add(node.file, "\(node.path).key[\(index)]", "record key \"\(keyElement)\": \(what)")
         }
+        if dataset.open.type == .unconditional, let grade = catalog.grades.first(where: { $0.code == dataset.grade }), !grade.openable {
+            problems.add(node.file, "\(node.path).open.type", "grade \(grade.code) (\(grade.name)) may not be opened unconditionally "
+                         + "(grades.json: openable false): open type must be conditional or none (measures art. 16)")
+        }
         for (name, disclosure) in [("share", dataset.share), ("open", dataset.open)] where disclosure.type != .unconditional {
             if disclosure.reason == nil {
                 problems.add(node.file, "\(node.path).\(name).reason",

@@ -345,7 +345,7 @@ struct CatalogLoader {
     private func decodeDataset(_ node: Node) -> Dataset? {
         node.allowOnly(["id", "name", "agency", "entity", "file", "format", "encoding", "delimiter", "recordPath",
                         "key", "fields", "share", "open", "grade", "frequency", "dateForms", "rules", "missingKey",
-                        "recordCountDrop", "multilineFields"])
+                        "recordCountDrop", "multilineFields", "reviewOn", "openList"])
         var recordCountDrop = Dataset.defaultRecordCountDrop
         if let raw = node.object["recordCountDrop"] {
             if let share = raw as? Double, !isJSONBool(raw), share > 0, share <= 1 { recordCountDrop = share } else {
@@ -436,7 +436,25 @@ struct CatalogLoader {
                        recordPath: node.string("recordPath", required: false), key: key, fields: fields,
                        share: share ?? placeholder, open: open ?? placeholder, grade: grade, frequency: frequency,
                        dateForms: dateForms, rules: rules, missingKey: missingKey, recordCountDrop: recordCountDrop,
-                       multilineFields: node.bool("multilineFields", default: false))
+                       multilineFields: node.bool("multilineFields", default: false), reviewOn: reviewOn(node), openList: openList(node), sourceFile: node.file)
+    }
+
+    private func reviewOn(_ node: Node) -> String? {
+        guard let value = node.object["reviewOn"] else { return nil }
+        guard let text = value as? String, CivilDate(iso: text) != nil else {
+            node.problems.add(node.file, "\(node.path).reviewOn", "must be a date, yyyy-MM-dd (the next periodic evaluation, measures art. 17)")
+            return nil
+        }
+        return text
+    }
+
+    private func openList(_ node: Node) -> [Int] {
+        guard let value = node.object["openList"] else { return [] }
+        guard let list = value as? [Any], list.allSatisfy({ wholeNumber($0).map { (2000...2100).contains($0) } == true }) else {
+            node.problems.add(node.file, "\(node.path).openList", "must be an array of years, e.g. [2026] (the key open lists that carry it)")
+            return []
+        }
+        return list.compactMap { wholeNumber($0) }
     }
 }
 

@@ -84,6 +84,12 @@ public struct Dataset: Sendable, Equatable {
     /// free text that may span lines (a penalty's 违法事实) turns it on; each record that spans lines is then
     /// still reported (`multiline_record`, with its first and last line).
     public var multilineFields = false
+    /// The date of the next periodic evaluation of a closed or conditional opening (measures art. 17), yyyy-MM-dd.
+    public var reviewOn: String?
+    /// The years whose key open list (开放重点清单) carries this dataset.
+    public var openList: [Int] = []
+    /// The catalog file that declares it (relative to the catalog folder), for messages.
+    public var sourceFile = ""
 
     /// The policy for keys absent from the authoritative source.
     public struct MissingKeyPolicy: Sendable, Equatable {
@@ -110,7 +116,7 @@ extension Dataset {
         Dataset(id: id, name: name, agency: agency, entity: entity, file: file, format: format, encoding: encoding,
                 delimiter: delimiter, recordPath: recordPath, key: key, fields: fields, share: share, open: open, grade: grade,
                 frequency: frequency, dateForms: dateForms, rules: rules ?? self.rules, missingKey: missingKey ?? self.missingKey,
-                recordCountDrop: recordCountDrop, multilineFields: multilineFields)
+                recordCountDrop: recordCountDrop, multilineFields: multilineFields, reviewOn: reviewOn, openList: openList, sourceFile: sourceFile)
     }
 }
 

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Writes small JSON objects of strings exactly as `JSONSerialization` with `.sortedKeys` does (compact,
 /// keys in order, "/" escaped), without its cost: load writes one per quarantined record.
 enum JSONText {
@@ -32,4 +34,11 @@ enum JSONText {
         }
         out += "\""
     }
+}
+
+/// A JSON whole number: JSON `true` is an NSNumber too, told apart by its type code ("c"), not by `is Bool`
+/// (which holds for 1 as well); 1.5 is not one.
+func wholeNumber(_ value: Any?) -> Int? {
+    guard let number = value as? NSNumber, String(cString: number.objCType) != "c" else { return nil }
+    return value as? Int
 }

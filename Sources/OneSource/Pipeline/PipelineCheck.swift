@@ -114,6 +114,10 @@ public enum PipelineCheck {
             }
             datasets = catalog.datasets.filter { selected.contains($0.id) }
         }
+        for warning in catalog.reviewWarnings(today: asOf) {
+            findings.append(CheckFinding(.notice, file: (pipeline.catalogDirectory as NSString).appendingPathComponent(warning.file), path: warning.path,
+                                         warning.message))
+        }
         let context = CheckContext(pipeline: pipeline, catalog: catalog, datasets: datasets, asOf: asOf, storePath: storePath)
         for stage in stages {
             for finding in stage.check(context) where !findings.contains(finding) { findings.append(finding) }

@@ -138,13 +138,6 @@ public struct PipelineDefinition: Sendable, Equatable {
     }
 }
 
-/// A JSON whole number: JSON `true` is an NSNumber too, told apart by its type code ("c"), not by `is Bool`
-/// (which holds for 1 as well); 1.5 is not one.
-func wholeNumber(_ value: Any?) -> Int? {
-    guard let number = value as? NSNumber, String(cString: number.objCType) != "c" else { return nil }
-    return value as? Int
-}
-
 extension PipelineDefinition {
     /// The folder the reports of runs in the store at `storePath` go to: the definition's `reports`, else a `reports`
     /// folder beside the store.

@@ -60,7 +60,7 @@ import Testing
             "datasets/d1.json: $: dataset has no record key (\"key\")",
             "datasets/d1.json: $.fields[1].source: column \"号码\" is mapped twice (also fields[0])",
             "datasets/d1.json: $.fields[2].element: unknown element \"p.unknown\"",
-            "datasets/d1.json: $.fileds: unknown property (allowed: agency, dateForms, delimiter, encoding, entity, fields, file, format, frequency, grade, id, key, missingKey, multilineFields, name, open, recordCountDrop, recordPath, rules, share)",
+            "datasets/d1.json: $.fileds: unknown property (allowed: agency, dateForms, delimiter, encoding, entity, fields, file, format, frequency, grade, id, key, missingKey, multilineFields, name, open, openList, recordCountDrop, recordPath, reviewOn, rules, share)",
             "datasets/d1.json: $.open.basis: open type none needs a legal basis (measures art. 14)",
             "datasets/d1.json: $.share.basis: share type conditional needs a legal basis (measures art. 14)",
             "datasets/d1.json: $.share.reason: share type conditional needs a reason (measures art. 14)",

@@ -74,4 +74,11 @@ public struct DeliveryTable {
             ORDER BY run_id DESC LIMIT ?
             """, [.text(dataset), .integer(run), .int(limit)]) { $0.int("records") }
     }
+
+    /// Each dataset's latest delivery date (the day its current content first arrived), over every run.
+    public func lastDelivered() throws -> [String: String] {
+        Dictionary(try database.map("""
+            SELECT dataset_id, max(delivered_on) AS last FROM quality_deliveries WHERE delivered_on IS NOT NULL GROUP BY dataset_id
+            """) { ($0.text("dataset_id") ?? "", $0.text("last") ?? "") }, uniquingKeysWith: { a, _ in a })
+    }
 }
