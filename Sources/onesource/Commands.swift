@@ -3,7 +3,7 @@ enum Commands {
     /// The commands, in the order the help lists them.
     static let all: [any Command.Type] = [
         CheckCommand.self, RunCommand.self, StageCommand.self, RunsCommand.self, SummaryCommand.self, FindingsCommand.self, LookupCommand.self,
-        CalendarCommand.self, TasksCommand.self, ReportCommand.self, NotifyCommand.self, AuditCommand.self, PruneCommand.self, BackupCommand.self,
+        CalendarCommand.self, TasksCommand.self, RequestsCommand.self, ShareCommand.self, ReportCommand.self, NotifyCommand.self, AuditCommand.self, PruneCommand.self, BackupCommand.self,
         RestoreCommand.self, SealCommand.self, UnsealCommand.self, DestroyCommand.self, GenerateCommand.self, CatalogCommand.self,
         InspectCommand.self, StandardizeCommand.self,
     ]

@@ -111,9 +111,11 @@ public struct TaskBook {
     /// median working days from issue to resolution.
     public func accountability(today: CivilDate) throws -> [[String]] {
         var rows: [[String]] = []
+        let requests = try RequestTable(database: database).countsBySource(on: today)
         for agency in catalog.agencies {
             let tasks = try list(Filter(agency: agency.code, limit: Int.max))
-            guard !tasks.isEmpty else { continue }
+            let asked = requests[agency.code] ?? (0, 0, 0)
+            guard !tasks.isEmpty || asked != (0, 0, 0) else { continue }
             let resolved = tasks.filter { $0.status == .resolved }
             let onTime = resolved.filter { ($0.resolvedOn ?? "") <= $0.dueOn }.count
             let durations = resolved.compactMap { task -> Int? in
@@ -127,7 +129,8 @@ public struct TaskBook {
             rows.append([agency.name, String(tasks.count), String(tasks.filter(\.status.awaitsAgency).count),
                          String(tasks.filter { $0.isOverdue(today: today) }.count), String(tasks.filter { $0.status == .corrected }.count),
                          String(disputes.count), waits.max().map(String.init) ?? "—", String(tasks.filter { $0.status == .accepted }.count),
-                         String(resolved.count), String(onTime), TaskBook.median(durations)])
+                         String(resolved.count), String(onTime), TaskBook.median(durations),
+                         String(asked.open), String(asked.overdue), String(asked.late)])
         }
         return rows
     }
@@ -140,7 +143,8 @@ public struct TaskBook {
     }
 
     public static let accountabilityHeader = ["单位", "任务", "待整改", "逾期", "已更正待核验", "待裁定异议", "异议最长待裁定(工作日)", "异议成立",
-                                              "已核销", "按期核销", "核销中位工作日"]
+                                              "已核销", "按期核销", "核销中位工作日",
+                                              "待办数据申请", "申请逾期", "申请超期办结"]
 }
 
 /// Errors of task commands.

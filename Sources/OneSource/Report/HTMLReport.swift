@@ -232,6 +232,11 @@ public enum HTMLReport {
                 + "<td class=\"n\">\(t["corrected"] ?? 0)</td><td class=\"n\">\(t["disputed"] ?? 0)</td><td class=\"n\">\(t["resolved"] ?? 0)</td></tr>",
         ])
         html += "<p class=\"note\">整改期限为下发后7个工作日（《泰州市公共数据管理办法》第十二条），逾期以本次运行日期计。</p>\n"
+        let r = report.requests
+        html += "<h2>数据需求与共享申请</h2>\n" + table(["待办理", "逾期", "超期办结"], [
+            "<tr><td class=\"n\">\(r.open)</td><td class=\"n\(r.overdue > 0 ? " bad" : "")\">\(r.overdue)</td><td class=\"n\">\(r.late)</td></tr>",
+        ])
+        html += "<p class=\"note\">向\(report.agency == nil ? "各单位" : "本单位")提出的数据需求（5个工作日内答复，同意后5个工作日内提供，第十一条）和共享申请（3个工作日内审核，第十五条），按工作日计。</p>\n"
         if let provisional = t["provisional"], provisional > 0 {
             html += "<p class=\"note\">其中\(provisional)个任务的截止日期为暂定：所跨年份的国务院放假安排尚未发布，暂按法定节假日计算，发布后自动重新计算。</p>\n"
         }

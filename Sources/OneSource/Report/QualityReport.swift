@@ -83,6 +83,8 @@ public struct QualityReport {
     public let warnings: [Warning]
     /// The runs of the trend that had an early warning in the scope.
     public let warningRuns: Set<Int64>
+    /// Data demands and share requests addressed to the scope (measures art. 11, 15): open, overdue and done late.
+    public var requests: (open: Int, overdue: Int, late: Int) = (0, 0, 0)
 
     /// The data's score: the mean of its datasets' scores.
     public var dataScore: Double { datasets.isEmpty ? 0 : datasets.map(\.score).reduce(0, +) / Double(datasets.count) }
@@ -184,9 +186,13 @@ public struct QualityReport {
             .map { Warning(datasetName: catalog.dataset($0.location)?.name ?? $0.location, agency: catalog.agency($0.agency)?.name ?? $0.agency,
                            message: $0.message) }
         let warningRuns = try findings.runsWithWarnings(trend.map(\.0), agency: code)
-        return QualityReport(title: title, agency: agency, runID: runID, runDate: run.date.description, datasets: datasets,
-                             trend: trend, rules: rules, tasks: tasks, deliveries: deliveries, openTasks: openTasks, openBySeverity: bySeverity,
-                             warnings: warnings, warningRuns: warningRuns)
+        var report = QualityReport(title: title, agency: agency, runID: runID, runDate: run.date.description, datasets: datasets,
+                                   trend: trend, rules: rules, tasks: tasks, deliveries: deliveries, openTasks: openTasks, openBySeverity: bySeverity,
+                                   warnings: warnings, warningRuns: warningRuns)
+        let requests = try RequestTable(database: database).countsBySource(on: run.date)
+        report.requests = code.map { requests[$0] ?? (0, 0, 0) }
+            ?? requests.values.reduce((0, 0, 0)) { ($0.0 + $1.open, $0.1 + $1.overdue, $0.2 + $1.late) }
+        return report
     }
 
     /// The same content for machines.
@@ -220,6 +226,7 @@ public struct QualityReport {
             "rules": rules.map { ["rule": $0.rule, "name": $0.name, "dimension": $0.dimension, "severity": $0.severity,
                                   "count": $0.count, "examples": $0.examples] as [String: Any] },
             "tasks": tasks,
+            "requests": ["open": requests.open, "overdue": requests.overdue, "late": requests.late],
             "deliveries": deliveries.map { delivery in
                 ["dataset": delivery.dataset, "name": delivery.name, "status": delivery.status,
                  "deliveredOn": delivery.deliveredOn ?? NSNull(), "ageDays": delivery.ageDays ?? NSNull(),

@@ -331,6 +331,33 @@ public enum Schema {
         ALTER TABLE run_files ADD COLUMN verified_at_ingest INTEGER NOT NULL DEFAULT 0;
         ALTER TABLE run_files ADD COLUMN key_streams INTEGER;
         """,
+        // 11: the request ledger (measures art. 11, 15): data demands and share requests between agencies, with their
+        // working-day deadlines and the answers, deliveries and the data bureau's decisions.
+        """
+        CREATE TABLE requests (
+            request_id  INTEGER PRIMARY KEY,
+            kind        TEXT NOT NULL CHECK (kind IN ('demand', 'share')),
+            requester   TEXT NOT NULL,
+            source      TEXT NOT NULL,
+            dataset_id  TEXT,
+            elements    TEXT NOT NULL,
+            purpose     TEXT NOT NULL,
+            status      TEXT NOT NULL CHECK (status IN ('pending', 'agreed', 'delivered', 'approved', 'refused', 'escalated')),
+            filed_on    TEXT NOT NULL,
+            answer_due  TEXT NOT NULL,
+            answer_due_provisional INTEGER NOT NULL DEFAULT 0,
+            answered_on TEXT,
+            refusal_reason TEXT,
+            refusal_basis TEXT,
+            granted     TEXT,
+            deliver_due TEXT,
+            deliver_due_provisional INTEGER NOT NULL DEFAULT 0,
+            delivered_on TEXT,
+            decided_on  TEXT,
+            decision_reason TEXT
+        );
+        CREATE INDEX requests_by_source ON requests(source, status);
+        """,
     ]
 
     /// The schema version this build writes.

@@ -21,7 +21,7 @@ enum TasksCommand: Command {
         (name: "export", help: "The agency's live tasks as <dir>/<agency>/tasks.xlsx (every cell text: keys survive Excel\nand WPS), tasks.csv (UTF-8 with BOM) and tasks.json, in Chinese, owner-only; with empty\n答复/理由/答复人/答复时间 columns so the same file goes back. Other agencies' keys are masked;\ntasks about sealed records are left out."),
         (name: "import-replies", help: "Apply replies from the export sent back (CSV saved by Excel or WPS in any encoding, or\nJSON): 任务编号, 答复 (已更正 / 有异议), 理由, 答复人, 答复时间 (or task_id, reply, reason,\nwho, when). Rows without a reply are skipped; a reply already recorded is not applied\ntwice. Bad rows are listed with their line; good rows apply."),
         (name: "decide", help: "The bureau's decision on a dispute: --reject opens the task again, due in its working\ndays from today; --accept makes the value an exception no later run raises again."),
-        (name: "summary", help: "Per agency: tasks, open, overdue, corrected, disputes awaiting a decision and the\nlongest wait, accepted exceptions, resolved, on time, median working days."),
+        (name: "summary", help: "Per agency: tasks, open, overdue, corrected, disputes awaiting a decision and the\nlongest wait, accepted exceptions, resolved, on time, median working days; and the data\ndemands and share requests addressed to it: open, overdue, done late (art. 26)."),
     ]
     static let options: [Option] = [
         .value("--agency", "<code>", "The agency (list: only its tasks; export: required)."),
@@ -94,7 +94,7 @@ enum TasksCommand: Command {
             for rejection in outcome.rejected { print("  \(file):\(rejection.line ?? 0): \(rejection.field.map { "[\($0)] " } ?? "")\(rejection.reason)") }
             return outcome.rejected.isEmpty ? .success : .defects
         case "summary":
-            print(TextTable.render(header: TaskBook.accountabilityHeader, rows: try book.accountability(today: today), rightAligned: Set(1...10)),
+            print(TextTable.render(header: TaskBook.accountabilityHeader, rows: try book.accountability(today: today), rightAligned: Set(1...13)),
                   terminator: "")
         case "decide":
             guard arguments.positionals.count == 2, let id = Int64(arguments.positionals[1]) else { throw UsageError("tasks decide takes a task id") }

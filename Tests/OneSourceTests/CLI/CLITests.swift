@@ -157,7 +157,7 @@ import Testing
         let main = try runBinary(["--help"]).stdout
         let names = main.components(separatedBy: "SUBCOMMANDS:\n")[1].components(separatedBy: "\n\n")[0]
             .split(separator: "\n").compactMap { $0.split(separator: " ").first.map(String.init) }.filter { $0 != "help" }
-        #expect(names.count == 22)
+        #expect(names.count == 24)
         for name in names {
             let help = try runBinary(["help", name]).stdout
             let options = help.components(separatedBy: "OPTIONS:\n")[1].components(separatedBy: "\n\n")[0].split(separator: "\n")

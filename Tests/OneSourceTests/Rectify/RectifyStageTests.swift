@@ -181,8 +181,8 @@ import Testing
         let book = TaskBook(database: database, catalog: catalog,
                             calendar: try WorkingDayCalendar.load(directory: Paths.packageRoot.appendingPathComponent("Pipelines/calendar").path))
         let rows = try book.accountability(today: CivilDate(iso: "2026-12-03")!)
-        #expect(rows.first { $0[0] == "泰州市社会信用体系建设领导小组办公室（信用办）" } == ["泰州市社会信用体系建设领导小组办公室（信用办）", "5", "4", "4", "0", "0", "—", "0", "1", "1", "3"])
-        #expect(rows.first { $0[0] == "泰州市公安局" } == ["泰州市公安局", "14", "14", "14", "0", "0", "—", "0", "0", "0", "—"])
+        #expect(rows.first { $0[0] == "泰州市社会信用体系建设领导小组办公室（信用办）" } == ["泰州市社会信用体系建设领导小组办公室（信用办）", "5", "4", "4", "0", "0", "—", "0", "1", "1", "3", "0", "0", "0"])
+        #expect(rows.first { $0[0] == "泰州市公安局" } == ["泰州市公安局", "14", "14", "14", "0", "0", "—", "0", "0", "0", "—", "0", "0", "0"])
         #expect(rows.count == 7)
     }
 }

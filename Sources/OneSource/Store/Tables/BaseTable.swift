@@ -57,6 +57,27 @@ public struct BaseTable {
         })
     }
 
+    /// Every record in key order: its key and the values of `elements` (nil where none); only the records with a value
+    /// supplied by one of `files` when given (a dataset's records, by provenance).
+    public func forEachRecord(elements chosen: [String], suppliedBy files: [Int64]?, in database: Database,
+                              _ body: (String, [String?]) throws -> Void) throws {
+        guard try exists(in: database) else { return }
+        let present = chosen.filter { $0 == base.key || elements.contains($0) }
+        let columns = present.map { $0 == base.key ? "record_key" : BaseTable.q($0) }
+        var condition = ""
+        if let files {
+            let list = files.isEmpty ? "NULL" : files.map(String.init).joined(separator: ",")
+            condition = " WHERE " + elements.map { "\(BaseTable.q($0 + ":file")) IN (\(list))" }.joined(separator: " OR ")
+        }
+        try database.forEach("SELECT record_key\(columns.map { ", " + $0 }.joined()) FROM \(BaseTable.q(name))\(condition) ORDER BY record_key") { row in
+            var values: [String?] = []
+            for element in chosen {
+                if let index = present.firstIndex(of: element) { values.append(row.text(index + 1)) } else { values.append(nil) }
+            }
+            try body(row.text(0) ?? "", values)
+        }
+    }
+
     /// One change of a key's value, as the history keeps it.
     public struct Change: Sendable, Equatable {
         public let element: String

@@ -55,6 +55,11 @@ public struct RunFileTable {
     }
 
     /// One file by id.
+    /// Every file ever recorded for `dataset`, in any run.
+    public func fileIDs(dataset: String) throws -> [Int64] {
+        try database.map("SELECT file_id FROM run_files WHERE dataset_id = ? ORDER BY file_id", [.text(dataset)]) { $0.int64("file_id") }
+    }
+
     public func file(_ id: Int64) throws -> File? {
         try database.map(RunFileTable.select + " WHERE file_id = ?", [.integer(id)], RunFileTable.file).first
     }
