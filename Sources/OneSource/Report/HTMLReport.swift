@@ -134,7 +134,11 @@ public enum HTMLReport {
 
     /// The agency's live tasks: what to fix, by when; overdue first.
     static func openTasks(_ report: QualityReport) -> String {
-        var html = "<h2>待办整改任务（\(report.openTasks.count)项）</h2>\n"
+        var html = "<h2>待办整改任务（\(report.openTaskTotal)项）</h2>\n"
+        if report.openTaskTotal > report.openTasks.count {
+            html += "<p class=\"warn\">共\(report.openTaskTotal)项，此处按逾期优先、截止日期先后列出前\(report.openTasks.count)项；"
+                + "全部任务见本单位的任务导出（onesource tasks export）。</p>\n"
+        }
         guard !report.openTasks.isEmpty else { return html + "<p class=\"ok\">当前没有待办的整改任务。</p>\n" }
         let rows = report.openTasks.map { task -> String in
             let left = task.status.awaitsAgency

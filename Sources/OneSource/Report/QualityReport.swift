@@ -76,8 +76,14 @@ public struct QualityReport {
     public let rules: [RuleCount]
     public let tasks: [String: Int]
     public let deliveries: [Delivery]
-    /// The agency's live tasks (empty in the city's report, which counts them per agency).
+    /// The agency's live tasks, the first `openTaskListLimit` of them in order (empty in the city's report, which counts
+    /// them per agency); `openTaskTotal` says how many there are.
     public let openTasks: [OpenTask]
+    public var openTaskTotal = 0
+    public var listLimit = QualityReport.openTaskListLimit
+    /// A page lists at most this many tasks (overdue first): more cannot be read or printed; the agency's task export
+    /// (`onesource tasks export`) has them all.
+    public static let openTaskListLimit = 500
     /// Tasks awaiting the agency by severity (`error`, `warning`, `notice`), and error-level ones past due (`error_overdue`).
     public let openBySeverity: [String: Int]
     public let warnings: [Warning]
@@ -110,7 +116,8 @@ public struct QualityReport {
     }
 
     /// Builds the report of `agency` (nil: the whole city) for `run`, from stored metrics, findings and tasks.
-    public static func build(_ database: Database, catalog: Catalog, run runID: Int64, agency code: String?) throws -> QualityReport {
+    public static func build(_ database: Database, catalog: Catalog, run runID: Int64, agency code: String?,
+                             listLimit: Int = QualityReport.openTaskListLimit) throws -> QualityReport {
         let run = try RunLedger(database: database).run(runID)
         let agency = code.flatMap { catalog.agency($0) }
         func datasetScores(_ run: Int64) throws -> [DatasetScore] {
@@ -179,6 +186,8 @@ public struct QualityReport {
                                       status: task.status, provisional: task.dueProvisional))
         }
         openTasks.sort { ($0.overdue ? 0 : 1, $0.dueOn, $0.id) < ($1.overdue ? 0 : 1, $1.dueOn, $1.id) }
+        let openTaskTotal = openTasks.count
+        openTasks = Array(openTasks.prefix(listLimit))
         let findings = FindingTable(database: database)
         let warnings = try FindingListing.load(database, catalog: catalog, run: runID,
                                                filter: .init(rule: BuiltInRule.qualitySlip.rawValue, limit: 1000)).lines
@@ -189,6 +198,8 @@ public struct QualityReport {
         var report = QualityReport(title: title, agency: agency, runID: runID, runDate: run.date.description, datasets: datasets,
                                    trend: trend, rules: rules, tasks: tasks, deliveries: deliveries, openTasks: openTasks, openBySeverity: bySeverity,
                                    warnings: warnings, warningRuns: warningRuns)
+        report.openTaskTotal = openTaskTotal
+        report.listLimit = listLimit
         let requests = try RequestTable(database: database).countsBySource(on: run.date)
         report.requests = code.map { requests[$0] ?? (0, 0, 0) }
             ?? requests.values.reduce((0, 0, 0)) { ($0.0 + $1.open, $0.1 + $1.overdue, $0.2 + $1.late) }
@@ -210,6 +221,8 @@ public struct QualityReport {
             "openTasksBySeverity": openBySeverity,
             "weights": QualityMetrics.scoreWeights,
             "earlyWarnings": warnings.map { ["dataset": $0.datasetName, "agency": $0.agency, "message": $0.message] },
+            "openTaskTotal": openTaskTotal,
+            "openTaskListLimit": listLimit,
             "openTasks": openTasks.map { task -> [String: Any] in
                 ["id": task.id, "rule": task.rule, "ruleName": task.ruleName, "severity": task.severity, "dataset": task.datasetName,
                  "key": task.key, "element": task.elementName, "dueOn": task.dueOn, "daysLeft": task.daysLeft, "status": task.status.rawValue,

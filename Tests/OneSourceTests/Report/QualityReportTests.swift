@@ -53,7 +53,7 @@ import Testing
                           "agency-xinyong.html", "agency-xinyong.json", "agency-ziran.html", "agency-ziran.json", "city.html", "city.json",
                           "index.html", "metrics.csv"])
         let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("agency-gongan.json"))) as? [String: Any])
-        #expect(json.keys.sorted() == ["agency", "dataScore", "datasets", "deliveries", "dimensions", "earlyWarnings", "openTasks",
+        #expect(json.keys.sorted() == ["agency", "dataScore", "datasets", "deliveries", "dimensions", "earlyWarnings", "openTaskListLimit", "openTaskTotal", "openTasks",
                                        "openTasksBySeverity", "penalty", "penaltyRule", "requests", "rules", "run", "score", "tasks", "title", "trend", "weights"])
         #expect(json["title"] as? String == "泰州市公安局 数据质量报告")
         #expect((json["weights"] as? [String: Double]) == ["conformity": 25, "completeness": 20, "accuracy": 25, "consistency": 20,

@@ -38,6 +38,13 @@ import Testing
         #expect(Set(report.openTasks.map(\.dueOn)) == ["2026-12-21"])
         #expect(report.openTasks.allSatisfy { $0.daysLeft == 11 && !$0.overdue })
         #expect(report.openTasks.allSatisfy { $0.key.contains("*") || $0.key.hasPrefix("（第") })
+        // A page lists at most so many (more cannot be read or printed) and says where the rest are.
+        let capped = try QualityReport.build(database, catalog: catalog, run: 1, agency: "gongan", listLimit: 5)
+        #expect(capped.openTasks.map(\.id) == report.openTasks.prefix(5).map(\.id))
+        #expect(capped.openTaskTotal == 14)
+        let page = HTMLReport.render(capped, catalog: catalog)
+        #expect(page.contains("<h2>待办整改任务（14项）</h2>\n<p class=\"warn\">共14项，此处按逾期优先、截止日期先后列出前5项；"
+                              + "全部任务见本单位的任务导出（onesource tasks export）。</p>"))
     }
 
     @Test func openErrorsWeighOnTheScoreByAStatedRule() throws {
