@@ -12,8 +12,10 @@ let package = Package(
                        providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CLibXML2", path: "Sources/CLibXML2", pkgConfig: "libxml-2.0",
                        providers: [.apt(["libxml2-dev"])]),
-        .target(name: "OneSource", dependencies: ["CSQLite", "CLibXML2"],
-                swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
+        // Checked arithmetic and preconditions in release builds too: -Ounchecked bought about 5% on the 1M city
+        // (alternating runs: 28.7/34.4/42.7 s against 30.1/36.4/42.8 s), not enough to give up the checks in code
+        // whose answers agencies are held to, and unsafe flags keep the package from being used as a dependency.
+        .target(name: "OneSource", dependencies: ["CSQLite", "CLibXML2"]),
         .executableTarget(name: "onesource", dependencies: ["OneSource"]),
         .testTarget(name: "OneSourceTests", dependencies: ["OneSource", "onesource"]),
     ],
