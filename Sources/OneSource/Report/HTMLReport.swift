@@ -226,7 +226,9 @@ public enum HTMLReport {
             let rows = report.rules.map { rule -> String in
                 "<tr><td>\(escape(rule.name))<br><span class=\"id\">\(escape(rule.rule))</span></td><td class=\"tag\">\(escape(QualityMetrics.chineseNames[rule.dimension] ?? rule.dimension))</td>"
                     + "<td class=\"tag\">\(escape(severityNames[rule.severity] ?? rule.severity))</td><td class=\"n\">\(rule.count)</td>"
-                    + "<td><ul class=\"examples\">" + rule.examples.map { "<li>\(escape($0))</li>" }.joined() + "</ul></td></tr>\n"
+                    + "<td>" + (rule.mostOf.map { "<p class=\"warn\">命中《\(escape($0.dataset))》\(percent($0.share))的记录：规则可能不适用于该数据集，"
+                        + "请核查（可在目录中按数据集关闭）。</p>" } ?? "")
+                    + "<ul class=\"examples\">" + rule.examples.map { "<li>\(escape($0))</li>" }.joined() + "</ul></td></tr>\n"
             }
             html += table(["规则", "维度", "级别", "数量", "示例（已脱敏）"], rows)
         }

@@ -26,7 +26,13 @@ public struct QualityReport {
         public let severity: String
         public let count: Int
         public let examples: [String]
+        /// The dataset where the rule fired on most records (at least half of those staged), and the share: a rule
+        /// that fires on most of a dataset probably does not fit it (switch it off for the dataset in the catalog).
+        public var mostOf: (dataset: String, share: Double)?
     }
+
+    /// A rule firing on at least this share of a dataset's records is flagged in the report.
+    public static let mostRecordsShare = 0.5
 
     public struct Delivery: Sendable {
         public let dataset: String
@@ -142,14 +148,23 @@ public struct QualityReport {
         }
         // The rules that fail most, with masked examples.
         var rules: [RuleCount] = []
+        let staged = Dictionary(datasets.map { dataset in
+            (dataset.id, dataset.metrics.first { $0.dimension == "completeness" }?.denominator ?? 0)
+        }, uniquingKeysWith: { a, _ in a })
+        let spread = try FindingTable(database: database).recordsByRuleAndDataset(run: runID, agency: code)
         for row in try FindingTable(database: database).topRules(run: runID, agency: code, limit: 10) {
             let rule = row.rule
             let name = catalog.ruleBook[rule]?.name ?? catalog.associations.first { $0.id == rule }?.name ?? rule
             let examples = try FindingListing.load(database, catalog: catalog, run: runID, filter: .init(rule: rule, limit: 50)).lines
                 .filter { code == nil || $0.agency == code }.map(\.message)
                 .reduce(into: [String]()) { unique, message in if !unique.contains(message) { unique.append(message) } }.prefix(3)
-            rules.append(RuleCount(rule: rule, name: name, dimension: row.dimension, severity: row.severity, count: row.count,
-                                   examples: Array(examples)))
+            var count = RuleCount(rule: rule, name: name, dimension: row.dimension, severity: row.severity, count: row.count,
+                                   examples: Array(examples))
+            count.mostOf = spread.filter { $0.rule == rule }.compactMap { entry -> (String, Double)? in
+                guard let records = staged[entry.dataset], records > 0 else { return nil }
+                return (entry.dataset, Double(entry.records) / Double(records))
+            }.max { $0.1 < $1.1 }.flatMap { $0.1 >= QualityReport.mostRecordsShare ? (catalog.dataset($0.0)?.name ?? $0.0, $0.1) : nil }
+            rules.append(count)
         }
         // Tasks as of the run's date.
         var tasks: [String: Int] = ["open": 0, "overdue": 0, "corrected": 0, "disputed": 0, "accepted": 0, "resolved": 0]
@@ -236,8 +251,12 @@ public struct QualityReport {
                                                    "ratio": round($0.ratio)] }] as [String: Any]
             },
             "trend": trend.map { ["run": $0.run, "date": $0.date, "score": round($0.score)] as [String: Any] },
-            "rules": rules.map { ["rule": $0.rule, "name": $0.name, "dimension": $0.dimension, "severity": $0.severity,
-                                  "count": $0.count, "examples": $0.examples] as [String: Any] },
+            "rules": rules.map { rule -> [String: Any] in
+                var object: [String: Any] = ["rule": rule.rule, "name": rule.name, "dimension": rule.dimension, "severity": rule.severity,
+                                             "count": rule.count, "examples": rule.examples]
+                if let most = rule.mostOf { object["firesOnMostOf"] = ["dataset": most.dataset, "share": round(most.share)] }
+                return object
+            },
             "tasks": tasks,
             "requests": ["open": requests.open, "overdue": requests.overdue, "late": requests.late],
             "deliveries": deliveries.map { delivery in

@@ -96,6 +96,38 @@ import Testing
         }
     }
 
+    @Test func aRuleFiringOnMostOfADatasetIsSaidSo() throws {
+        // The sample as delivered: no rule fires on half of a dataset.
+        let run = try sampleRun()
+        let catalog = try Catalog.load(directory: Paths.packageRoot.appendingPathComponent("Pipelines/catalog").path)
+        let plain = try QualityReport.build(try Store.openForReading(path: run.store), catalog: catalog, run: 1, agency: nil)
+        #expect(!plain.rules.isEmpty && plain.rules.allSatisfy { $0.mostOf == nil })
+        // 公安局 delivers every household region as 泰兴市 (321283): the region rule fires on everyone registered elsewhere.
+        let root = try Paths.temporaryDirectory()
+        for folder in ["Pipelines", "SampleData"] {
+            try FileManager.default.copyItem(at: Paths.packageRoot.appendingPathComponent(folder), to: root.appendingPathComponent(folder))
+        }
+        let file = root.appendingPathComponent("SampleData/公安局/户籍人口.csv")
+        // CRLF lines: Swift keeps "\r\n" as one Character, so split on it as such.
+        let lines = try String(contentsOf: file, encoding: .utf8).split(separator: "\r\n", omittingEmptySubsequences: false).map(String.init)
+        let moved = lines.enumerated().map { index, line -> String in
+            var fields = line.components(separatedBy: ",")
+            if index > 0, fields.count == 8, fields[6].count == 6 { fields[6] = "321283" }
+            return fields.joined(separator: ",")
+        }
+        try moved.joined(separator: "\r\n").write(to: file, atomically: true, encoding: .utf8)
+        let store = root.appendingPathComponent("s.sqlite").path
+        #expect(try runBinary(["run", root.appendingPathComponent("Pipelines/nightly.json").path, "--store", store, "--as-of", "2026-12-10"]).status == 3)
+        let report = try QualityReport.build(try Store.openForReading(path: store), catalog: catalog, run: 1, agency: "gongan")
+        let region = try #require(report.rules.first { $0.rule == "region_matches_identity" })
+        let most = try #require(region.mostOf)
+        #expect(most.dataset == "户籍人口信息")
+        #expect(most.share > 0.8 && most.share < 0.9)
+        #expect(report.rules.filter { $0.mostOf != nil }.map(\.rule) == ["region_matches_identity"])
+        let page = try String(contentsOf: root.appendingPathComponent("reports/run-1/agency-gongan.html"), encoding: .utf8)
+        #expect(page.contains("<p class=\"warn\">命中《户籍人口信息》\(HTMLReport.percent(most.share))的记录：规则可能不适用于该数据集，请核查（可在目录中按数据集关闭）。</p>"))
+    }
+
     @Test func theNormalBandIsTheMedianAndThreeScaledDeviations() {
         // A history that never moved: a fall of more than 1.5 points warns, a smaller one does not.
         let flat = EarlyWarning.band(Array(repeating: 1.0, count: 10), isCount: false)

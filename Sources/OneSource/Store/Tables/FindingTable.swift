@@ -134,6 +134,16 @@ public struct FindingTable {
         }
     }
 
+    /// Records with a finding of each rule, per dataset, in a run (for one agency when given).
+    public func recordsByRuleAndDataset(run: Int64, agency: String?) throws -> [(rule: String, dataset: String, records: Int)] {
+        try database.map("""
+            SELECT rule_id, dataset_id, count(DISTINCT coalesce(file_id || ':' || record_index, 'key:' || nullif(record_key, ''))) AS n
+            FROM findings WHERE run_id = ?\(agency == nil ? "" : " AND agency = ?") GROUP BY rule_id, dataset_id
+            """, [.integer(run)] + (agency.map { [SQLValue.text($0)] } ?? [])) {
+            ($0.text("rule_id") ?? "", $0.text("dataset_id") ?? "", $0.int("n"))
+        }
+    }
+
     /// The files of the findings about `key` (every run).
     public func files(about key: String) throws -> [Int64] {
         try database.map("SELECT DISTINCT file_id FROM findings WHERE record_key = ? AND file_id IS NOT NULL", [.text(key)]) { $0.int64("file_id") }
