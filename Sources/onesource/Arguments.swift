@@ -39,7 +39,7 @@ struct Arguments {
                     guard inlineValue == nil else { throw UsageError("\(name) takes no value") }
                     flags.insert(name)
                 } else {
-                    let hint = Similarity.suggestion(for: name, among: declared.map(\.name)).map { " (did you mean \($0)?)" } ?? ""
+                    let hint = Similarity.hint(for: name, among: declared.map(\.name))
                     throw UsageError("unknown option \(name)\(hint)")
                 }
             } else {

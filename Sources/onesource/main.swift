@@ -5,7 +5,7 @@ func command(named name: String) -> (any Command.Type)? { Commands.all.first { $
 
 /// An unknown subcommand: says so, with the closest known one, and prints the main help.
 func unknownSubcommand(_ name: String) -> ExitCode {
-    let hint = Similarity.suggestion(for: name, among: Commands.all.map { $0.name }).map { " (did you mean \($0)?)" } ?? ""
+    let hint = Similarity.hint(for: name, among: Commands.all.map { $0.name })
     printError("unknown subcommand \(name)\(hint)", usage: ["onesource <subcommand> [options]", "see `onesource --help` for the subcommands"])
     return .usage
 }

@@ -7,13 +7,14 @@ Prints each check's count as JSON lines, then the wall time.
 
     python3 scripts/peer/duckdb_job.py CITY_DIR OUT.duckdb
 """
-import json, os, sys, tempfile, time
+import json, os, sys, tempfile
 import xml.etree.ElementTree as ET
 import duckdb
+from phases import Phases
 
 city, out = sys.argv[1], sys.argv[2]
 data = os.path.join(city, "data")
-started = time.time()
+phase = Phases()
 if os.path.exists(out):
     os.remove(out)
 con = duckdb.connect(out)
@@ -44,12 +45,6 @@ def read_csv(table, path):
     con.execute(f"""CREATE TABLE {table} AS SELECT * FROM read_csv('{path}', all_varchar = true, header = true,
                     store_rejects = true, rejects_table = '{table}_rejects', rejects_scan = '{table}_scans', strict_mode = true)""")
 
-phases = {}
-def phase(name):
-    now = time.time()
-    phases[name] = round(now - phase.last, 2)
-    phase.last = now
-phase.last = started
 read_csv("gongan", os.path.join(data, "公安局/户籍人口.csv"))
 phase("read gongan")
 renshe_utf8 = os.path.join(tmp, "renshe.csv")
@@ -119,6 +114,5 @@ for name, sql in checks.items():
 phase("checks")
 con.execute("CHECKPOINT")
 con.close()
-elapsed = time.time() - started
 phase("persist")
-print(json.dumps({"job": "duckdb", "duckdb": duckdb.__version__, "seconds": round(elapsed, 2), "phases": phases}, ensure_ascii=False))
+print(json.dumps({"job": "duckdb", "duckdb": duckdb.__version__, "seconds": phase.total(), "phases": phase.seconds}, ensure_ascii=False))

@@ -6,20 +6,15 @@ the tables as Parquet. Prints each check's count as JSON lines, then the wall ti
 
     python3 scripts/peer/polars_job.py CITY_DIR OUT_DIR
 """
-import io, json, os, sys, time
+import io, json, os, sys
 import xml.etree.ElementTree as ET
 import polars as pl
+from phases import Phases
 
 city, out = sys.argv[1], sys.argv[2]
 data = os.path.join(city, "data")
-started = time.time()
+phase = Phases()
 os.makedirs(out, exist_ok=True)
-phases = {}
-def phase(name):
-    now = time.time()
-    phases[name] = round(now - phase.last, 2)
-    phase.last = now
-phase.last = started
 
 def csv(path_or_bytes):
     # Every column as text. Polars' reader stops the whole file at the first quote that does not close on its line
@@ -121,4 +116,4 @@ for name, frame in [("persons", persons), ("insured", insured), ("entities", fir
                     ("deaths", dead)]:
     frame.write_parquet(os.path.join(out, name + ".parquet"))
 phase("persist")
-print(json.dumps({"job": "polars", "polars": pl.__version__, "seconds": round(time.time() - started, 2), "phases": phases}, ensure_ascii=False))
+print(json.dumps({"job": "polars", "polars": pl.__version__, "seconds": phase.total(), "phases": phase.seconds}, ensure_ascii=False))

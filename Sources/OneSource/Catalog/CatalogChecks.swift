@@ -55,7 +55,7 @@ struct CatalogChecks {
 
     /// " (did you mean "x"?)" when one of `known` is close to `name`, else "".
     static func hint(_ name: String, _ known: Set<String>) -> String {
-        Similarity.suggestion(for: name, among: Array(known)).map { " (did you mean \"\($0)\"?)" } ?? ""
+        Similarity.hint(for: name, among: Array(known), quoted: true)
     }
 
     private func duplicates(_ ids: [String], _ nodes: [CatalogLoader.Node], _ key: String, _ what: String) {

@@ -21,6 +21,11 @@ public enum Similarity {
         return table[a.count][b.count]
     }
 
+    /// " (did you mean X?)" for the closest candidate (the name in quotes when `quoted`), or "" when none is close.
+    public static func hint(for name: String, among candidates: [String], quoted: Bool = false) -> String {
+        suggestion(for: name, among: candidates).map { quoted ? " (did you mean \"\($0)\"?)" : " (did you mean \($0)?)" } ?? ""
+    }
+
     /// The candidate closest to `name`, when it is close enough to be what was meant: a third of the name may
     /// differ (at least one edit), never the whole of it.
     public static func suggestion(for name: String, among candidates: [String]) -> String? {

@@ -28,7 +28,7 @@ enum SpreadsheetFile {
             """.utf8))
         zip.add("xl/workbook.xml", Array("""
             <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-            <workbook xmlns="\(main)" xmlns:r="\(relationships)"><sheets><sheet name="\(escape(sheet))" sheetId="1" r:id="rId1"/></sheets></workbook>
+            <workbook xmlns="\(main)" xmlns:r="\(relationships)"><sheets><sheet name="\(MarkupText.escape(sheet))" sheetId="1" r:id="rId1"/></sheets></workbook>
             """.utf8))
         zip.add("xl/_rels/workbook.xml.rels", Array("""
             <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
@@ -63,7 +63,7 @@ enum SpreadsheetFile {
             sheetXML += "<row r=\"\(index + 1)\">"
             for (column, value) in row.enumerated() {
                 sheetXML += "<c r=\"\(columnName(column))\(index + 1)\" t=\"inlineStr\" s=\"\(index == 0 ? 2 : 1)\"><is><t xml:space=\"preserve\">"
-                    + escape(value) + "</t></is></c>"
+                    + MarkupText.escape(value) + "</t></is></c>"
             }
             sheetXML += "</row>"
         }
@@ -84,21 +84,4 @@ enum SpreadsheetFile {
         return name
     }
 
-    /// XML text: markup characters escaped; characters XML 1.0 cannot hold (controls other than tab, LF, CR) dropped.
-    static func escape(_ text: String) -> String {
-        var out = ""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "\t", "\n", "\r": out.unicodeScalars.append(scalar)
-            default:
-                if scalar.value < 0x20 || scalar.value == 0xFFFE || scalar.value == 0xFFFF { continue }
-                out.unicodeScalars.append(scalar)
-            }
-        }
-        return out
-    }
 }

@@ -37,8 +37,7 @@ public struct NotifyPolicy: Sendable, Equatable {
         func fail(_ at: String, _ message: String) -> PipelineError { .invalidDefinition(path: path, message: "$.notify\(at): \(message)") }
         guard let map = value as? [String: Any] else { throw fail("", "an object with when, webhooks and mail") }
         for key in map.keys.sorted() where !["when", "webhooks", "mail"].contains(key) {
-            let hint = Similarity.suggestion(for: key, among: ["when", "webhooks", "mail"]).map { " (did you mean \"\($0)\"?)" } ?? ""
-            throw fail(".\(key)", "unknown property\(hint)")
+            throw fail(".\(key)", "unknown property" + Similarity.hint(for: key, among: ["when", "webhooks", "mail"], quoted: true))
         }
         var when = When.always
         if let text = map["when"] {

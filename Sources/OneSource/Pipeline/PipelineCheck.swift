@@ -109,8 +109,8 @@ public enum PipelineCheck {
         if let selected = pipeline.datasets {
             let ids = catalog.datasets.map(\.id)
             for (index, id) in selected.enumerated() where catalog.dataset(id) == nil {
-                let hint = Similarity.suggestion(for: id, among: ids).map { " (did you mean \"\($0)\"?)" } ?? ""
-                findings.append(CheckFinding(.problem, file: pipeline.path, path: "$.datasets[\(index)]", "no dataset \"\(id)\" in the catalog\(hint)"))
+                findings.append(CheckFinding(.problem, file: pipeline.path, path: "$.datasets[\(index)]",
+                                             "no dataset \"\(id)\" in the catalog" + Similarity.hint(for: id, among: ids, quoted: true)))
             }
             datasets = catalog.datasets.filter { selected.contains($0.id) }
         }

@@ -58,8 +58,7 @@ public struct PipelineDefinition: Sendable, Equatable {
         }
         let allowed: Set<String> = ["name", "catalog", "dataRoot", "stages", "datasets", "divisions", "calendar", "tasks", "reports", "retention", "notify", "description"]
         for key in object.keys.sorted() where !allowed.contains(key) {
-            let hint = Similarity.suggestion(for: key, among: allowed.sorted()).map { " (did you mean \"\($0)\"?)" } ?? ""
-            throw PipelineError.invalidDefinition(path: path, message: "$.\(key): unknown property\(hint)")
+            throw PipelineError.invalidDefinition(path: path, message: "$.\(key): unknown property" + Similarity.hint(for: key, among: allowed.sorted(), quoted: true))
         }
         func string(_ key: String) throws -> String {
             guard let value = object[key] as? String, !value.isEmpty else {

@@ -3,10 +3,7 @@ import Foundation
 /// Renders a quality report as one self-contained HTML page: inline CSS and SVG charts, no scripts, nothing
 /// fetched, readable on screen and on paper.
 public enum HTMLReport {
-    static func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
-    }
+    static func escape(_ text: String) -> String { MarkupText.escape(text) }
 
     static func percent(_ ratio: Double) -> String { String(format: "%.1f%%", ratio * 100) }
 

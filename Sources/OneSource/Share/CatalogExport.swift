@@ -68,9 +68,7 @@ public struct CatalogExport {
             return Array(try JSONSerialization.data(withJSONObject: ["title": title, "datasets": objects],
                                                     options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]))
         case .html:
-            func escape(_ text: String) -> String {
-                text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
-            }
+            let escape = MarkupText.escape
             var html = "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\n"
             html += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>\(escape(title))</title>\n"
             html += "<style>body { font-family: \"Noto Sans CJK SC\", \"Microsoft YaHei\", sans-serif; margin: 1.5em; } table { border-collapse: collapse; font-size: 0.85em; } "

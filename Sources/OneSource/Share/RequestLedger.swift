@@ -36,8 +36,7 @@ public struct RequestLedger {
     public func file(_ kind: RequestTable.Kind, from requester: String, to source: String, dataset: String?, elements: [String],
                      purpose: String, on day: CivilDate) throws -> RequestTable.Request {
         for code in [requester, source] where catalog.agency(code) == nil {
-            throw RequestError.invalid("unknown agency \(code)" + (Similarity.suggestion(for: code, among: catalog.agencies.map(\.code))
-                .map { " (did you mean \($0)?)" } ?? ""))
+            throw RequestError.invalid("unknown agency \(code)" + Similarity.hint(for: code, among: catalog.agencies.map(\.code)))
         }
         guard requester != source else { throw RequestError.invalid("an agency does not request data from itself") }
         guard !purpose.trimmingCharacters(in: .whitespaces).isEmpty else { throw RequestError.invalid("a request states its purpose (--purpose)") }
@@ -59,7 +58,7 @@ public struct RequestLedger {
             let own = target.fields.map(\.element)
             if asked.isEmpty { asked = own }
             for element in asked where !own.contains(element) {
-                throw RequestError.invalid("\(id) has no element \(element)" + (Similarity.suggestion(for: element, among: own).map { " (did you mean \($0)?)" } ?? ""))
+                throw RequestError.invalid("\(id) has no element \(element)" + Similarity.hint(for: element, among: own))
             }
         } else {
             guard !asked.isEmpty else { throw RequestError.invalid("a data demand lists the data it needs (--elements)") }

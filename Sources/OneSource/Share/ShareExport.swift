@@ -50,13 +50,12 @@ public struct ShareExport {
             base = found
         } else {
             let names = catalog.datasets.map(\.id) + catalog.bases.map(\.id)
-            throw ShareError.invalid("no dataset or base \(target)" + (Similarity.suggestion(for: target, among: names).map { " (did you mean \($0)?)" } ?? ""))
+            throw ShareError.invalid("no dataset or base \(target)" + Similarity.hint(for: target, among: names))
         }
         if !open {
             guard let agency else { throw ShareError.invalid("a share extract is for an agency (--to)") }
             guard catalog.agency(agency) != nil else {
-                throw ShareError.invalid("unknown agency \(agency)" + (Similarity.suggestion(for: agency, among: catalog.agencies.map(\.code))
-                    .map { " (did you mean \($0)?)" } ?? ""))
+                throw ShareError.invalid("unknown agency \(agency)" + Similarity.hint(for: agency, among: catalog.agencies.map(\.code)))
             }
         }
         let seals = SealTable(database: database)

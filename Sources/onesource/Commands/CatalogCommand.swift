@@ -28,8 +28,7 @@ enum CatalogCommand: Command {
         case "check": return try check(directory, arguments)
         case "export": return try export(directory, arguments)
         default:
-            let hint = Similarity.suggestion(for: sub, among: ["check", "export"]).map { " (did you mean \($0)?)" } ?? ""
-            throw UsageError("unknown catalog subcommand \(sub)\(hint)")
+            throw UsageError("unknown catalog subcommand \(sub)" + Similarity.hint(for: sub, among: ["check", "export"]))
         }
     }
 

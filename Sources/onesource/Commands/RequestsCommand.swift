@@ -57,7 +57,7 @@ enum RequestsCommand: Command {
         guard let sub = arguments.positionals.first else { throw UsageError("requests needs a subcommand: add, answer, deliver, decide, list, show, export") }
         let known = ["add", "answer", "deliver", "decide", "list", "show", "export"]
         guard known.contains(sub) else {
-            throw UsageError("unknown requests subcommand \(sub)" + (Similarity.suggestion(for: sub, among: known).map { " (did you mean \($0)?)" } ?? ""))
+            throw UsageError("unknown requests subcommand \(sub)" + Similarity.hint(for: sub, among: known))
         }
         let writes = ["add", "answer", "deliver", "decide"].contains(sub)
         let lock = writes ? try writerLock(arguments, "onesource requests \(arguments.positionals.joined(separator: " "))") : nil

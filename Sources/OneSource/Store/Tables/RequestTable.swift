@@ -146,20 +146,19 @@ extension RequestTable.Request {
     /// delivered after it), and what is awaited of whom, in Chinese.
     public func state(on day: CivilDate) -> (overdue: Bool, late: Bool, note: String) {
         let today = day.description
-        switch self.status {
+        switch status {
         case .pending:
-            let overdue = self.answerDue < today
-            let note = overdue ? (self.kind == .share ? "审核逾期，提交数据主管部门裁定" : "答复逾期") : "待\(self.kind == .share ? "审核" : "答复")，截止\(self.answerDue)"
+            let overdue = answerDue < today
+            let note = overdue ? (kind == .share ? "审核逾期，提交数据主管部门裁定" : "答复逾期") : "待\(kind == .share ? "审核" : "答复")，截止\(answerDue)"
             return (overdue, false, note)
         case .agreed:
-            let overdue = (self.deliverDue ?? "") < today
-            return (overdue, (self.answeredOn ?? "") > self.answerDue, overdue ? "提供逾期（截止\(self.deliverDue ?? "")）" : "待提供，截止\(self.deliverDue ?? "")")
+            let overdue = (deliverDue ?? "") < today
+            return (overdue, (answeredOn ?? "") > answerDue, overdue ? "提供逾期（截止\(deliverDue ?? "")）" : "待提供，截止\(deliverDue ?? "")")
         case .escalated:
-            return (false, (self.answeredOn ?? "") > self.answerDue, "不予共享未提供法律依据，待数据主管部门裁定")
+            return (false, (answeredOn ?? "") > answerDue, "不予共享未提供法律依据，待数据主管部门裁定")
         default:
-            let late = (self.answeredOn ?? "") > self.answerDue || (self.deliveredOn.map { $0 > (self.deliverDue ?? $0) } ?? false)
+            let late = (answeredOn ?? "") > answerDue || (deliveredOn.map { $0 > (deliverDue ?? $0) } ?? false)
             return (false, late, late ? "已办结（超期办理）" : "已办结")
         }
     }
-
 }
