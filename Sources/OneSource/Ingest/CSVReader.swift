@@ -114,9 +114,7 @@ public final class CSVReader: RecordReader {
                 fields.reset()
                 fields.line = line
                 fields.index = recordIndex
-                for (slot, column) in slotColumn.enumerated() {
-                    setField(column, into: fields, slot: slot)
-                }
+                setFields(slotColumn, into: fields)
                 if let bad = fields.seal(transcoded: transcoded) {
                     let raw = Rejection.excerpt(UnsafeBufferPointer(start: buffer.base + start, count: end - start))
                     try sink.reject(Rejection(line: line, recordIndex: recordIndex, field: columns[bad.slot],
@@ -182,6 +180,17 @@ public final class CSVReader: RecordReader {
 
     /// Parses one record starting at `s`, filling the field scratch arrays.
     private func parse(from s: Int) -> Outcome {
+        // The scratch arrays are moved into locals for the loop and back after it: appending to a class's
+        // stored array costs a dynamic exclusivity check each time, and this runs for every field of every row.
+        var fieldStarts: [Int] = [], fieldEnds: [Int] = [], fieldEscaped: [Bool] = []
+        swap(&fieldStarts, &self.fieldStarts)
+        swap(&fieldEnds, &self.fieldEnds)
+        swap(&fieldEscaped, &self.fieldEscaped)
+        defer {
+            swap(&fieldStarts, &self.fieldStarts)
+            swap(&fieldEnds, &self.fieldEnds)
+            swap(&fieldEscaped, &self.fieldEscaped)
+        }
         fieldStarts.removeAll(keepingCapacity: true)
         fieldEnds.removeAll(keepingCapacity: true)
         fieldEscaped.removeAll(keepingCapacity: true)
@@ -258,20 +267,31 @@ public final class CSVReader: RecordReader {
         UnsafeBufferPointer(start: buffer.base + fieldStarts[i], count: fieldEnds[i] - fieldStarts[i])
     }
 
-    private func setField(_ column: Int, into fields: RecordFields, slot: Int) {
-        let bytes = fieldBytes(column)
-        if !fieldEscaped[column] {
-            fields.setDirect(slot, bytes)
-            return
+    /// Sets each slot from its column of the parsed row (unescaping doubled quotes where the field had them).
+    private func setFields(_ slotColumn: [Int], into fields: RecordFields) {
+        let base = buffer.base
+        fieldStarts.withUnsafeBufferPointer { starts in
+            fieldEnds.withUnsafeBufferPointer { ends in
+                fieldEscaped.withUnsafeBufferPointer { escaped in
+                    for slot in slotColumn.indices {
+                        let column = slotColumn[slot]
+                        let bytes = UnsafeBufferPointer(start: base + starts[column], count: ends[column] - starts[column])
+                        if !escaped[column] {
+                            fields.setDirect(slot, bytes)
+                            continue
+                        }
+                        let start = fields.beginArena()
+                        var k = 0
+                        while k < bytes.count {
+                            let byte = bytes[k]
+                            fields.appendToArena(byte)
+                            k += (byte == CSVReader.quote) ? 2 : 1
+                        }
+                        fields.endArena(slot, from: start)
+                    }
+                }
+            }
         }
-        let start = fields.beginArena()
-        var k = 0
-        while k < bytes.count {
-            let byte = bytes[k]
-            fields.appendToArena(byte)
-            k += (byte == CSVReader.quote) ? 2 : 1
-        }
-        fields.endArena(slot, from: start)
     }
 
     private func countNewlines(from start: Int, to end: Int) -> Int {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Counts the records a file holds from its raw bytes, independently of the reader that parses them, so that
 /// "every row read ends as a record or a rejection" is checked against something the parser did not compute:
 /// physical lines for CSV and NDJSON, top-level elements of a JSON array (a cheap scan of strings and
@@ -20,6 +22,9 @@ final class LineCounter: RecordCounter {
     init(whitespaceIsBlank: Bool) { self.whitespaceIsBlank = whitespaceIsBlank }
 
     func add(_ bytes: UnsafeBufferPointer<UInt8>) {
+        // The state in locals for the loop: a class's stored property costs an exclusivity check per access.
+        var lines = self.lines, blank = self.blank, lineHasContent = self.lineHasContent, lineHasAnyByte = self.lineHasAnyByte
+        let whitespaceIsBlank = self.whitespaceIsBlank
         for byte in bytes {
             switch byte {
             case 0x0A:
@@ -36,6 +41,10 @@ final class LineCounter: RecordCounter {
                 lineHasAnyByte = true
             }
         }
+        self.lines = lines
+        self.blank = blank
+        self.lineHasContent = lineHasContent
+        self.lineHasAnyByte = lineHasAnyByte
     }
 
     /// Lines with content (blank lines left out), counting an unterminated last line.
@@ -144,10 +153,31 @@ final class XMLStartTagCounter: RecordCounter {
     init(name: [UInt8]) { self.name = name }
 
     func add(_ bytes: UnsafeBufferPointer<UInt8>) {
-        for byte in bytes {
+        // The state in locals for the loop (see LineCounter.add); in text, the next '<' is found with memchr.
+        var state = self.state, buffer = self.buffer, quote = self.quote, count = self.count
+        let name = self.name
+        defer {
+            self.state = state
+            self.buffer = buffer
+            self.quote = quote
+            self.count = count
+        }
+        guard let base = bytes.baseAddress else { return }
+        var i = 0
+        let n = bytes.count
+        while i < n {
+            if state == .text {
+                guard let found = memchr(base + i, 0x3C, n - i) else { return }
+                i = UnsafePointer<UInt8>(found.assumingMemoryBound(to: UInt8.self)) - base + 1
+                state = .open
+                buffer.removeAll(keepingCapacity: true)
+                continue
+            }
+            let byte = base[i]
+            i += 1
             switch state {
             case .text:
-                if byte == 0x3C { state = .open; buffer.removeAll(keepingCapacity: true) }
+                break
             case .open:
                 switch byte {
                 case 0x2F, 0x3F: state = .rest                          // </…>, <?…?>
@@ -163,8 +193,8 @@ final class XMLStartTagCounter: RecordCounter {
                 }
             case .name:
                 if byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D || byte == 0x3E || byte == 0x2F {
-                    let local = buffer.lastIndex(of: 0x3A).map { Array(buffer[buffer.index(after: $0)...]) } ?? buffer
-                    if local == name { count += 1 }
+                    let local = buffer.lastIndex(of: 0x3A).map { $0 + 1 } ?? 0   // after the prefix, if any
+                    if buffer.count - local == name.count && buffer[local...].elementsEqual(name) { count += 1 }
                     state = byte == 0x3E ? .text : .rest
                 } else {
                     buffer.append(byte)

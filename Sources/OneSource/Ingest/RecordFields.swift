@@ -15,31 +15,43 @@ public final class RecordFields {
     public internal(set) var index = 0
     /// The mapped field names, in slot order (for messages).
     public let fieldNames: [String]
-    private var slots: [Slot]
+    // Fixed-size buffers rather than arrays: a slot is written for every field of every record, and a write to a
+    // class's stored array costs a dynamic exclusivity check each time.
+    private let slots: UnsafeMutablePointer<Slot>
+    private let resolved: UnsafeMutablePointer<UnsafeBufferPointer<UInt8>?>
+    public let count: Int
     private var arena: [UInt8] = []
-    private var resolved: [UnsafeBufferPointer<UInt8>?]
 
     init(fieldNames: [String]) {
         self.fieldNames = fieldNames
-        slots = Array(repeating: .absent, count: fieldNames.count)
-        resolved = Array(repeating: nil, count: fieldNames.count)
+        count = fieldNames.count
+        slots = .allocate(capacity: max(1, count))
+        slots.initialize(repeating: .absent, count: count)
+        resolved = .allocate(capacity: max(1, count))
+        resolved.initialize(repeating: nil, count: count)
         arena.reserveCapacity(4096)
     }
 
-    /// Number of mapped fields.
-    public var count: Int { slots.count }
+    deinit {
+        slots.deinitialize(count: count)
+        slots.deallocate()
+        resolved.deinitialize(count: count)
+        resolved.deallocate()
+    }
 
     func reset() {
-        for i in slots.indices { slots[i] = .absent }
+        for i in 0..<count { slots[i] = .absent }
         arena.removeAll(keepingCapacity: true)
     }
 
     func isSet(_ slot: Int) -> Bool {
+        precondition(slot >= 0 && slot < count, "slot \(slot) out of 0..<\(count)")
         if case .absent = slots[slot] { return false }
         return true
     }
 
     func setDirect(_ slot: Int, _ bytes: UnsafeBufferPointer<UInt8>) {
+        precondition(slot >= 0 && slot < count, "slot \(slot) out of 0..<\(count)")
         slots[slot] = .direct(bytes)
     }
 
@@ -51,19 +63,22 @@ public final class RecordFields {
     func appendToArena(_ bytes: UnsafeBufferPointer<UInt8>) { arena.append(contentsOf: bytes) }
 
     func endArena(_ slot: Int, from start: Int) {
+        precondition(slot >= 0 && slot < count, "slot \(slot) out of 0..<\(count)")
         slots[slot] = .arena(start: start, count: arena.count - start)
     }
 
     func setString(_ slot: Int, _ value: String) {
         let start = arena.count
         arena.append(contentsOf: value.utf8)
+        precondition(slot >= 0 && slot < count, "slot \(slot) out of 0..<\(count)")
         slots[slot] = .arena(start: start, count: arena.count - start)
     }
 
     /// Fixes arena pointers and checks every value's encoding; returns the first bad slot, if any.
     func seal(transcoded: Bool) -> (slot: Int, reason: String)? {
+        let slots = self.slots, resolved = self.resolved
         arena.withUnsafeBufferPointer { arenaPointer in
-            for i in slots.indices {
+            for i in 0..<count {
                 switch slots[i] {
                 case .absent: resolved[i] = nil
                 case .direct(let bytes): resolved[i] = bytes
@@ -72,7 +87,7 @@ public final class RecordFields {
                 }
             }
         }
-        for i in resolved.indices {
+        for i in 0..<count {
             guard let bytes = resolved[i] else { continue }
             if let problem = UTF8Check.problem(in: bytes, transcoded: transcoded) {
                 return (i, problem)
@@ -82,11 +97,14 @@ public final class RecordFields {
     }
 
     /// The bytes of a slot, valid only during the sink callback.
-    public subscript(slot: Int) -> UnsafeBufferPointer<UInt8>? { resolved[slot] }
+    public subscript(slot: Int) -> UnsafeBufferPointer<UInt8>? {
+        precondition(slot >= 0 && slot < count, "slot \(slot) out of 0..<\(count)")
+        return resolved[slot]
+    }
 
     /// The value of a slot as a `String`, or nil when absent.
     public func string(_ slot: Int) -> String? {
-        resolved[slot].map { String(decoding: $0, as: UTF8.self) }
+        self[slot].map { String(decoding: $0, as: UTF8.self) }
     }
 
     /// All values as strings (tests and small inputs).
