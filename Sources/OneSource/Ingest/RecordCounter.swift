@@ -25,7 +25,21 @@ final class LineCounter: RecordCounter {
         // The state in locals for the loop: a class's stored property costs an exclusivity check per access.
         var lines = self.lines, blank = self.blank, lineHasContent = self.lineHasContent, lineHasAnyByte = self.lineHasAnyByte
         let whitespaceIsBlank = self.whitespaceIsBlank
-        for byte in bytes {
+        guard let base = bytes.baseAddress else { return }
+        var i = 0
+        let n = bytes.count
+        while i < n {
+            if lineHasContent {
+                // Once a line has content only its end matters: find it with memchr.
+                guard let found = memchr(base + i, 0x0A, n - i) else { break }
+                i = UnsafePointer<UInt8>(found.assumingMemoryBound(to: UInt8.self)) - base + 1
+                lines += 1
+                lineHasContent = false
+                lineHasAnyByte = false
+                continue
+            }
+            let byte = base[i]
+            i += 1
             switch byte {
             case 0x0A:
                 lines += 1

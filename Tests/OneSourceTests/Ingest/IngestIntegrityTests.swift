@@ -198,3 +198,22 @@ extension IngestIntegrityTests {
         #expect(ndjson.blank == 3)
     }
 }
+
+extension IngestIntegrityTests {
+    /// The counters skip ahead (to the line's end once a line has content, to the next '<' in XML text): whatever
+    /// the pieces the bytes arrive in, the counts are those of the whole.
+    @Test func theCountsDoNotDependOnHowTheBytesArePieced() throws {
+        let csv = "a,b\r\n1,2\r\n\r\n \r\n3,\"x\r\ny\"\r\n\n\t\nlast"
+        let xml = "<列表><主体 k=\"<主体>\"/><!-- <主体> --><ns:主体>x</ns:主体><主体\n/><主体s/><![CDATA[<主体>]]></列表>"
+        for piece in 1...csv.utf8.count {
+            let lines = LineCounter(whitespaceIsBlank: false), spaces = LineCounter(whitespaceIsBlank: true)
+            #expect(count(csv, lines, piece: piece) == 7, "piece \(piece)")
+            #expect(lines.blank == 2 && lines.physicalLines == 9, "piece \(piece)")
+            #expect(count(csv, spaces, piece: piece) == 5, "piece \(piece)")
+            #expect(spaces.blank == 4, "piece \(piece)")
+        }
+        for piece in 1...xml.utf8.count {
+            #expect(count(xml, XMLStartTagCounter(name: Array("主体".utf8)), piece: piece) == 3, "piece \(piece)")
+        }
+    }
+}
