@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 @testable import OneSource
 
 /// A byte source over memory that hands out at most `step` bytes per read, to exercise chunk boundaries.
@@ -172,4 +173,19 @@ func storeFingerprint(_ database: Database, run: Int64) throws -> [String: Strin
         parts[table] = try digest("SELECT * FROM \"\(table)\" ORDER BY record_key")
     }
     return parts
+}
+
+/// One dataset's records as delivered (staging, with the values it left to the standardized table), by `condition`:
+/// `rowid, run_id, file_id, line, record_index`, then the element columns.
+func deliveredRows(_ database: Database, _ dataset: String, where condition: String = "1", _ arguments: [SQLValue] = []) throws -> [[SQLValue]] {
+    let catalog = try Catalog.load(directory: Paths.packageRoot.appendingPathComponent("Pipelines/catalog").path)
+    let table = StagingTable(dataset: try #require(catalog.dataset(dataset)))
+    return try database.rows("SELECT * FROM (\(try table.deliveredQuery(in: database))) WHERE \(condition) ORDER BY rowid", arguments)
+}
+
+/// One delivered value (see `deliveredRows`).
+func deliveredValue(_ database: Database, _ dataset: String, _ element: String, where condition: String) throws -> String? {
+    let catalog = try Catalog.load(directory: Paths.packageRoot.appendingPathComponent("Pipelines/catalog").path)
+    let table = StagingTable(dataset: try #require(catalog.dataset(dataset)))
+    return try database.queryScalarText("SELECT \(StagingTable.quote(element)) FROM (\(try table.deliveredQuery(in: database))) WHERE \(condition)")
 }

@@ -379,7 +379,8 @@ public struct AssociateStage: Stage {
             outputs = ["s.\(reference)", "NULL", "NULL"]
             element = p["reference"]
         case "person_reference":
-            // Invalid: delivered but not standardizable (std is NULL, staging is not); dead: a death registered.
+            // Invalid: delivered but not standardizable (std is NULL, staging is not); dead: a death registered. Staging
+            // is read only where std is NULL, where it never leaves a value to std (see StagingTable.same_as_std).
             let person = q(p["person"]!), death = p["deathDate"]!
             lookups = [Lookup(table: q("stg_" + dataset.id), on: "{}.rowid = s.staging_rowid"), try base(death, on: person)]
             condition = "(s.\(person) IS NULL AND trim(coalesce({0}.\(person), '')) != '') OR \(value(1, death)) IS NOT NULL"

@@ -28,8 +28,11 @@ final class StagingWriter {
     /// first one's rowid (the others follow it) and the batch's bytes (valid only during the call, for binding
     /// without a copy).
     func write(_ batch: RecordBatch, staged: (Range<Int>, Int64, UnsafeBufferPointer<UInt8>) throws -> Void) throws {
-        // Parameters: ?1 run, ?2 file, then per row its rowid, line, record index and fields.
-        let perRow = 3 + fieldCount
+        // Parameters: ?1 run, ?2 file, then per row its rowid, line, record index, same_as_std and fields.
+        let perRow = 4 + fieldCount
+        // A verified batch leaves to the standardized table the values it holds exactly as delivered (see StagingTable).
+        let sparse: UInt64 = fieldCount >= StagingTable.sparseColumns ? (1 << UInt64(StagingTable.sparseColumns)) - 1 : (1 << UInt64(fieldCount)) - 1
+        let verified = batch.verified.count == batch.recordCount
         for statement in [insert, insertMany] {
             try statement.bind(.integer(runID), at: 1)
             try statement.bind(.integer(fileID), at: 2)
@@ -46,9 +49,13 @@ final class StagingWriter {
                     try statement.bind(.integer(nextRowID + Int64(row)), at: base)
                     try statement.bind(batch.lines[record], at: base + 1)
                     try statement.bind(batch.indexes[record], at: base + 2)
+                    let same = verified ? batch.verified[record].asDelivered & sparse : 0
+                    try statement.bind(.integer(Int64(same)), at: base + 3)
                     for slot in 0..<batch.fieldCount {
-                        let index = base + 3 + Int32(slot)
-                        if let bytes = batch.value(record: record, slot: slot, in: all) {
+                        let index = base + 4 + Int32(slot)
+                        if same & (1 << UInt64(slot)) != 0 {
+                            try statement.bindNull(at: index)
+                        } else if let bytes = batch.value(record: record, slot: slot, in: all) {
                             try statement.bindTextNoCopy(utf8: bytes, at: index)
                         } else {
                             try statement.bindNull(at: index)

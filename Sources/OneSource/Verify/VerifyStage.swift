@@ -36,6 +36,9 @@ public struct VerifyStage: Stage {
             var counts = Counts()
             for verifier in verifiers {
                 let table = StandardizedTable(dataset: verifier.dataset)
+                // Staging may have left values to the standardized rows about to be replaced: it takes them back first.
+                // The reader (another connection) reads the committed rows, staging and standardized together.
+                try StagingTable(dataset: verifier.dataset).restoreDelivered(run: context.runID, in: database)
                 try table.clear(run: context.runID, in: database)
                 let started = Date()
                 let before = counts

@@ -31,12 +31,14 @@ import Testing
             "信用办/行政处罚.ndjson:81 invalid value",
         ])
         // Values as delivered: the 18-digit number keeps its digits, the two-line field keeps its line break.
-        let number = try database.queryScalarText("SELECT \"person.id_number\" FROM stg_minzheng_deaths WHERE line = 5")
+        let number = try deliveredValue(database, "minzheng_deaths", "person.id_number", where: "line = 5")
         #expect(number?.count == 18)
-        let content = try database.queryScalarText("SELECT \"licence.content\" FROM stg_shenpi_licences WHERE record_index = 301")
+        let content = try deliveredValue(database, "shenpi_licences", "licence.content", where: "record_index = 301")
         #expect(content == "预包装食品销售，散装食品销售\n（含冷藏冷冻食品，\"热食类\"除外）")
-        let gb = try database.queryScalarText("SELECT \"insurance.status\" FROM stg_renshe_insured WHERE record_index = 1")
+        let gb = try deliveredValue(database, "renshe_insured", "insurance.status", where: "record_index = 1")
         #expect(gb == "待遇享受")   // decoded from GB18030
+        // Staging itself left the number to the standardized table (it is canonical as delivered): stored once.
+        #expect(try database.rows("SELECT \"person.id_number\", same_as_std & 1 FROM stg_minzheng_deaths WHERE line = 5") == [[.null, .integer(1)]])
         let sha = try database.queryScalarText("SELECT sha256 FROM run_files WHERE path = '行政审批局/行政许可.csv'")
         let bytes = try Data(contentsOf: Paths.packageRoot.appendingPathComponent("SampleData/行政审批局/行政许可.csv"))
         #expect(sha == SHA256.hex(of: Array(bytes)))
@@ -190,5 +192,41 @@ import Testing
         #expect(throws: IngestError.self) { try FilePattern.matches("../../dev/zer?", under: "/tmp") }
         #expect(try PathComponent.child("/out", "gongan") == "/out/gongan")
         for bad in ["", ".", "..", "../../x", "a/b"] { #expect(throws: PathComponentError.self) { try PathComponent.child("/out", bad) } }
+    }
+}
+
+extension IngestStageTests {
+    /// Staging leaves to the standardized table the values it holds byte for byte; the records read back as delivered
+    /// are exactly those of an ingest that verified nothing (every value in staging), for every dataset, and stay so when
+    /// a verify re-run replaces the standardized rows.
+    @Test func valuesLeftToTheStandardizedTableReadBackAsDelivered() throws {
+        let catalog = try Catalog.load(directory: Paths.packageRoot.appendingPathComponent("Pipelines/catalog").path)
+        let datasets = catalog.datasets.map(\.id).sorted()
+        let sparse = try freshStore()
+        let runner = Runner(database: sparse, log: SilentLog())
+        let run = try runner.run(try PipelineDefinition.load(path: pipelinePath))
+        // The same exports ingested alone: nothing verified, every value stored in staging.
+        let dense = try freshStore()
+        let definition = try String(contentsOfFile: pipelinePath, encoding: .utf8)
+            .replacingOccurrences(of: #""stages": \[[^\]]*\]"#, with: #""stages": ["ingest"]"#, options: .regularExpression)
+        let ingestOnly = Paths.packageRoot.appendingPathComponent("Pipelines/.ingest-only-\(UUID().uuidString).json").path
+        try definition.write(toFile: ingestOnly, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: ingestOnly) }
+        let denseRun = try Runner(database: dense, log: SilentLog()).run(try PipelineDefinition.load(path: ingestOnly))
+        #expect(try dense.queryScalarInt("SELECT count(*) FROM stg_gongan_household WHERE same_as_std <> 0") == 0)
+        #expect(try sparse.queryScalarInt("SELECT count(*) FROM stg_gongan_household WHERE same_as_std <> 0") == 1202)
+        var records = 0
+        for dataset in datasets {
+            let expected = try deliveredRows(dense, dataset, where: "run_id = ?", [.integer(denseRun)])
+            #expect(try deliveredRows(sparse, dataset, where: "run_id = ?", [.integer(run)]) == expected, "\(dataset)")
+            records += expected.count
+        }
+        #expect(records == 1202 + 40 + 703 + 381 + 300 + 149 + 450 + 10)
+        let before = try datasets.map { try deliveredRows(sparse, $0) }
+        try runner.rerun(stage: "verify", run: run)
+        #expect(try sparse.queryScalarInt("SELECT count(*) FROM stg_gongan_household WHERE same_as_std <> 0") == 0)
+        #expect(try datasets.map { try deliveredRows(sparse, $0) } == before)
+        // The quarantined records keep their delivered values.
+        #expect(try sparse.queryScalarInt("SELECT count(*) FROM quarantine WHERE run_id = ? AND raw LIKE '%person.id_number%'", [.integer(run)]) ?? 0 > 0)
     }
 }

@@ -76,7 +76,7 @@ import Testing
         #expect(messages[1][3].text?.count == 18)
         // Canonical values are in the standardized table; delivered values stay in staging.
         let canonical = try database.queryScalarText("SELECT \"person.id_number\" FROM std_gongan_household WHERE line = 60")
-        let delivered = try database.queryScalarText("SELECT \"person.id_number\" FROM stg_gongan_household WHERE line = 60")
+        let delivered = try deliveredValue(database, "gongan_household", "person.id_number", where: "line = 60")
         #expect(canonical?.count == 18 && canonical?.allSatisfy(\.isASCII) == true)
         #expect(delivered?.unicodeScalars.first?.value ?? 0 >= 0xFF10)
         #expect(try database.queryScalarText("SELECT \"person.gender\" FROM std_gongan_household WHERE line = 2") == "1")

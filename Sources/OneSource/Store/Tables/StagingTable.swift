@@ -1,6 +1,12 @@
 /// The staging table of one dataset: one row per staged record, values as delivered, tagged with
 /// run, file, line and record index. Columns are named by element id.
 ///
+/// A value that the standardized table holds byte for byte (most are: a canonical value usually is the delivered
+/// one) is not stored twice: when ingest verifies as it stages, such a value is left NULL here and its bit set in
+/// `same_as_std` (bit i for element column i, the first `sparseColumns` columns). The delivered record is then
+/// staging and standardized read together (`deliveredColumns`); a verify re-run restores the full values first
+/// (`restoreDelivered`), since it replaces the standardized rows.
+///
 /// One writer appends a file's rows in one transaction, so they get one contiguous range of rowids,
 /// which `run_files` records (`staging_first`, `staging_last`). A file's or a run's rows are deleted by
 /// that range, so the table needs no secondary index (an index on run_id cost 30% of ingest time).
@@ -23,11 +29,20 @@ public struct StagingTable: Sendable {
     /// The element columns, in the dataset's field order.
     public var elementColumns: [String] { dataset.fields.map(\.element) }
 
+    /// How many leading element columns can be left to the standardized table (bits of `same_as_std`, kept clear of
+    /// the sign bit).
+    static let sparseColumns = 62
+
     /// Creates the table, or adds columns for elements the catalog mapped since it was created.
     public func ensure(in database: Database) throws {
         try StagingTable.ensure(name, fixed: ["run_id INTEGER NOT NULL", "file_id INTEGER NOT NULL", "line INTEGER",
-                                              "record_index INTEGER NOT NULL"],
+                                              "record_index INTEGER NOT NULL", "same_as_std INTEGER NOT NULL DEFAULT 0"],
                                 elements: elementColumns.map { ($0, "TEXT") }, in: database)
+        // A table made before values could be left to the standardized table: every row holds all its values.
+        let columns = Set(try database.rows("SELECT name FROM pragma_table_info(?)", [.text(name)]).compactMap { $0[0].text })
+        if !columns.contains("same_as_std") {
+            try database.execute("ALTER TABLE \(StagingTable.quote(name)) ADD COLUMN same_as_std INTEGER NOT NULL DEFAULT 0")
+        }
         try database.run("INSERT OR IGNORE INTO staging_tables (dataset_id, table_name) VALUES (?, ?)",
                          [.text(dataset.id), .text(name)])
     }
@@ -81,8 +96,10 @@ public struct StagingTable: Sendable {
     public func readChunks(path: String, ranges: [ClosedRange<Int64>], size: Int, _ body: ([Row]) throws -> Void) throws {
         let database = try Database(path: path, mode: .readOnly)
         try database.execute("PRAGMA cache_size=-8192")   // it reads each page once; keep its cache small
-        let columns = (["rowid", "file_id", "line", "record_index"] + elementColumns).map(StagingTable.quote).joined(separator: ", ")
-        let select = try database.prepare("SELECT \(columns) FROM \(StagingTable.quote(name)) WHERE rowid BETWEEN ? AND ? ORDER BY rowid LIMIT ?")
+        let columns = (["g.rowid", "g.file_id", "g.line", "g.record_index"] + (try deliveredColumns(in: database))).joined(separator: ", ")
+        let select = try database.prepare("""
+            SELECT \(columns) FROM \(try deliveredFrom(in: database)) WHERE g.rowid BETWEEN ? AND ? ORDER BY g.rowid LIMIT ?
+            """)
         let fieldCount = elementColumns.count
         for range in ranges {
             var next = range.lowerBound
@@ -103,11 +120,61 @@ public struct StagingTable: Sendable {
         }
     }
 
-    /// An insert of `rows` rows. Parameters: ?1 run, ?2 file, then for each row its rowid, line, record index
-    /// and element values.
+    // MARK: - The delivered values
+
+    /// Whether the dataset's standardized table exists (a store where only ingest ran has none).
+    private func hasStandardized(in database: Database) throws -> Bool {
+        try database.queryScalarInt("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?",
+                                    [.text(StandardizedTable(dataset: dataset).name)]) == 1
+    }
+
+    /// The FROM clause of the delivered records: staging as `g`, joined to its standardized rows as `s` when there are any.
+    public func deliveredFrom(in database: Database) throws -> String {
+        let staging = "\(StagingTable.quote(name)) g"
+        guard try hasStandardized(in: database) else { return staging }
+        return staging + " LEFT JOIN \(StagingTable.quote(StandardizedTable(dataset: dataset).name)) s ON s.staging_rowid = g.rowid"
+    }
+
+    /// Each element's value as delivered, in field order, named by the element (for `deliveredFrom`): staging's, or the
+    /// standardized one where staging left it there.
+    public func deliveredColumns(in database: Database) throws -> [String] {
+        let joined = try hasStandardized(in: database)
+        return elementColumns.enumerated().map { index, element in
+            let column = StagingTable.quote(element)
+            guard joined, index < StagingTable.sparseColumns else { return "g.\(column) AS \(column)" }
+            return "CASE WHEN g.same_as_std & \(Int64(1) << Int64(index)) THEN s.\(column) ELSE g.\(column) END AS \(column)"
+        }
+    }
+
+    /// A SELECT of the delivered records: `rowid, run_id, file_id, line, record_index`, then the element columns.
+    public func deliveredQuery(in database: Database) throws -> String {
+        let fixed = ["g.rowid AS rowid", "g.run_id AS run_id", "g.file_id AS file_id", "g.line AS line", "g.record_index AS record_index"]
+        return "SELECT \((fixed + (try deliveredColumns(in: database))).joined(separator: ", ")) FROM \(try deliveredFrom(in: database))"
+    }
+
+    /// Puts back in staging the values it left to the standardized table, for the run's rows: before the standardized
+    /// rows are replaced (a verify re-run).
+    public func restoreDelivered(run: Int64, in database: Database) throws {
+        guard try hasStandardized(in: database) else { return }
+        let table = StagingTable.quote(name), standardized = StagingTable.quote(StandardizedTable(dataset: dataset).name)
+        let sets = elementColumns.prefix(StagingTable.sparseColumns).enumerated().map { index, element in
+            let column = StagingTable.quote(element)
+            return "\(column) = CASE WHEN \(table).same_as_std & \(Int64(1) << Int64(index)) THEN s.\(column) ELSE \(table).\(column) END"
+        }
+        guard !sets.isEmpty else { return }
+        for range in try RunFileTable(database: database).stagingRanges(run: run, dataset: dataset.id) {
+            try database.run("""
+                UPDATE \(table) SET \(sets.joined(separator: ", ")), same_as_std = 0 FROM \(standardized) s
+                WHERE s.staging_rowid = \(table).rowid AND \(table).rowid BETWEEN ? AND ? AND \(table).same_as_std <> 0
+                """, [.integer(range.lowerBound), .integer(range.upperBound)])
+        }
+    }
+
+    /// An insert of `rows` rows. Parameters: ?1 run, ?2 file, then for each row its rowid, line, record index,
+    /// `same_as_std` and element values.
     func insertStatement(in database: Database, rows: Int) throws -> Statement {
         try database.prepare(StagingTable.multiRowInsert(into: name, rowColumns: ["rowid"], sharedColumns: ["run_id", "file_id"],
-                                                         rowOnlyColumns: ["line", "record_index"] + elementColumns, rows: rows))
+                                                         rowOnlyColumns: ["line", "record_index", "same_as_std"] + elementColumns, rows: rows))
     }
 
     /// `INSERT INTO table (…) VALUES (…), (…), …` for `rows` rows: each row's first column (`rowColumns`), then

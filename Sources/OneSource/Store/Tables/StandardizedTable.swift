@@ -1,6 +1,6 @@
 /// The standardized twin of a staging table: canonical values of each staged record, under the same
 /// rowid, with its record key and whether an error-level rule failed. Later stages read only these.
-/// The delivered values stay in staging, for provenance and quarantine.
+/// The delivered values are staging's, with this table's where they are the same (see `StagingTable`).
 public struct StandardizedTable: Sendable {
     public let dataset: Dataset
 
@@ -103,9 +103,8 @@ public struct StandardizedTable: Sendable {
     public func errorRows(run: Int64, in database: Database) throws -> [ErrorRow] {
         let staging = StagingTable(dataset: dataset)
         return try database.map("""
-            SELECT s.file_id, s.line, s.record_index, s.record_key\(staging.elementColumns.map { ", g." + StagingTable.quote($0) }.joined())
-            FROM \(StagingTable.quote(name)) s JOIN \(StagingTable.quote(staging.name)) g ON g.rowid = s.staging_rowid
-            WHERE s.run_id = ? AND s.has_error = 1 ORDER BY s.staging_rowid
+            SELECT s.file_id, s.line, s.record_index, s.record_key, \(try staging.deliveredColumns(in: database).joined(separator: ", "))
+            FROM \(try staging.deliveredFrom(in: database)) WHERE s.run_id = ? AND s.has_error = 1 ORDER BY s.staging_rowid
             """, [.integer(run)]) { row in
             var delivered: [String: String] = [:]
             for element in staging.elementColumns { if let value = row.text(element) { delivered[element] = value } }
