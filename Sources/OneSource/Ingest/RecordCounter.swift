@@ -191,7 +191,7 @@ final class XMLStartTagCounter: RecordCounter {
             i += 1
             switch state {
             case .text:
-                break
+                break   // found with memchr above
             case .open:
                 switch byte {
                 case 0x2F, 0x3F: state = .rest                          // </…>, <?…?>

@@ -68,9 +68,9 @@ public final class RecordFields {
     }
 
     func setString(_ slot: Int, _ value: String) {
+        precondition(slot >= 0 && slot < count, "slot \(slot) out of 0..<\(count)")
         let start = arena.count
         arena.append(contentsOf: value.utf8)
-        precondition(slot >= 0 && slot < count, "slot \(slot) out of 0..<\(count)")
         slots[slot] = .arena(start: start, count: arena.count - start)
     }
 

@@ -7,11 +7,14 @@ final class StagingWriter {
     private let runID: Int64
     private let fileID: Int64
     private let fieldCount: Int
+    /// The `same_as_std` bits this dataset's records can have (see StagingTable).
+    private let sparseMask: UInt64
     /// The rowid the next row gets: given explicitly, so the rows of one statement are known without asking.
     private var nextRowID: Int64
 
     init(database: Database, table: StagingTable, runID: Int64, fileID: Int64, datasetID: String) throws {
         fieldCount = table.elementColumns.count
+        sparseMask = StagingTable.sparseMask(columns: fieldCount)
         insert = try table.insertStatement(in: database, rows: 1)
         insertMany = try table.insertStatement(in: database, rows: StagingTable.rowsPerInsert)
         nextRowID = try table.lastRowID(in: database) + 1
@@ -31,7 +34,6 @@ final class StagingWriter {
         // Parameters: ?1 run, ?2 file, then per row its rowid, line, record index, same_as_std and fields.
         let perRow = 4 + fieldCount
         // A verified batch leaves to the standardized table the values it holds exactly as delivered (see StagingTable).
-        let sparse: UInt64 = fieldCount >= StagingTable.sparseColumns ? (1 << UInt64(StagingTable.sparseColumns)) - 1 : (1 << UInt64(fieldCount)) - 1
         let verified = batch.verified.count == batch.recordCount
         for statement in [insert, insertMany] {
             try statement.bind(.integer(runID), at: 1)
@@ -49,7 +51,7 @@ final class StagingWriter {
                     try statement.bind(.integer(nextRowID + Int64(row)), at: base)
                     try statement.bind(batch.lines[record], at: base + 1)
                     try statement.bind(batch.indexes[record], at: base + 2)
-                    let same = verified ? batch.verified[record].asDelivered & sparse : 0
+                    let same = verified ? batch.verified[record].asDelivered & sparseMask : 0
                     try statement.bind(.integer(Int64(same)), at: base + 3)
                     for slot in 0..<batch.fieldCount {
                         let index = base + 4 + Int32(slot)

@@ -4,7 +4,7 @@
 /// A value that the standardized table holds byte for byte (most are: a canonical value usually is the delivered
 /// one) is not stored twice: when ingest verifies as it stages, such a value is left NULL here and its bit set in
 /// `same_as_std` (bit i for element column i, the first `sparseColumns` columns). The delivered record is then
-/// staging and standardized read together (`deliveredColumns`); a verify re-run restores the full values first
+/// staging and standardized read together (`delivered`); a verify re-run restores the full values first
 /// (`restoreDelivered`), since it replaces the standardized rows.
 ///
 /// One writer appends a file's rows in one transaction, so they get one contiguous range of rowids,
@@ -33,16 +33,16 @@ public struct StagingTable: Sendable {
     /// the sign bit).
     static let sparseColumns = 62
 
-    /// Creates the table, or adds columns for elements the catalog mapped since it was created.
+    /// The bits of `same_as_std` a record of `columns` element columns can have.
+    static func sparseMask(columns: Int) -> UInt64 { (1 << UInt64(min(columns, sparseColumns))) - 1 }
+
+    /// Creates the table, or adds columns for elements the catalog mapped since it was created. `same_as_std` is
+    /// added the same way to a table made before it existed (default 0: every row holds all its values).
     public func ensure(in database: Database) throws {
         try StagingTable.ensure(name, fixed: ["run_id INTEGER NOT NULL", "file_id INTEGER NOT NULL", "line INTEGER",
-                                              "record_index INTEGER NOT NULL", "same_as_std INTEGER NOT NULL DEFAULT 0"],
-                                elements: elementColumns.map { ($0, "TEXT") }, in: database)
-        // A table made before values could be left to the standardized table: every row holds all its values.
-        let columns = Set(try database.rows("SELECT name FROM pragma_table_info(?)", [.text(name)]).compactMap { $0[0].text })
-        if !columns.contains("same_as_std") {
-            try database.execute("ALTER TABLE \(StagingTable.quote(name)) ADD COLUMN same_as_std INTEGER NOT NULL DEFAULT 0")
-        }
+                                              "record_index INTEGER NOT NULL"],
+                                elements: [("same_as_std", "INTEGER NOT NULL DEFAULT 0")] + elementColumns.map { ($0, "TEXT") },
+                                in: database)
         try database.run("INSERT OR IGNORE INTO staging_tables (dataset_id, table_name) VALUES (?, ?)",
                          [.text(dataset.id), .text(name)])
     }
@@ -96,9 +96,10 @@ public struct StagingTable: Sendable {
     public func readChunks(path: String, ranges: [ClosedRange<Int64>], size: Int, _ body: ([Row]) throws -> Void) throws {
         let database = try Database(path: path, mode: .readOnly)
         try database.execute("PRAGMA cache_size=-8192")   // it reads each page once; keep its cache small
-        let columns = (["g.rowid", "g.file_id", "g.line", "g.record_index"] + (try deliveredColumns(in: database))).joined(separator: ", ")
+        let delivered = try delivered(in: database)
+        let columns = (["g.rowid", "g.file_id", "g.line", "g.record_index"] + delivered.columns).joined(separator: ", ")
         let select = try database.prepare("""
-            SELECT \(columns) FROM \(try deliveredFrom(in: database)) WHERE g.rowid BETWEEN ? AND ? ORDER BY g.rowid LIMIT ?
+            SELECT \(columns) FROM \(delivered.from) WHERE g.rowid BETWEEN ? AND ? ORDER BY g.rowid LIMIT ?
             """)
         let fieldCount = elementColumns.count
         for range in ranges {
@@ -122,40 +123,33 @@ public struct StagingTable: Sendable {
 
     // MARK: - The delivered values
 
-    /// Whether the dataset's standardized table exists (a store where only ingest ran has none).
-    private func hasStandardized(in database: Database) throws -> Bool {
-        try database.queryScalarInt("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?",
-                                    [.text(StandardizedTable(dataset: dataset).name)]) == 1
-    }
-
-    /// The FROM clause of the delivered records: staging as `g`, joined to its standardized rows as `s` when there are any.
-    public func deliveredFrom(in database: Database) throws -> String {
-        let staging = "\(StagingTable.quote(name)) g"
-        guard try hasStandardized(in: database) else { return staging }
-        return staging + " LEFT JOIN \(StagingTable.quote(StandardizedTable(dataset: dataset).name)) s ON s.staging_rowid = g.rowid"
-    }
-
-    /// Each element's value as delivered, in field order, named by the element (for `deliveredFrom`): staging's, or the
-    /// standardized one where staging left it there.
-    public func deliveredColumns(in database: Database) throws -> [String] {
-        let joined = try hasStandardized(in: database)
-        return elementColumns.enumerated().map { index, element in
+    /// The delivered records: `from`, staging as `g` joined to its standardized rows as `s` when there are any; `columns`,
+    /// each element's value as delivered, in field order, named by the element (staging's, or the standardized one
+    /// where staging left it there).
+    public func delivered(in database: Database) throws -> (from: String, columns: [String]) {
+        let standardized = StandardizedTable(dataset: dataset)
+        let joined = try standardized.exists(in: database)
+        let from = "\(StagingTable.quote(name)) g"
+            + (joined ? " LEFT JOIN \(StagingTable.quote(standardized.name)) s ON s.staging_rowid = g.rowid" : "")
+        let columns = elementColumns.enumerated().map { index, element in
             let column = StagingTable.quote(element)
             guard joined, index < StagingTable.sparseColumns else { return "g.\(column) AS \(column)" }
             return "CASE WHEN g.same_as_std & \(Int64(1) << Int64(index)) THEN s.\(column) ELSE g.\(column) END AS \(column)"
         }
+        return (from, columns)
     }
 
     /// A SELECT of the delivered records: `rowid, run_id, file_id, line, record_index`, then the element columns.
     public func deliveredQuery(in database: Database) throws -> String {
         let fixed = ["g.rowid AS rowid", "g.run_id AS run_id", "g.file_id AS file_id", "g.line AS line", "g.record_index AS record_index"]
-        return "SELECT \((fixed + (try deliveredColumns(in: database))).joined(separator: ", ")) FROM \(try deliveredFrom(in: database))"
+        let delivered = try delivered(in: database)
+        return "SELECT \((fixed + delivered.columns).joined(separator: ", ")) FROM \(delivered.from)"
     }
 
     /// Puts back in staging the values it left to the standardized table, for the run's rows: before the standardized
     /// rows are replaced (a verify re-run).
     public func restoreDelivered(run: Int64, in database: Database) throws {
-        guard try hasStandardized(in: database) else { return }
+        guard try StandardizedTable(dataset: dataset).exists(in: database) else { return }
         let table = StagingTable.quote(name), standardized = StagingTable.quote(StandardizedTable(dataset: dataset).name)
         let sets = elementColumns.prefix(StagingTable.sparseColumns).enumerated().map { index, element in
             let column = StagingTable.quote(element)

@@ -102,9 +102,10 @@ public struct StandardizedTable: Sendable {
     /// The run's records that failed an error-level rule, in delivery order, with their delivered values.
     public func errorRows(run: Int64, in database: Database) throws -> [ErrorRow] {
         let staging = StagingTable(dataset: dataset)
+        let delivered = try staging.delivered(in: database)
         return try database.map("""
-            SELECT s.file_id, s.line, s.record_index, s.record_key, \(try staging.deliveredColumns(in: database).joined(separator: ", "))
-            FROM \(try staging.deliveredFrom(in: database)) WHERE s.run_id = ? AND s.has_error = 1 ORDER BY s.staging_rowid
+            SELECT s.file_id, s.line, s.record_index, s.record_key, \(delivered.columns.joined(separator: ", "))
+            FROM \(delivered.from) WHERE s.run_id = ? AND s.has_error = 1 ORDER BY s.staging_rowid
             """, [.integer(run)]) { row in
             var delivered: [String: String] = [:]
             for element in staging.elementColumns { if let value = row.text(element) { delivered[element] = value } }
