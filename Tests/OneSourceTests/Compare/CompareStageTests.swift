@@ -201,15 +201,33 @@ struct SampleCity {
         #expect(try one.rows(query, [.integer(a)]) == (try four.rows(query, [.integer(b)])))
     }
 
-    /// A pass gets a page cache that holds the bases it looks up, only where the default cannot and a larger one can.
+    /// A pass gets a page cache that holds the bases it looks up, only where the default cannot, a larger one can, and
+    /// the look-ups come back to each page often enough to repay filling it.
     @Test func associationPassesGetACacheThatHoldsTheirBases() {
-        #expect(AssociateStage.cacheKiB(forKeys: 0) == 65_536)
-        #expect(AssociateStage.cacheKiB(forKeys: 198_042) == 65_536)        // 1M city's legal entities: fit the default
-        #expect(AssociateStage.cacheKiB(forKeys: 262_148) == 65_537)
-        #expect(AssociateStage.cacheKiB(forKeys: 791_901) == 197_975)       // 4M city's legal entities
-        #expect(AssociateStage.cacheKiB(forKeys: 1_048_576) == 262_144)
-        #expect(AssociateStage.cacheKiB(forKeys: 1_048_580) == 65_536)      // too large to hold: no use trying
-        #expect(AssociateStage.cacheKiB(forKeys: 3_966_564) == 65_536)      // 4M city's persons
+        #expect(AssociateStage.cacheKiB(forKeys: 0, probes: 0) == 65_536)
+        #expect(AssociateStage.cacheKiB(forKeys: 198_042, probes: 297_080) == 65_536)    // 1M city's legal entities: fit the default
+        #expect(AssociateStage.cacheKiB(forKeys: 262_148, probes: 131_074) == 65_537)
+        #expect(AssociateStage.cacheKiB(forKeys: 262_148, probes: 131_073) == 65_536)    // fewer look-ups than half the keys
+        #expect(AssociateStage.cacheKiB(forKeys: 791_901, probes: 1_188_320) == 197_975) // 4M city's licences among its legal entities
+        #expect(AssociateStage.cacheKiB(forKeys: 992_800, probes: 196_729) == 65_536)    // 1M city's legal representatives among its persons
+        #expect(AssociateStage.cacheKiB(forKeys: 1_048_576, probes: 1_048_576) == 262_144)
+        #expect(AssociateStage.cacheKiB(forKeys: 1_048_580, probes: 4_000_000) == 65_536) // too large to hold: no use trying
+        #expect(AssociateStage.cacheKiB(forKeys: 3_966_564, probes: 4_000_000) == 65_536) // 4M city's persons
+    }
+
+    /// Look-ups by the scanned dataset's own key follow the base's order when its keys arrived in order; others do not.
+    @Test func lookUpsByTheDatasetsOwnOrderedKeyNeedNoLargerCache() throws {
+        let catalog = try Catalog.load(directory: Paths.packageRoot.appendingPathComponent("Pipelines/catalog").path)
+        let insured = try #require(catalog.dataset("renshe_insured"))
+        let byOwnKey = AssociateStage.Lookup(table: "\"base_persons\"", on: "{}.record_key = s.\"person.id_number\"", base: "persons",
+                                             probe: "\"person.id_number\"")
+        let byOther = AssociateStage.Lookup(table: "\"base_legal_entities\"", on: "{}.record_key = s.\"x\"", base: "legal_entities",
+                                            probe: "\"x\"")
+        let ownRow = AssociateStage.Lookup(table: "\"stg_renshe_insured\"", on: "{}.rowid = s.staging_rowid")
+        #expect(insured.key == ["person.id_number"])
+        #expect(AssociateStage.basesProbedAtRandom([byOwnKey, byOther, ownRow], dataset: insured, keysInOrder: true) == ["legal_entities"])
+        #expect(AssociateStage.basesProbedAtRandom([byOwnKey, byOther, ownRow], dataset: insured, keysInOrder: false)
+                == ["persons", "legal_entities"])
     }
 
     @Test func associationRulesFireOnTheirCasesAndOnlyThere() throws {
