@@ -18,7 +18,10 @@ import Testing
         #expect(table.firstLine(of: "3212021978050640544", insertingAt: 9) == nil)
         #expect(table.firstLine(of: "\u{E9}", insertingAt: 10) == nil)
         #expect(table.firstLine(of: "e\u{301}", insertingAt: 11) == nil)
-        #expect(table.count == 8)
+        // Lines past 32 bits come back whole.
+        #expect(table.firstLine(of: "line-5000000000", insertingAt: 5_000_000_000) == nil)
+        #expect(table.firstLine(of: "line-5000000000", insertingAt: 1) == 5_000_000_000)
+        #expect(table.count == 9)
     }
 
     @Test func growsFromEmptyAndKeepsEveryKey() {
