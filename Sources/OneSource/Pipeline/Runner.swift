@@ -185,8 +185,13 @@ public struct Runner {
         try ledger.stageStarted(context.runID, stage.name)
         let started = Date()
         let cpuStarted = Runner.processorSeconds()
-        // What the stage freed goes back to the system before the next one starts (see `returnFreedMemory`).
-        defer { Runner.returnFreedMemory() }
+        // What the stage freed goes back to the system before the next one starts: the run's connection drops its page
+        // cache (the next stage reads other tables, and the pages stay in the system's file cache), then the process
+        // returns the freed memory (see `returnFreedMemory`).
+        defer {
+            try? database.execute("PRAGMA shrink_memory")
+            Runner.returnFreedMemory()
+        }
         do {
             let outcome = try stage.run(context)
             try ledger.stageFinished(context.runID, stage.name, status: outcome.hasDefects ? .doneWithDefects : .done,
