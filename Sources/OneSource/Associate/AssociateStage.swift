@@ -63,10 +63,11 @@ public struct AssociateStage: Stage {
             queries.append(Query(source: .user(rule, dataset), cacheKiB: AssociateStage.defaultCacheKiB))
         }
         let results = try AssociateStage.query(queries, runID: context.runID, asOf: today, database: database, threads: context.threads)
-        var rowsOfPlan: [Int: (rows: [[SQLValue]], unchecked: Int, seconds: Double, shared: Int)] = [:]
-        for (group, result) in zip(groups, results) {
+        var rowsOfPlan: [Int: (rows: [[SQLValue]], unchecked: Int, seconds: Double, shared: Int, cacheKiB: Int)] = [:]
+        for ((group, result), query) in zip(zip(groups, results), queries) {
             for (slot, index) in group.plans.enumerated() {
-                rowsOfPlan[index] = (group.rows(of: slot, in: result.rows), group.unchecked(of: slot, in: result.rows), result.seconds, group.plans.count)
+                rowsOfPlan[index] = (group.rows(of: slot, in: result.rows), group.unchecked(of: slot, in: result.rows), result.seconds, group.plans.count,
+                                     query.cacheKiB)
             }
         }
         return try database.transaction {
@@ -81,7 +82,7 @@ public struct AssociateStage: Stage {
                 unchecked += result.unchecked
                 let pass = result.shared > 1 ? ", one pass with \(result.shared - 1) other rule\(result.shared == 2 ? "" : "s")" : ""
                 let notChecked = result.unchecked > 0 ? "; \(result.unchecked) not checked: the record they refer to was quarantined without the value" : ""
-                context.log.info("\(plan.rule.id): \(findings.count) findings\(notChecked) (query \(String(format: "%.2f", result.seconds)) s\(pass))")
+                context.log.info("\(plan.rule.id): \(findings.count) findings\(notChecked) (query \(String(format: "%.2f", result.seconds)) s, page cache \(result.cacheKiB / 1024) MiB\(pass))")
             }
             let seals = SealTable(database: database)
             for ((rule, dataset), result) in zip(sqlRules, results.dropFirst(groups.count)) {
