@@ -47,7 +47,9 @@ public struct LoadStage: Stage {
                 let result = try load(table, datasets: datasets, context: context)
                 records += result.merged.records
                 Failpoint.check(stage: name, records: records)
-                let order = (result.streams.map { "keys arrived in \($0) ascending stream\($0 == 1 ? "" : "s"), written as delivered" }
+                let perSource = zip(result.feeding, result.merged.sourceSeconds).map { "\($0.id) " + String(format: "%.2f s", $1) }
+                let order = (result.streams.map { "keys arrived in \($0) ascending stream\($0 == 1 ? "" : "s"), written as delivered"
+                    + (perSource.count > 1 ? ": " + perSource.joined(separator: ", ") : "") }
                     ?? "keys arrived out of order, sorted first") + String(format: "; order checked in %.2f s", result.orderSeconds)
                 context.log.info("\(table.base.id): \(result.merged.records) keys, \(result.merged.inserted) new, \(result.merged.changed) changed "
                                  + "(\(result.merged.valuesChanged) values); " + String(format: "merged and written in %.2f s", result.seconds) + " (\(order))")
@@ -73,6 +75,8 @@ public struct LoadStage: Stage {
         var streams: Int?
         /// Time spent finding that out.
         var orderSeconds = 0.0
+        /// The datasets merged, in the order their rows went in.
+        var feeding: [Dataset] = []
     }
 
     /// The merge policy: the base takes each element from the best source among the datasets feeding it, the
@@ -86,6 +90,7 @@ public struct LoadStage: Stage {
         let feeding = catalog.datasets(of: table.base).filter { dataset in datasets.contains { $0.id == dataset.id } }
         let started = Date()
         var result = LoadResult()
+        result.feeding = feeding
         let files = RunFileTable(database: database)
         var sources: [BaseTable.Source] = []
         for (position, dataset) in feeding.enumerated() {

@@ -60,6 +60,16 @@ import Testing
             #expect(persons.allSatisfy { $0.contains(expected) }, "\(persons)")
             // Counted during ingest: load did not read the keys again.
             #expect(persons.allSatisfy { $0.contains("order checked in 0.00 s") }, "\(persons)")
+            // As delivered, each feeding dataset's time is given, in the order its rows went in.
+            let timed = persons.first.map { line in
+                ["gongan_household", "minzheng_deaths", "renshe_insured"].compactMap { line.range(of: "\($0) ")?.lowerBound }
+            } ?? []
+            if limit > 0 {
+                #expect(persons.first?.contains("written as delivered: gongan_household ") == true, "\(persons)")
+                #expect(timed.count == 3 && timed == timed.sorted(), "\(persons)")
+            } else {
+                #expect(timed.isEmpty, "\(persons)")
+            }
         }
     }
 

@@ -123,6 +123,8 @@ public struct BaseTable {
     /// What a merge did.
     public struct Merged: Sendable, Equatable {
         public var records = 0, inserted = 0, changed = 0, valuesChanged = 0
+        /// Seconds each source's rows took to go in, in source order (delivery order only; empty when sorted together).
+        public var sourceSeconds: [Double] = []
     }
 
     /// Merges the run's verified rows of `sources` into the base, element by element, in SQL: each source's rows go in
@@ -201,6 +203,8 @@ public struct BaseTable {
                     """, [.integer(runID)])
             } else {
                 for (branch, source) in zip(branches, sources) {
+                    let started = Date()
+                    defer { result.sourceSeconds.append(Date().timeIntervalSince(started)) }
                     // A source's row leaves the elements it does not deliver as they are: only its own are updated.
                     let own = delivered.filter { source.priorities[$0] != nil }
                     try database.run("""
