@@ -293,9 +293,10 @@ public struct AssociateStage: Stage {
     /// reads into hits once warm, when there are enough of them to come back to each page many times (at least half
     /// as many as keys: about 30 per page). A base too large to hold gains nothing from a larger cache, so it keeps
     /// the default (as do small ones, which fit in it, and bases probed too sparsely to repay filling one).
-    /// Measured: the 4M city's licence pass (1.2M look-ups among 800k legal entities) took 6.3 s with 200 MiB and
-    /// 13.1 s with the default; on the 1M city, a 242 MiB cache for 200k legal representatives among a million persons
-    /// made the stage slower (1.65 s against 1.45 s) and 300 MB larger.
+    /// Measured: the 4M city's licence pass (1.2M look-ups among 787k legal entities) took 6.3 s with 192 MiB and
+    /// 13.1 s with the default. On the 1M city, 242 MiB caches for the three passes that look up persons (benefits
+    /// after death in key order, 200k legal representatives and 10k deaths at random) made the stage slower (median
+    /// 1.65 s against 1.43 s) and about 330 MB larger.
     static func cacheKiB(forKeys keys: Int, probes: Int) -> Int {
         let needed = keys / 4   // about 256 bytes of base per key, in KiB
         return needed > defaultCacheKiB && needed <= largestCacheKiB && probes * 2 >= keys ? needed : defaultCacheKiB
