@@ -285,7 +285,7 @@ public struct AssociateStage: Stage {
     /// visited once per stream, so a larger cache would only keep pages already passed.
     static func basesProbedAtRandom(_ lookups: [Lookup], dataset: Dataset, keysInOrder: Bool) -> Set<String> {
         let ownKey = keysInOrder && dataset.key.count == 1 ? StagingTable.quote(dataset.key[0]) : nil
-        return Set(lookups.filter { $0.probe == nil || $0.probe != ownKey }.compactMap(\.base))
+        return Set(lookups.filter { ownKey == nil || $0.probe != ownKey }.compactMap(\.base))
     }
 
     /// The page cache for a pass of `probes` records that looks keys up at random in bases holding `keys` keys in

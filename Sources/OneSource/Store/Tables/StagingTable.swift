@@ -134,9 +134,15 @@ public struct StagingTable: Sendable {
         let columns = elementColumns.enumerated().map { index, element in
             let column = StagingTable.quote(element)
             guard joined, index < StagingTable.sparseColumns else { return "g.\(column) AS \(column)" }
-            return "CASE WHEN g.same_as_std & \(Int64(1) << Int64(index)) THEN s.\(column) ELSE g.\(column) END AS \(column)"
+            return "\(StagingTable.deliveredValue(index, column, staging: "g", standardized: "s")) AS \(column)"
         }
         return (from, columns)
+    }
+
+    /// The delivered value of element column `index` (quoted `column`): the standardized row's where `same_as_std` has
+    /// its bit, else staging's.
+    private static func deliveredValue(_ index: Int, _ column: String, staging: String, standardized: String) -> String {
+        "CASE WHEN \(staging).same_as_std & \(Int64(1) << Int64(index)) THEN \(standardized).\(column) ELSE \(staging).\(column) END"
     }
 
     /// A SELECT of the delivered records: `rowid, run_id, file_id, line, record_index`, then the element columns.
@@ -149,11 +155,12 @@ public struct StagingTable: Sendable {
     /// Puts back in staging the values it left to the standardized table, for the run's rows: before the standardized
     /// rows are replaced (a verify re-run).
     public func restoreDelivered(run: Int64, in database: Database) throws {
-        guard try StandardizedTable(dataset: dataset).exists(in: database) else { return }
-        let table = StagingTable.quote(name), standardized = StagingTable.quote(StandardizedTable(dataset: dataset).name)
+        let standardizedTable = StandardizedTable(dataset: dataset)
+        guard try standardizedTable.exists(in: database) else { return }
+        let table = StagingTable.quote(name), standardized = StagingTable.quote(standardizedTable.name)
         let sets = elementColumns.prefix(StagingTable.sparseColumns).enumerated().map { index, element in
             let column = StagingTable.quote(element)
-            return "\(column) = CASE WHEN \(table).same_as_std & \(Int64(1) << Int64(index)) THEN s.\(column) ELSE \(table).\(column) END"
+            return "\(column) = \(StagingTable.deliveredValue(index, column, staging: table, standardized: "s"))"
         }
         guard !sets.isEmpty else { return }
         for range in try RunFileTable(database: database).stagingRanges(run: run, dataset: dataset.id) {
