@@ -158,14 +158,14 @@ public struct CompareStage: StartsEarly {
         while true {
             var smallest: String?
             for source in sources {
-                if let key = source.key, smallest.map({ key.utf8.lexicographicallyPrecedes($0.utf8) }) ?? true { smallest = key }
+                if let key = source.key, smallest.map({ TextBytes.less(key, $0) }) ?? true { smallest = key }
             }
             guard let key = smallest else { break }
             for index in truth.indices { truth[index] = nil; truthSource[index] = -1 }
             var authorityHasKey = false
             pending.removeAll(keepingCapacity: true)
             for source in sources {
-                while let current = source.key, current.utf8.elementsEqual(key.utf8) {
+                while let current = source.key, TextBytes.equal(current, key) {
                     if source.dataset.agency == keyAuthority { authorityHasKey = true }
                     if !source.hasError {
                         // Authoritative values: the first delivered, in dataset order.
