@@ -56,9 +56,13 @@ public enum QualityMetrics {
     }
 
     /// The weighted score (0–100) of a set of dimension ratios; missing dimensions are left out of the weights.
+    /// Summed in the order of `measured`: a dictionary's order changes from process to process, and with it the last
+    /// bits of a sum, which the reports' charts print.
     public static func score(_ ratios: [String: Double]) -> Double {
         var total = 0.0, weight = 0.0
-        for (dimension, w) in scoreWeights { if let ratio = ratios[dimension] { total += ratio * w; weight += w } }
+        for dimension in measured {
+            if let w = scoreWeights[dimension], let ratio = ratios[dimension] { total += ratio * w; weight += w }
+        }
         return weight == 0 ? 0 : total / weight * 100
     }
 }
