@@ -24,7 +24,7 @@ public enum QualityMetrics {
     /// recorded and the findings of every stage.
     public static func compute(_ database: Database, catalog: Catalog, datasets: [Dataset], run runID: Int64) throws {
         var metrics: [MetricTable.Metric] = []
-        let findings = FindingTable(database: database)
+        let affected = try FindingTable(database: database).recordsAffected(run: runID)
         let deliveries = Dictionary(try DeliveryTable(database: database).deliveries(run: runID).map { ($0.dataset, $0) },
                                     uniquingKeysWith: { first, _ in first })
         for dataset in datasets {
@@ -44,9 +44,8 @@ public enum QualityMetrics {
                 // Records of the delivery with a finding of the dimension; findings about the delivery as a whole
                 // name no record and are not counted here. A rejected row is a record that does not conform, and
                 // one no other dimension could look at: conformity is over the rows read, the others over the staged.
-                let affected = try findings.recordsAffected(run: runID, dataset: dataset.id, dimension: dimension)
                 let records = dimension == "conformity" ? read : staged
-                store(dimension, max(0, records - affected), records)
+                store(dimension, max(0, records - (affected[dataset.id]?[dimension] ?? 0)), records)
             }
             let late = deliveries[dataset.id]?.late ?? false
             store("timeliness", late ? 0 : 1, 1)

@@ -122,8 +122,24 @@ public struct QualityReport {
     }
 
     /// Builds the report of `agency` (nil: the whole city) for `run`, from stored metrics, findings and tasks.
+    /// The first findings of each rule in a run, as every report's examples start from them (each report then keeps
+    /// its agency's): loaded once for the city's and all the agencies' reports of a night.
+    public final class Listings {
+        private var byRule: [String: [FindingListing.Line]] = [:]
+
+        public init() {}
+
+        func lines(of rule: String, _ database: Database, catalog: Catalog, run: Int64) throws -> [FindingListing.Line] {
+            if let lines = byRule[rule] { return lines }
+            let lines = try FindingListing.load(database, catalog: catalog, run: run, filter: .init(rule: rule, limit: 50)).lines
+            byRule[rule] = lines
+            return lines
+        }
+    }
+
+    /// - Parameter listings: shared by the reports of one run, which then read each rule's examples once.
     public static func build(_ database: Database, catalog: Catalog, run runID: Int64, agency code: String?,
-                             listLimit: Int = QualityReport.openTaskListLimit) throws -> QualityReport {
+                             listLimit: Int = QualityReport.openTaskListLimit, listings: Listings? = nil) throws -> QualityReport {
         let run = try RunLedger(database: database).run(runID)
         let agency = code.flatMap { catalog.agency($0) }
         func datasetScores(_ run: Int64) throws -> [DatasetScore] {
@@ -155,7 +171,7 @@ public struct QualityReport {
         for row in try FindingTable(database: database).topRules(run: runID, agency: code, limit: 10) {
             let rule = row.rule
             let name = catalog.ruleBook[rule]?.name ?? catalog.associations.first { $0.id == rule }?.name ?? rule
-            let examples = try FindingListing.load(database, catalog: catalog, run: runID, filter: .init(rule: rule, limit: 50)).lines
+            let examples = try (listings ?? Listings()).lines(of: rule, database, catalog: catalog, run: runID)
                 .filter { code == nil || $0.agency == code }.map(\.message)
                 .reduce(into: [String]()) { unique, message in if !unique.contains(message) { unique.append(message) } }.prefix(3)
             var count = RuleCount(rule: rule, name: name, dimension: row.dimension, severity: row.severity, count: row.count,
@@ -182,27 +198,30 @@ public struct QualityReport {
         }
         let title = agency.map { "\($0.name) 数据质量报告" } ?? "泰州市公共数据质量报告"
         let taskTable = TaskTable(database: database)
+        let today = run.date
         var bySeverity: [String: Int] = ["error": 0, "warning": 0, "notice": 0, "error_overdue": 0]
-        var openTasks: [OpenTask] = []
-        let live = try taskTable.list(TaskTable.Filter(agency: code, statuses: TaskStatus.allCases.filter(\.isLive), limit: Int.max))
-        for task in live {
-            if task.status.awaitsAgency {
-                bySeverity[task.severity, default: 0] += 1
-                if task.severity == "error" && task.isOverdue(today: run.date) { bySeverity["error_overdue", default: 0] += 1 }
-            }
-            guard code != nil else { continue }
-            let dataset = catalog.dataset(task.dataset)
-            let key = Masking.maskKey(task.recordKey, kinds: dataset?.key.map { catalog.element($0)?.personal } ?? [])
-            let due = CivilDate(iso: task.dueOn)
-            openTasks.append(OpenTask(id: task.id, rule: task.rule, ruleName: task.ruleName(in: catalog), severity: task.severity,
-                                      datasetName: dataset?.name ?? task.dataset, key: key,
-                                      elementName: catalog.element(task.element)?.name ?? (task.element.isEmpty ? "—" : task.element),
-                                      dueOn: task.dueOn, daysLeft: due.map { $0.daysSinceEpoch - run.date.daysSinceEpoch } ?? 0,
-                                      status: task.status, provisional: task.dueProvisional))
+        for count in try taskTable.awaitingBySeverity(agency: code, on: today) {
+            bySeverity[count.severity, default: 0] += count.count
+            if count.severity == "error" { bySeverity["error_overdue", default: 0] += count.pastDue }
         }
-        openTasks.sort { ($0.overdue ? 0 : 1, $0.dueOn, $0.id) < ($1.overdue ? 0 : 1, $1.dueOn, $1.id) }
-        let openTaskTotal = openTasks.count
-        openTasks = Array(openTasks.prefix(listLimit))
+        // The list is the agency's own: overdue first, then by due date; SQL sorts and cuts it, so a city with tens of
+        // thousands of tasks builds only the listed ones.
+        var openTasks: [OpenTask] = []
+        var openTaskTotal = 0
+        if let code {
+            let (live, total) = try taskTable.live(agency: code, overdueFirstOn: today, limit: listLimit)
+            openTaskTotal = total
+            for task in live {
+                let dataset = catalog.dataset(task.dataset)
+                let key = Masking.maskKey(task.recordKey, kinds: dataset?.key.map { catalog.element($0)?.personal } ?? [])
+                let due = CivilDate(iso: task.dueOn)
+                openTasks.append(OpenTask(id: task.id, rule: task.rule, ruleName: task.ruleName(in: catalog), severity: task.severity,
+                                          datasetName: dataset?.name ?? task.dataset, key: key,
+                                          elementName: catalog.element(task.element)?.name ?? (task.element.isEmpty ? "—" : task.element),
+                                          dueOn: task.dueOn, daysLeft: due.map { $0.daysSinceEpoch - today.daysSinceEpoch } ?? 0,
+                                          status: task.status, provisional: task.dueProvisional))
+            }
+        }
         let findings = FindingTable(database: database)
         let warnings = try FindingListing.load(database, catalog: catalog, run: runID,
                                                filter: .init(rule: BuiltInRule.qualitySlip.rawValue, limit: 1000)).lines

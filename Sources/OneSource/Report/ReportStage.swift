@@ -59,8 +59,9 @@ public struct ReportStage: Stage {
             try PrivateFile.write(bytes, to: path, mode: 0o640)
             written.append(path)
         }
-        let city = try QualityReport.build(database, catalog: catalog, run: runID, agency: nil)
-        let agencies = try catalog.agencies.map { try QualityReport.build(database, catalog: catalog, run: runID, agency: $0.code) }
+        let listings = QualityReport.Listings()
+        let city = try QualityReport.build(database, catalog: catalog, run: runID, agency: nil, listings: listings)
+        let agencies = try catalog.agencies.map { try QualityReport.build(database, catalog: catalog, run: runID, agency: $0.code, listings: listings) }
         let ranking = HTMLReport.Ranking(city: city, agencies: agencies)
         if agency == nil {
             try save(Array(HTMLReport.renderIndex(ranking, catalog: catalog).utf8), "index.html")

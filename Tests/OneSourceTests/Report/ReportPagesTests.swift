@@ -47,6 +47,39 @@ import Testing
                               + "全部任务见本单位的任务导出（onesource tasks export）。</p>"))
     }
 
+    /// The report's task list and counts come from SQL (sorted and cut there); they equal sorting every live task in
+    /// Swift, overdue first, then by due date and id, with due dates, statuses and severities mixed.
+    @Test func theTaskListAndCountsEqualSortingEveryLiveTask() throws {
+        let run = try sampleRun()
+        let database = try Store.open(path: run.store)
+        try database.execute("""
+            UPDATE tasks SET due_on = CASE task_id % 3 WHEN 0 THEN '2026-12-09' WHEN 1 THEN '2026-12-21' ELSE '2026-12-15' END,
+                             status = CASE task_id % 4 WHEN 0 THEN 'disputed' WHEN 1 THEN 'reopened' ELSE status END,
+                             severity = CASE task_id % 5 WHEN 0 THEN 'warning' ELSE severity END
+            """)
+        let day = try #require(CivilDate(iso: "2026-12-12"))
+        let table = TaskTable(database: database)
+        var overdueSeen = false
+        for agency in ["gongan", "renshe", "shenpi", "shichang"] {
+            let every = try table.list(.init(agency: agency, statuses: TaskStatus.allCases.filter(\.isLive), limit: Int.max))
+            let sorted = every.sorted { a, b in
+                (a.isOverdue(today: day) ? 0 : 1, a.dueOn, a.id) < (b.isOverdue(today: day) ? 0 : 1, b.dueOn, b.id)
+            }
+            let (listed, total) = try table.live(agency: agency, overdueFirstOn: day, limit: 7)
+            #expect(total == every.count)
+            #expect(listed.map(\.id) == sorted.prefix(7).map(\.id), "\(agency)")
+            overdueSeen = overdueSeen || every.contains { $0.isOverdue(today: day) }
+            let counts = try table.awaitingBySeverity(agency: agency, on: day)
+            let awaiting = every.filter(\.status.awaitsAgency)
+            #expect(counts.map(\.severity) == Set(awaiting.map(\.severity)).sorted())
+            for count in counts {
+                #expect(count.count == awaiting.filter { $0.severity == count.severity }.count)
+                #expect(count.pastDue == awaiting.filter { $0.severity == count.severity && $0.isOverdue(today: day) }.count)
+            }
+        }
+        #expect(overdueSeen)
+    }
+
     @Test func openErrorsWeighOnTheScoreByAStatedRule() throws {
         let run = try sampleRun()
         let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: run.folder.appendingPathComponent("city.json"))) as? [String: Any])

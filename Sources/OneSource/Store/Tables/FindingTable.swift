@@ -106,13 +106,15 @@ public struct FindingTable {
         return (findings, total)
     }
 
-    /// The records of a run's delivery of `dataset` with a finding of `dimension` (by file and index, or by key);
-    /// findings about the delivery as a whole name no record and are not counted.
-    public func recordsAffected(run: Int64, dataset: String, dimension: String) throws -> Int {
-        Int(try database.queryScalarInt("""
-            SELECT count(DISTINCT coalesce(file_id || ':' || record_index, 'key:' || nullif(record_key, ''))) FROM findings
-            WHERE run_id = ? AND dataset_id = ? AND dimension = ?
-            """, [.integer(run), .text(dataset), .text(dimension)]) ?? 0)
+    /// The records of a run's delivery with a finding, per dataset and dimension ([dataset: [dimension: records]]), by file
+    /// and index, or by key; findings about the delivery as a whole name no record and are not counted.
+    public func recordsAffected(run: Int64) throws -> [String: [String: Int]] {
+        var counts: [String: [String: Int]] = [:]
+        try database.forEach("""
+            SELECT dataset_id, dimension, count(DISTINCT coalesce(file_id || ':' || record_index, 'key:' || nullif(record_key, ''))) AS n
+            FROM findings WHERE run_id = ? GROUP BY dataset_id, dimension
+            """, [.integer(run)]) { counts[$0.text("dataset_id") ?? "", default: [:]][$0.text("dimension") ?? ""] = $0.int("n") }
+        return counts
     }
 
     /// Of `runs`, those with an early warning (a `quality_slip` finding), for one agency when given.

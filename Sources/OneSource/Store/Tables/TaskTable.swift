@@ -118,6 +118,29 @@ public struct TaskTable {
         return try database.map(TaskTable.select + whereClause + " ORDER BY task_id LIMIT ?", arguments + [.int(filter.limit)], TaskTable.task)
     }
 
+    /// Live tasks awaiting the agency, by severity, and of those the past-due ones (due before `day`), for one agency or all.
+    public func awaitingBySeverity(agency: String?, on day: CivilDate) throws -> [(severity: String, count: Int, pastDue: Int)] {
+        let awaiting = TaskStatus.sqlList(TaskStatus.allCases.filter(\.awaitsAgency))
+        return try database.map("""
+            SELECT severity, count(*) AS n, sum(due_on < ?) AS past_due FROM tasks WHERE status IN (\(awaiting))
+            \(agency == nil ? "" : "AND agency = ?") GROUP BY severity ORDER BY severity
+            """, [.text(day.description)] + (agency.map { [SQLValue.text($0)] } ?? [])) {
+            ($0.text("severity") ?? "", $0.int("n"), $0.int("past_due"))
+        }
+    }
+
+    /// An agency's live tasks, overdue on `day` first, then by due date and id, at most `limit`; and how many there are.
+    public func live(agency: String, overdueFirstOn day: CivilDate, limit: Int) throws -> (tasks: [Task], total: Int) {
+        let live = TaskStatus.sqlList(TaskStatus.allCases.filter(\.isLive))
+        let awaiting = TaskStatus.sqlList(TaskStatus.allCases.filter(\.awaitsAgency))
+        let total = Int(try database.queryScalarInt("SELECT count(*) FROM tasks WHERE agency = ? AND status IN (\(live))", [.text(agency)]) ?? 0)
+        let tasks = try database.map(TaskTable.select + """
+             WHERE agency = ? AND status IN (\(live))
+            ORDER BY CASE WHEN status IN (\(awaiting)) AND due_on < ? THEN 0 ELSE 1 END, due_on, task_id LIMIT ?
+            """, [.text(agency), .text(day.description), .int(limit)], TaskTable.task)
+        return (tasks, total)
+    }
+
     public func task(_ id: Int64) throws -> Task? {
         try database.map(TaskTable.select + " WHERE task_id = ?", [.integer(id)], TaskTable.task).first
     }
