@@ -161,6 +161,9 @@ final class XMLStartTagCounter: RecordCounter {
     private var state = State.text
     private var buffer: [UInt8] = []
     private var quote: UInt8 = 0   // the quote an attribute value in `rest` is inside, 0 when none
+    // In `name`: how many bytes of the local name (after the last ':') match the record name so far, and whether one did not.
+    private var matched = 0
+    private var mismatch = false
     private static let commentOpen = Array("!--".utf8), cdataOpen = Array("![CDATA[".utf8)
     private static let commentClose = Array("-->".utf8), cdataClose = Array("]]>".utf8)
 
@@ -169,12 +172,15 @@ final class XMLStartTagCounter: RecordCounter {
     func add(_ bytes: UnsafeBufferPointer<UInt8>) {
         // The state in locals for the loop (see LineCounter.add); in text, the next '<' is found with memchr.
         var state = self.state, buffer = self.buffer, quote = self.quote, count = self.count
+        var matched = self.matched, mismatch = self.mismatch
         let name = self.name
         defer {
             self.state = state
             self.buffer = buffer
             self.quote = quote
             self.count = count
+            self.matched = matched
+            self.mismatch = mismatch
         }
         guard let base = bytes.baseAddress else { return }
         var i = 0
@@ -196,7 +202,12 @@ final class XMLStartTagCounter: RecordCounter {
                 switch byte {
                 case 0x2F, 0x3F: state = .rest                          // </…>, <?…?>
                 case 0x21: buffer = [byte]; state = .bang               // <!--, <![CDATA[, <!DOCTYPE
-                default: buffer = [byte]; state = .name
+                default:
+                    // A start tag's name, compared with the record name as it arrives (no copy of it is kept). Its first
+                    // byte is a name byte whatever it is, as when the name was collected.
+                    state = .name
+                    mismatch = false
+                    if byte == 0x3A { matched = 0 } else if !name.isEmpty && name[0] == byte { matched = 1 } else { matched = 0; mismatch = true }
                 }
             case .bang:
                 buffer.append(byte)
@@ -207,11 +218,15 @@ final class XMLStartTagCounter: RecordCounter {
                 }
             case .name:
                 if byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D || byte == 0x3E || byte == 0x2F {
-                    let local = buffer.lastIndex(of: 0x3A).map { $0 + 1 } ?? 0   // after the prefix, if any
-                    if buffer.count - local == name.count && buffer[local...].elementsEqual(name) { count += 1 }
+                    if !mismatch && matched == name.count { count += 1 }
                     state = byte == 0x3E ? .text : .rest
+                } else if byte == 0x3A {
+                    matched = 0   // a prefix: the local name starts after it
+                    mismatch = false
+                } else if !mismatch && matched < name.count && name[matched] == byte {
+                    matched += 1
                 } else {
-                    buffer.append(byte)
+                    mismatch = true
                 }
             case .comment, .cdata:
                 buffer.append(byte)

@@ -158,6 +158,11 @@ import Testing
             >t</主体><?pi <主体>?></列表>
             """
         #expect(count(xml, XMLStartTagCounter(name: Array("主体".utf8)), piece: 3) == 3)
+        // The local name is what follows the last prefix; a longer or shorter name, or the name as a prefix, is another.
+        let names = "<r><a:b:主体/><主体:x/><主/><主体体/><:主体>t</:主体><体/></r>"
+        for piece in 1...names.utf8.count {
+            #expect(count(names, XMLStartTagCounter(name: Array("主体".utf8)), piece: piece) == 2, "piece \(piece)")
+        }
     }
 
     @Test func aFileTheReaderMisreadsShowsAsUnaccountedInTheRun() throws {
