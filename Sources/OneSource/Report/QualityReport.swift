@@ -121,7 +121,6 @@ public struct QualityReport {
         }
     }
 
-    /// Builds the report of `agency` (nil: the whole city) for `run`, from stored metrics, findings and tasks.
     /// The first findings of each rule in a run, as every report's examples start from them (each report then keeps
     /// its agency's): loaded once for the city's and all the agencies' reports of a night.
     public final class Listings {
@@ -137,6 +136,7 @@ public struct QualityReport {
         }
     }
 
+    /// Builds the report of `agency` (nil: the whole city) for `run`, from stored metrics, findings and tasks.
     /// - Parameter listings: shared by the reports of one run, which then read each rule's examples once.
     public static func build(_ database: Database, catalog: Catalog, run runID: Int64, agency code: String?,
                              listLimit: Int = QualityReport.openTaskListLimit, listings: Listings? = nil) throws -> QualityReport {
@@ -240,8 +240,8 @@ public struct QualityReport {
         return report
     }
 
-    /// The same content for machines, as `JSONSerialization` would write it pretty-printed with sorted keys (the
-    /// typed writer costs a small part of it: 4,000 open tasks across the agencies' reports of a 1M city).
+    /// The same content for machines, written as `JSONSerialization` writes it pretty-printed with sorted keys, by the
+    /// typed writer (`JSONSerialization` took most of the report stage on a city with thousands of open tasks).
     public func json() throws -> Data {
         func round(_ value: Double) -> JSONValue { .double((value * 100).rounded() / 100) }
         let object: JSONValue = [
