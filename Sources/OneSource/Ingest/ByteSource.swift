@@ -18,7 +18,8 @@ public final class FileInput: ByteSource {
     public let size: Int64
     /// Bytes read so far (for progress).
     public private(set) var bytesRead: Int64 = 0
-    private let hashing: HashingQueue
+    /// Nil for a look at the start of a file (the check before a night), which needs no digest.
+    private let hashing: HashingQueue?
     private var digest: String?
 
     /// Opens a regular file for reading.
@@ -28,8 +29,9 @@ public final class FileInput: ByteSource {
         try self.init(path: path, counter: nil)
     }
 
-    /// Opens a regular file; every byte read is also handed to `counter` (on the hashing queue).
-    init(path: String, counter: RecordCounter?) throws {
+    /// Opens a regular file; every byte read is also handed to `counter` (on the hashing queue). Without `hashing`, it
+    /// is neither hashed nor counted, and `sha256()` may not be asked.
+    init(path: String, counter: RecordCounter?, hashing: Bool = true) throws {
         self.path = path
         let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else {
@@ -51,7 +53,7 @@ public final class FileInput: ByteSource {
         _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
         descriptor = fd
         size = Int64(info.st_size)
-        hashing = HashingQueue(counter: counter)
+        self.hashing = hashing ? HashingQueue(counter: counter) : nil
     }
 
     deinit { close(descriptor) }
@@ -64,7 +66,7 @@ public final class FileInput: ByteSource {
                 throw IngestError.cannotRead(path: path, reason: String(cString: strerror(errno)))
             }
             if n > 0 {
-                hashing.add(UnsafeBufferPointer(start: destination, count: n))
+                hashing?.add(UnsafeBufferPointer(start: destination, count: n))
                 bytesRead += Int64(n)
             }
             return n
@@ -74,6 +76,7 @@ public final class FileInput: ByteSource {
     /// The SHA-256 of the bytes read; reads the rest of the file first if the reader stopped early.
     public func sha256() throws -> String {
         if let digest { return digest }
+        guard let hashing else { preconditionFailure("\(path) was opened without hashing") }
         let scratch = UnsafeMutablePointer<UInt8>.allocate(capacity: 1 << 16)
         defer { scratch.deallocate() }
         while try read(into: scratch, count: 1 << 16) > 0 {}

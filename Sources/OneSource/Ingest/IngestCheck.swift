@@ -42,7 +42,8 @@ extension IngestStage {
     /// Why `path` cannot be read as `dataset`'s export, judged on its header and first record; nil when it reads.
     static func firstRecordProblem(_ dataset: Dataset, path: String) -> String? {
         do {
-            let (input, _) = try RecordReaders.open(dataset, path: path)
+            // Its first megabytes are read ahead; hashing and counting them would be work the night does again.
+            let (input, _) = try RecordReaders.open(dataset, path: path, whole: false)
             _ = try RecordReaders.make(for: dataset, input: input, displayPath: path, decodedCounter: nil).read(into: FirstRecord())
             return nil
         } catch is Stop {

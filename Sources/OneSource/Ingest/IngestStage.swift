@@ -258,7 +258,9 @@ public enum RecordReaders {
     static func countsDecodedText(_ dataset: Dataset) -> Bool { dataset.format == .json && dataset.needsTranscoding }
 
     /// Opens `path` for `dataset`, with its independent counter on the raw bytes where that is where it counts.
-    static func open(_ dataset: Dataset, path: String) throws -> (FileInput, RecordCounter?) {
+    /// `whole: false` for a look at its first record only: neither hashed nor counted.
+    static func open(_ dataset: Dataset, path: String, whole: Bool = true) throws -> (FileInput, RecordCounter?) {
+        guard whole else { return (try FileInput(path: path, counter: nil, hashing: false), nil) }
         let counter = counter(for: dataset)
         return (try FileInput(path: path, counter: countsDecodedText(dataset) ? nil : counter), counter)
     }
