@@ -141,6 +141,7 @@ public struct QualityReport {
     public static func build(_ database: Database, catalog: Catalog, run runID: Int64, agency code: String?,
                              listLimit: Int = QualityReport.openTaskListLimit, listings: Listings? = nil) throws -> QualityReport {
         let run = try RunLedger(database: database).run(runID)
+        let listings = listings ?? Listings()
         let agency = code.flatMap { catalog.agency($0) }
         func datasetScores(_ run: Int64) throws -> [DatasetScore] {
             var byDataset: [String: [Metric]] = [:]
@@ -171,7 +172,7 @@ public struct QualityReport {
         for row in try FindingTable(database: database).topRules(run: runID, agency: code, limit: 10) {
             let rule = row.rule
             let name = catalog.ruleBook[rule]?.name ?? catalog.associations.first { $0.id == rule }?.name ?? rule
-            let examples = try (listings ?? Listings()).lines(of: rule, database, catalog: catalog, run: runID)
+            let examples = try listings.lines(of: rule, database, catalog: catalog, run: runID)
                 .filter { code == nil || $0.agency == code }.map(\.message)
                 .reduce(into: [String]()) { unique, message in if !unique.contains(message) { unique.append(message) } }.prefix(3)
             var count = RuleCount(rule: rule, name: name, dimension: row.dimension, severity: row.severity, count: row.count,

@@ -52,7 +52,7 @@ public struct Retention {
     /// Removes the delivered copies the policy no longer keeps, one run per transaction, and records it.
     @discardableResult
     public func prune(_ policy: RetentionPolicy, reason: String) throws -> Outcome {
-        let live = TaskStatus.sqlList([.open, .reopened, .corrected, .disputed])
+        let live = TaskStatus.liveSQL
         // Per older run and dataset: whether it is kept, and why.
         let candidates = try database.map("""
             WITH recent AS (SELECT run_id FROM runs ORDER BY run_id DESC LIMIT ?1),

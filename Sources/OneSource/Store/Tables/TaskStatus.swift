@@ -34,6 +34,10 @@ public enum TaskStatus: String, Sendable, CaseIterable, Comparable {
     /// The statuses as an SQL list, for `IN (...)`.
     static func sqlList(_ statuses: [TaskStatus]) -> String { statuses.map { "'\($0.rawValue)'" }.joined(separator: ", ") }
 
+    /// The statuses that await the agency, and the live ones, as SQL lists.
+    static let awaitingSQL = sqlList(allCases.filter(\.awaitsAgency))
+    static let liveSQL = sqlList(allCases.filter(\.isLive))
+
     public static func < (lhs: TaskStatus, rhs: TaskStatus) -> Bool {
         allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
     }

@@ -111,7 +111,7 @@ public struct TaskTable {
         if let rule = filter.rule { conditions.append("rule_id = ?"); arguments.append(.text(rule)) }
         if let dataset = filter.dataset { conditions.append("dataset_id = ?"); arguments.append(.text(dataset)) }
         if let day = filter.overdueOn {
-            conditions.append("status IN (\(TaskStatus.sqlList(TaskStatus.allCases.filter(\.awaitsAgency)))) AND due_on < ?")
+            conditions.append("status IN (\(TaskStatus.awaitingSQL)) AND due_on < ?")
             arguments.append(.text(day.description))
         }
         let whereClause = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
@@ -120,9 +120,8 @@ public struct TaskTable {
 
     /// Live tasks awaiting the agency, by severity, and of those the past-due ones (due before `day`), for one agency or all.
     public func awaitingBySeverity(agency: String?, on day: CivilDate) throws -> [(severity: String, count: Int, pastDue: Int)] {
-        let awaiting = TaskStatus.sqlList(TaskStatus.allCases.filter(\.awaitsAgency))
-        return try database.map("""
-            SELECT severity, count(*) AS n, sum(due_on < ?) AS past_due FROM tasks WHERE status IN (\(awaiting))
+        try database.map("""
+            SELECT severity, count(*) AS n, sum(due_on < ?) AS past_due FROM tasks WHERE status IN (\(TaskStatus.awaitingSQL))
             \(agency == nil ? "" : "AND agency = ?") GROUP BY severity ORDER BY severity
             """, [.text(day.description)] + (agency.map { [SQLValue.text($0)] } ?? [])) {
             ($0.text("severity") ?? "", $0.int("n"), $0.int("past_due"))
@@ -131,12 +130,11 @@ public struct TaskTable {
 
     /// An agency's live tasks, overdue on `day` first, then by due date and id, at most `limit`; and how many there are.
     public func live(agency: String, overdueFirstOn day: CivilDate, limit: Int) throws -> (tasks: [Task], total: Int) {
-        let live = TaskStatus.sqlList(TaskStatus.allCases.filter(\.isLive))
-        let awaiting = TaskStatus.sqlList(TaskStatus.allCases.filter(\.awaitsAgency))
-        let total = Int(try database.queryScalarInt("SELECT count(*) FROM tasks WHERE agency = ? AND status IN (\(live))", [.text(agency)]) ?? 0)
+        let total = Int(try database.queryScalarInt("SELECT count(*) FROM tasks WHERE agency = ? AND status IN (\(TaskStatus.liveSQL))",
+                                                    [.text(agency)]) ?? 0)
         let tasks = try database.map(TaskTable.select + """
-             WHERE agency = ? AND status IN (\(live))
-            ORDER BY CASE WHEN status IN (\(awaiting)) AND due_on < ? THEN 0 ELSE 1 END, due_on, task_id LIMIT ?
+             WHERE agency = ? AND status IN (\(TaskStatus.liveSQL))
+            ORDER BY CASE WHEN status IN (\(TaskStatus.awaitingSQL)) AND due_on < ? THEN 0 ELSE 1 END, due_on, task_id LIMIT ?
             """, [.text(agency), .text(day.description), .int(limit)], TaskTable.task)
         return (tasks, total)
     }
@@ -222,7 +220,7 @@ public struct TaskTable {
     public func provisionalDues() throws -> [ProvisionalDue] {
         try database.map("""
             SELECT task_id, status, due_on, due_from, due_days FROM tasks
-            WHERE due_provisional = 1 AND status IN (\(TaskStatus.sqlList(TaskStatus.allCases.filter(\.isLive)))) ORDER BY task_id
+            WHERE due_provisional = 1 AND status IN (\(TaskStatus.liveSQL)) ORDER BY task_id
             """) { row -> ProvisionalDue? in
             guard let from = CivilDate(iso: row.text("due_from") ?? "") else { return nil }
             return ProvisionalDue(task: row.int64("task_id"), status: TaskStatus(rawValue: row.text("status") ?? "") ?? .open,
@@ -349,7 +347,7 @@ public struct TaskTable {
                 """
             arguments.append(.integer(run))
         }
-        let live = TaskStatus.sqlList([.open, .reopened, .corrected, .disputed])
+        let live = TaskStatus.liveSQL
         return try database.map("""
             SELECT t.task_id, t.status, CASE WHEN t.stage = 'ingest' THEN 1 ELSE \(redelivered) END AS redelivered
             FROM tasks t WHERE t.dataset_id = ?1 AND t.status IN (\(live)) AND t.last_seen_run < ?2 ORDER BY t.task_id
@@ -404,7 +402,7 @@ public struct TaskTable {
 
     /// Tasks awaiting their agency, and of those the ones past due on `day`; live tasks with a provisional due date.
     public func openCounts(on day: CivilDate) throws -> (open: Int, overdue: Int, provisional: Int) {
-        let awaiting = TaskStatus.sqlList(TaskStatus.allCases.filter(\.awaitsAgency))
+        let awaiting = TaskStatus.awaitingSQL
         let open = Int(try database.queryScalarInt("SELECT count(*) FROM tasks WHERE status IN (\(awaiting))") ?? 0)
         let overdue = Int(try database.queryScalarInt("SELECT count(*) FROM tasks WHERE status IN (\(awaiting)) AND due_on < ?",
                                                       [.text(day.description)]) ?? 0)
@@ -421,7 +419,7 @@ public struct TaskTable {
 
     /// `RunCounts` per agency code, for the agencies with any.
     public func runCounts(run: Int64, day: CivilDate, since: CivilDate?) throws -> [String: RunCounts] {
-        let awaiting = TaskStatus.sqlList(TaskStatus.allCases.filter(\.awaitsAgency))
+        let awaiting = TaskStatus.awaitingSQL
         var counts: [String: RunCounts] = [:]
         try database.forEach("SELECT agency, count(*) AS n FROM tasks WHERE first_run = ? GROUP BY agency", [.integer(run)]) {
             counts[$0.text("agency") ?? "", default: RunCounts()].created = $0.int("n")
@@ -445,7 +443,7 @@ public struct TaskTable {
     /// Live tasks (of one agency, or all) whose due date is provisional.
     public func provisionalCount(agency: String?) throws -> Int {
         Int(try database.queryScalarInt("""
-            SELECT count(*) FROM tasks WHERE due_provisional = 1 AND status IN (\(TaskStatus.sqlList(TaskStatus.allCases.filter(\.isLive))))
+            SELECT count(*) FROM tasks WHERE due_provisional = 1 AND status IN (\(TaskStatus.liveSQL))
             \(agency == nil ? "" : "AND agency = ?")
             """, agency.map { [.text($0)] } ?? []) ?? 0)
     }
