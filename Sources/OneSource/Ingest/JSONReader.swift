@@ -42,7 +42,14 @@ public final class JSONReader: RecordReader {
     /// NDJSON: the end of the line being parsed; the grammar treats it as the end of the input.
     private var lineLimit: Int?
     private var fields: RecordFields
+    /// The bytes of the key being read, after its object's own path and a `.` when nested (`holder.code`).
     private var keyScratch: [UInt8] = []
+    /// What each key met so far is, by its bytes as delivered: a field's slot, `JSONReader.nested` for the path of
+    /// mapped nested fields, `JSONReader.unmapped` otherwise. The answer is `slotByKey`'s and `prefixes`' for the
+    /// key as a String (String equality is by canonical equivalence, so it is asked once per spelling); a key then
+    /// costs a look-up by bytes, not a String and its hash. At most `maxKnownKeys` spellings are kept.
+    private var kindByKeyBytes: [[UInt8]: Int] = [:]
+    private static let nested = -2, unmapped = -1, maxKnownKeys = 4096
     /// The first key met twice in the current object; the object is still parsed to its end.
     private var duplicateKey: String?
     /// Elements of the array that followed the previous one without a comma, and commas with no element between.
@@ -219,7 +226,8 @@ public final class JSONReader: RecordReader {
                 try skipValue(&i)
                 return try reject("the line is not an object")
             }
-            try parseObject(&i, prefix: "")
+            keyScratch.removeAll(keepingCapacity: true)
+            try parseObject(&i)
         } catch is NeedMore {
             return try reject("the line ends inside the object (a line break always ends a record)")
         } catch let error as Syntax {
@@ -271,7 +279,8 @@ public final class JSONReader: RecordReader {
                     summary.rejected += 1
                     return false
                 }
-                try parseObject(&i, prefix: "")
+                keyScratch.removeAll(keepingCapacity: true)
+                try parseObject(&i)
                 fields.line = line
                 fields.index = index
                 if let key = duplicateKey {
@@ -399,7 +408,9 @@ public final class JSONReader: RecordReader {
         }
     }
 
-    private func parseObject(_ i: inout Int, prefix: String) throws {
+    /// Parses the object at `i`; nested in a mapped path when `keyScratch` holds that path (empty at the top).
+    private func parseObject(_ i: inout Int) throws {
+        let prefixLength = keyScratch.count
         i += 1  // '{'
         try skipSpace(&i)
         if try byte(i) == UInt8(ascii: "}") { i += 1; return }
@@ -408,25 +419,27 @@ public final class JSONReader: RecordReader {
             guard try byte(i) == UInt8(ascii: "\"") else {
                 throw Syntax(reason: "expected a quoted key", position: i, field: nil)
             }
-            keyScratch.removeAll(keepingCapacity: true)
-            try parseString(&i) { keyScratch.append($0) }
-            let name = String(decoding: keyScratch, as: UTF8.self)
-            let key = prefix.isEmpty ? name : prefix + "." + name
+            keyScratch.removeSubrange(prefixLength...)
+            if prefixLength > 0 { keyScratch.append(UInt8(ascii: ".")) }
+            try parseString(&i) { keyScratch.append(contentsOf: $0) }
+            let keyLength = keyScratch.count
             try skipSpace(&i)
             guard try byte(i) == UInt8(ascii: ":") else {
-                throw Syntax(reason: "expected ':' after key \"\(key)\"", position: i, field: key)
+                throw Syntax(reason: "expected ':' after key \"\(currentKey)\"", position: i, field: currentKey)
             }
             i += 1
             try skipSpace(&i)
-            if let slot = slotByKey[key] {
-                if fields.isSet(slot) {
-                    duplicateKey = duplicateKey ?? key
+            let kind = keyKind()
+            if kind >= 0 {
+                if fields.isSet(kind) {
+                    duplicateKey = duplicateKey ?? currentKey
                     try skipValue(&i)
                 } else {
-                    try captureValue(&i, slot: slot, key: key)
+                    try captureValue(&i, slot: kind)
                 }
-            } else if prefixes.contains(key), try byte(i) == UInt8(ascii: "{") {
-                try parseObject(&i, prefix: key)
+            } else if kind == JSONReader.nested, try byte(i) == UInt8(ascii: "{") {
+                try parseObject(&i)
+                keyScratch.removeSubrange(keyLength...)
             } else {
                 try skipValue(&i)
             }
@@ -434,11 +447,23 @@ public final class JSONReader: RecordReader {
             let c = try byte(i)
             if c == UInt8(ascii: ",") { i += 1; continue }
             if c == UInt8(ascii: "}") { i += 1; return }
-            throw Syntax(reason: "expected ',' or '}' after the value of \"\(key)\"", position: i, field: key)
+            throw Syntax(reason: "expected ',' or '}' after the value of \"\(currentKey)\"", position: i, field: currentKey)
         }
     }
 
-    private func captureValue(_ i: inout Int, slot: Int, key: String) throws {
+    /// The key being read, with its object's path (`holder.code`), as text.
+    private var currentKey: String { String(decoding: keyScratch, as: UTF8.self) }
+
+    /// What the key in `keyScratch` is: a field's slot, `nested` or `unmapped` (see `kindByKeyBytes`).
+    private func keyKind() -> Int {
+        if let kind = kindByKeyBytes[keyScratch] { return kind }
+        let key = currentKey
+        let kind = slotByKey[key] ?? (prefixes.contains(key) ? JSONReader.nested : JSONReader.unmapped)
+        if kindByKeyBytes.count < JSONReader.maxKnownKeys { kindByKeyBytes[keyScratch] = kind }
+        return kind
+    }
+
+    private func captureValue(_ i: inout Int, slot: Int) throws {
         let c = try byte(i)
         switch c {
         case UInt8(ascii: "\""):
@@ -446,7 +471,7 @@ public final class JSONReader: RecordReader {
             try parseString(&i) { fields.appendToArena($0) }
             fields.endArena(slot, from: start)
         case UInt8(ascii: "n"):
-            try literal(&i, "null", key: key)
+            try literal(&i, "null", key: currentKey)
         case UInt8(ascii: "{"), UInt8(ascii: "["):
             let from = i
             try skipValue(&i)
@@ -456,21 +481,21 @@ public final class JSONReader: RecordReader {
         default:
             let from = i
             if c == UInt8(ascii: "t") {
-                try literal(&i, "true", key: key)
+                try literal(&i, "true", key: currentKey)
             } else if c == UInt8(ascii: "f") {
-                try literal(&i, "false", key: key)
+                try literal(&i, "false", key: currentKey)
             } else {
-                try number(&i, key: key)
+                try number(&i, key: currentKey)
             }
             fields.setDirect(slot, UnsafeBufferPointer(start: buffer.base + from, count: i - from))
         }
     }
 
-    private func literal(_ i: inout Int, _ word: StaticString, key: String?) throws {
+    private func literal(_ i: inout Int, _ word: StaticString, key: @autoclosure () -> String?) throws {
         let bytes = UnsafeBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount)
         for expected in bytes {
             guard try byte(i) == expected else {
-                throw Syntax(reason: "invalid literal (expected \(word))", position: i, field: key)
+                throw Syntax(reason: "invalid literal (expected \(word))", position: i, field: key())
             }
             i += 1
         }
@@ -479,16 +504,16 @@ public final class JSONReader: RecordReader {
     private func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
 
     /// Validates a JSON number and leaves `i` after it.
-    private func number(_ i: inout Int, key: String?) throws {
+    private func number(_ i: inout Int, key: @autoclosure () -> String?) throws {
         let start = i
         if try byte(i) == UInt8(ascii: "-") { i += 1 }
         var c = try byte(i)
-        guard isDigit(c) else { throw Syntax(reason: "invalid value", position: start, field: key) }
+        guard isDigit(c) else { throw Syntax(reason: "invalid value", position: start, field: key()) }
         if c == UInt8(ascii: "0") { i += 1 } else { while isDigit(try byte(i)) { i += 1 } }
         c = try byte(i)
         if c == UInt8(ascii: ".") {
             i += 1
-            guard isDigit(try byte(i)) else { throw Syntax(reason: "invalid number", position: start, field: key) }
+            guard isDigit(try byte(i)) else { throw Syntax(reason: "invalid number", position: start, field: key()) }
             while isDigit(try byte(i)) { i += 1 }
             c = try byte(i)
         }
@@ -496,33 +521,42 @@ public final class JSONReader: RecordReader {
             i += 1
             c = try byte(i)
             if c == UInt8(ascii: "+") || c == UInt8(ascii: "-") { i += 1 }
-            guard isDigit(try byte(i)) else { throw Syntax(reason: "invalid number", position: start, field: key) }
+            guard isDigit(try byte(i)) else { throw Syntax(reason: "invalid number", position: start, field: key()) }
             while isDigit(try byte(i)) { i += 1 }
         }
     }
 
-    /// Parses a string at `i` (on its opening quote), handing each decoded UTF-8 byte to `emit`.
-    private func parseString(_ i: inout Int, _ emit: (UInt8) -> Void) throws {
+    /// Parses a string at `i` (on its opening quote), handing its decoded UTF-8 bytes to `emit`: each run of bytes
+    /// that need no decoding at once, each escape's bytes on their own.
+    private func parseString(_ i: inout Int, _ emit: (UnsafeBufferPointer<UInt8>) -> Void) throws {
         i += 1
+        let limit = lineLimit ?? buffer.end
         while true {
+            let run = i
+            while i < limit {
+                let c = buffer.base[i]
+                if c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") || c < 0x20 { break }
+                i += 1
+            }
+            if i > run { emit(UnsafeBufferPointer(start: buffer.base + run, count: i - run)) }
             let c = try byte(i)
             if c == UInt8(ascii: "\"") { i += 1; return }
             if c < 0x20 {
                 throw Syntax(reason: "control character 0x\(String(c, radix: 16)) inside a string (must be escaped)",
                              position: i, field: nil)
             }
-            if c != UInt8(ascii: "\\") { emit(c); i += 1; continue }
             let e = try byte(i + 1)
             i += 2
+            func emitByte(_ byte: UInt8) { withUnsafePointer(to: byte) { emit(UnsafeBufferPointer(start: $0, count: 1)) } }
             switch e {
-            case UInt8(ascii: "\""): emit(0x22)
-            case UInt8(ascii: "\\"): emit(0x5C)
-            case UInt8(ascii: "/"): emit(0x2F)
-            case UInt8(ascii: "b"): emit(0x08)
-            case UInt8(ascii: "f"): emit(0x0C)
-            case UInt8(ascii: "n"): emit(0x0A)
-            case UInt8(ascii: "r"): emit(0x0D)
-            case UInt8(ascii: "t"): emit(0x09)
+            case UInt8(ascii: "\""): emitByte(0x22)
+            case UInt8(ascii: "\\"): emitByte(0x5C)
+            case UInt8(ascii: "/"): emitByte(0x2F)
+            case UInt8(ascii: "b"): emitByte(0x08)
+            case UInt8(ascii: "f"): emitByte(0x0C)
+            case UInt8(ascii: "n"): emitByte(0x0A)
+            case UInt8(ascii: "r"): emitByte(0x0D)
+            case UInt8(ascii: "t"): emitByte(0x09)
             case UInt8(ascii: "u"):
                 var scalar = try hex4(&i)
                 if (0xD800...0xDBFF).contains(scalar) {
@@ -541,7 +575,7 @@ public final class JSONReader: RecordReader {
                 guard let unicode = Unicode.Scalar(scalar) else {
                     throw Syntax(reason: "invalid \\u escape", position: i, field: nil)
                 }
-                for unit in UTF8.encode(unicode)! { emit(unit) }
+                for unit in UTF8.encode(unicode)! { emitByte(unit) }
             default:
                 throw Syntax(reason: "invalid escape \\\(Character(Unicode.Scalar(e)))", position: i - 1, field: nil)
             }

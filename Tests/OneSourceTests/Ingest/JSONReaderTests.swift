@@ -100,4 +100,22 @@ import Testing
             #expect(other == summary)
         }
     }
+
+    /// Keys are matched by their bytes once known, but what a spelling maps to is decided as text: a key written
+    /// decomposed (`e` and a combining acute) is the catalog's composed `é`, in one record and the next; an escaped key
+    /// is its decoded text; a nested key's error names its whole path, and the next record starts at the top again.
+    @Test func keysAreMatchedAsTextWhateverTheirSpelling() throws {
+        let text = "{\"caf\u{E9}\": \"1\", \"h\": {\"code\": \"A\", \"x\": 1}, \"n\\u0061me\": \"a\\\"b\\\\c\"}\n"
+            + "{\"cafe\u{301}\": \"2\", \"h\": {\"code\": \"B\"}, \"name\": \"\u{6CF0}\\u5dde\"}\n"
+            + "{\"h\": {\"code\": tru}, \"caf\u{E9}\": \"3\"}\n"
+            + "{\"code\": \"top\", \"caf\u{E9}\": \"4\", \"h\": {\"code\" \"C\"}}\n"
+            + "{\"caf\u{E9}\": \"5\", \"cafe\u{301}\": \"6\"}\n"
+        let (sink, summary) = try read(text, keys: ["caf\u{E9}", "h.code", "name"], layout: .lines)
+        #expect(sink.records.map(\.values) == [["1", "A", "a\"b\\c"], ["2", "B", "泰州"]])
+        #expect(sink.rejections.map(\.line) == [3, 4, 5])
+        #expect(sink.rejections.map(\.reason) == ["invalid literal (expected true)", "expected ':' after key \"h.code\"",
+                                                  "key \"cafe\u{301}\" appears twice in the object"])
+        #expect(sink.rejections.map(\.field) == ["h.code", "h.code", "cafe\u{301}"])
+        #expect(summary == ReadSummary(records: 2, rejected: 3))
+    }
 }
