@@ -42,17 +42,46 @@ enum TextBytes {
     }
 }
 
-/// A string as a hash key by its UTF-8 bytes: hashing and equality without Unicode normalization
-/// (Swift normalizes non-ASCII strings to hash them, which dominates a look-up of a short Chinese value).
-struct ByteKey: Hashable, Sendable {
-    let text: String
+/// A table from text to values, fixed when built, looked up by the text's UTF-8 bytes: a multiply hash of the bytes
+/// (`KeyTable.hash`) and a byte comparison, where a `Set` or `Dictionary` of strings normalizes non-ASCII text to hash
+/// it and a `Hasher` costs hundreds of instructions (a code table is asked once per coded value of every record).
+/// Keys are the same when their bytes are, as in `TextBytes.equal`; of two entries with the same key the first stays.
+struct FrozenTextTable<Value: Sendable>: Sendable {
+    private let keys: [String]
+    private let values: [Value?]
+    private let mask: Int
 
-    init(_ text: String) { self.text = text }
-
-    func hash(into hasher: inout Hasher) {
-        var text = text
-        text.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+    init(_ entries: [(key: String, value: Value)]) {
+        var size = 8
+        while size < entries.count * 2 { size <<= 1 }
+        var keys = [String](repeating: "", count: size), values = [Value?](repeating: nil, count: size)
+        for entry in entries {
+            var key = entry.key
+            let slot = key.withUTF8 { bytes in
+                var index = Int(truncatingIfNeeded: KeyTable.hash(bytes)) & (size - 1)
+                while values[index] != nil, !TextBytes.equal(keys[index], entry.key) { index = (index + 1) & (size - 1) }
+                return index
+            }
+            if values[slot] == nil { keys[slot] = entry.key; values[slot] = entry.value }
+        }
+        self.keys = keys
+        self.values = values
+        mask = size - 1
     }
 
-    static func == (lhs: ByteKey, rhs: ByteKey) -> Bool { TextBytes.equal(lhs.text, rhs.text) }
+    /// The value of `text`, if the table has it.
+    subscript(_ text: String) -> Value? {
+        var text = text
+        return text.withUTF8 { bytes in
+            var index = Int(truncatingIfNeeded: KeyTable.hash(bytes)) & mask
+            while let value = values[index] {
+                var key = keys[index]
+                if key.withUTF8({ $0.count == bytes.count && ($0.isEmpty || memcmp($0.baseAddress!, bytes.baseAddress!, $0.count) == 0) }) {
+                    return value
+                }
+                index = (index + 1) & mask
+            }
+            return nil
+        }
+    }
 }

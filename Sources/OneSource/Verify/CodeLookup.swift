@@ -1,20 +1,30 @@
 /// Looks values up in a code table: the code itself, its meaning, or one of its aliases.
 public struct CodeLookup: Sendable {
     public let table: CodeTable
-    // Keyed by bytes: values are mostly short Chinese words, which Swift would normalize to hash.
-    private let codes: Set<ByteKey>
-    private let byName: [ByteKey: String]
+    /// What a text is in the table: a code, and the code it names when it is a meaning or an alias (the first code
+    /// that has it). By bytes: values are mostly short Chinese words, which Swift would normalize to hash.
+    private struct Entry: Sendable {
+        var isCode = false
+        var names: String?
+    }
+    private let entries: FrozenTextTable<Entry>
     private let codeWidth: Int?
 
     public init(_ table: CodeTable) {
         self.table = table
-        codes = Set(table.codes.map { ByteKey($0.code) })
-        var names: [ByteKey: String] = [:]
-        for code in table.codes {
-            names[ByteKey(code.meaning)] = names[ByteKey(code.meaning)] ?? code.code
-            for alias in code.aliases { names[ByteKey(alias)] = names[ByteKey(alias)] ?? code.code }
+        // Built keyed by the bytes, as the look-ups are: two spellings of one text are two keys.
+        var order: [String] = []
+        var byBytes: [[UInt8]: Entry] = [:]
+        func add(_ text: String, _ change: (inout Entry) -> Void) {
+            let key = Array(text.utf8)
+            if byBytes[key] == nil { order.append(text) }
+            change(&byBytes[key, default: Entry()])
         }
-        byName = names
+        for code in table.codes { add(code.code) { $0.isCode = true } }
+        for code in table.codes {
+            for name in [code.meaning] + code.aliases { add(name) { $0.names = $0.names ?? code.code } }
+        }
+        entries = FrozenTextTable(order.map { ($0, byBytes[Array($0.utf8)]!) })
         let widths = Set(table.codes.map(\.code.count))
         codeWidth = table.codes.allSatisfy({ $0.code.allSatisfy(\.isNumber) }) && widths.count == 1 ? widths.first : nil
     }
@@ -22,12 +32,13 @@ public struct CodeLookup: Sendable {
     public func standardize(_ raw: String) -> StandardResult {
         var (text, changes) = TextNormalizer.normalize(raw)
         if text.isEmpty { return .empty }
-        if codes.contains(ByteKey(text)) { return .valid(text, changes) }
+        let entry = entries[text]
+        if entry?.isCode == true { return .valid(text, changes) }
         if let width = codeWidth, text.count < width, TextNormalizer.isDigits(text) {
             let padded = String(repeating: "0", count: width - text.count) + text
-            if codes.contains(ByteKey(padded)) { return .valid(padded, changes + [.zeroPadded]) }
+            if entries[padded]?.isCode == true { return .valid(padded, changes + [.zeroPadded]) }
         }
-        if let code = byName[ByteKey(text)] {
+        if let code = entry?.names {
             changes.append(.mappedToCode)
             text = code
             return .valid(text, changes)

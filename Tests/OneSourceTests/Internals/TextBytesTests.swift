@@ -25,13 +25,26 @@ import Testing
         #expect(TextBytes.prefix("2027", 10, isAfter: "2026-11-29"))
     }
 
-    @Test func byteKeysHashAndCompareByBytes() {
-        var names: [ByteKey: String] = [:]
-        names[ByteKey("汉族")] = "01"
-        names[ByteKey("蒙古族")] = "02"
-        #expect(names[ByteKey("汉族")] == "01")
-        #expect(names[ByteKey("汉")] == nil)
-        #expect(Set([ByteKey("\u{E9}"), ByteKey("e\u{301}")]).count == 2)
+    /// Keys by their bytes: two spellings of one text are two keys; of two entries with one key the first stays;
+    /// the empty text and long (heap) texts are keys like any other; many keys collide in a small table and are
+    /// still all found.
+    @Test func aFrozenTableLooksUpByBytes() {
+        let long = String(repeating: "泰州市海陵区", count: 4)
+        let table = FrozenTextTable([("汉族", "01"), ("蒙古族", "02"), ("\u{E9}", "composed"), ("e\u{301}", "decomposed"),
+                                     ("汉族", "second"), ("", "empty"), (long, "long")])
+        #expect(table["汉族"] == "01")
+        #expect(table["蒙古族"] == "02")
+        #expect(table["汉"] == nil)
+        #expect(table["汉族 "] == nil)
+        #expect(table["\u{E9}"] == "composed")
+        #expect(table["e\u{301}"] == "decomposed")
+        #expect(table[""] == "empty")
+        #expect(table[long] == "long")
+        #expect(table[String(long.dropLast())] == nil)
+        let many = FrozenTextTable((0..<1000).map { (String($0), $0) })
+        #expect((0..<1000).allSatisfy { many[String($0)] == $0 })
+        #expect(many["1000"] == nil && many["-1"] == nil)
+        #expect(FrozenTextTable<Int>([])["x"] == nil)
     }
 }
 
