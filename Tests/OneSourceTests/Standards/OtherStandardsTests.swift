@@ -77,6 +77,21 @@ import Testing
         #expect(PhoneNumber.standardize("5555").failure?.code == "format")
     }
 
+    /// The country code in each of its forms, once or twice; "86" alone only before an 11-digit mobile; a leading "+"
+    /// before anything else, and a "+" further on; landline area codes of three digits (010, 02x) and four; dashes of other widths as separators.
+    @Test func countryCodesAreaCodesAndSeparators() {
+        #expect(PhoneNumber.standardize("8613912345678") == .valid("13912345678", [.countryCodeRemoved]))
+        #expect(PhoneNumber.standardize("+86008613912345678") == .valid("13912345678", [.countryCodeRemoved, .countryCodeRemoved]))
+        #expect(PhoneNumber.standardize("8605238688123") == .invalid(StandardFailure("format", "既不是手机号码也不是固定电话"), []))
+        #expect(PhoneNumber.standardize("+13912345678") == .invalid(StandardFailure("format", "“+”只能用于国家代码+86"), []))
+        #expect(PhoneNumber.standardize("139+12345678") == .invalid(StandardFailure("character", "含非法字符“+”"), []))
+        #expect(PhoneNumber.standardize("02112345678") == .valid("021-12345678"))
+        #expect(PhoneNumber.standardize("0101234567") == .valid("010-1234567"))
+        #expect(PhoneNumber.standardize("05230123456") == .invalid(StandardFailure("length", "固定电话应为区号加7至8位号码，实为11位"), []))
+        #expect(PhoneNumber.standardize("139—1234—5678") == .valid("13912345678", [.separatorsRemoved]))
+        #expect(PhoneNumber.standardize("()") == .invalid(StandardFailure("format", "既不是手机号码也不是固定电话"), []))
+    }
+
     /// ASCII numbers take a byte path, the rest the character path: both give the same answers and messages.
     @Test func asciiAndNonASCIIPathsAgree() {
         #expect(PhoneNumber.standardize("139x2345678").failure == StandardFailure("character", "含非法字符“x”"))
