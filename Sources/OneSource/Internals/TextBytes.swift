@@ -47,41 +47,53 @@ enum TextBytes {
 /// it and a `Hasher` costs hundreds of instructions (a code table is asked once per coded value of every record).
 /// Keys are the same when their bytes are, as in `TextBytes.equal`; of two entries with the same key the first stays.
 struct FrozenTextTable<Value: Sendable>: Sendable {
-    private let keys: [String]
-    private let values: [Value?]
-    private let mask: Int
+    /// Per slot, the entry there or -1; an entry's key is `bytes[starts[e] ..< starts[e + 1]]`.
+    private let slots: [Int]
+    private let starts: [Int]
+    private let bytes: [UInt8]
+    private let values: [Value]
 
     init(_ entries: [(key: String, value: Value)]) {
         var size = 8
         while size < entries.count * 2 { size <<= 1 }
-        var keys = [String](repeating: "", count: size), values = [Value?](repeating: nil, count: size)
+        var slots = [Int](repeating: -1, count: size), starts = [0], bytes: [UInt8] = [], values: [Value] = []
         for entry in entries {
-            var key = entry.key
-            let slot = key.withUTF8 { bytes in
-                var index = Int(truncatingIfNeeded: KeyTable.hash(bytes)) & (size - 1)
-                while values[index] != nil, !TextBytes.equal(keys[index], entry.key) { index = (index + 1) & (size - 1) }
-                return index
+            let key = Array(entry.key.utf8)
+            var index = key.withUnsafeBufferPointer { Int(truncatingIfNeeded: KeyTable.hash($0)) } & (size - 1)
+            while slots[index] >= 0, !bytes[starts[slots[index]] ..< starts[slots[index] + 1]].elementsEqual(key) {
+                index = (index + 1) & (size - 1)
             }
-            if values[slot] == nil { keys[slot] = entry.key; values[slot] = entry.value }
+            guard slots[index] < 0 else { continue }
+            slots[index] = values.count
+            bytes += key
+            starts.append(bytes.count)
+            values.append(entry.value)
         }
-        self.keys = keys
+        self.slots = slots
+        self.starts = starts
+        self.bytes = bytes
         self.values = values
-        mask = size - 1
     }
 
     /// The value of `text`, if the table has it.
     subscript(_ text: String) -> Value? {
         var text = text
-        return text.withUTF8 { bytes in
-            var index = Int(truncatingIfNeeded: KeyTable.hash(bytes)) & mask
-            while let value = values[index] {
-                var key = keys[index]
-                if key.withUTF8({ $0.count == bytes.count && ($0.isEmpty || memcmp($0.baseAddress!, bytes.baseAddress!, $0.count) == 0) }) {
-                    return value
+        let entry = text.withUTF8 { key -> Int in
+            let mask = slots.count - 1
+            var index = Int(truncatingIfNeeded: KeyTable.hash(key)) & mask
+            return bytes.withUnsafeBufferPointer { all in
+                while true {
+                    let entry = slots[index]
+                    if entry < 0 { return -1 }
+                    let start = starts[entry]
+                    if starts[entry + 1] - start == key.count
+                        && (key.isEmpty || memcmp(all.baseAddress! + start, key.baseAddress!, key.count) == 0) {
+                        return entry
+                    }
+                    index = (index + 1) & mask
                 }
-                index = (index + 1) & mask
             }
-            return nil
         }
+        return entry < 0 ? nil : values[entry]
     }
 }

@@ -102,7 +102,7 @@ public enum TextNormalizer {
     /// spaces, a value delivered in a non-standard form, not an invalid one.
     public static func normalizeCode(_ raw: String) -> (text: String, changes: [StandardChange]) {
         var (text, changes) = normalize(raw)
-        guard text.unicodeScalars.contains(where: isInnerSpace) else { return (text, changes) }
+        guard hasInnerSpace(text) else { return (text, changes) }
         text = String(String.UnicodeScalarView(text.unicodeScalars.filter { !isInnerSpace($0) }))
         // A tab or an ideographic space inside the code was only a space: said once, as such.
         changes.removeAll { $0 == .fullWidth && !raw.unicodeScalars.contains { $0.value >= 0xFF01 && $0.value <= 0xFF5E } }
@@ -111,6 +111,20 @@ public enum TextNormalizer {
         } }
         changes.append(.spacesRemoved)
         return (text, changes)
+    }
+
+    /// Whether `text` has white space a typed code may have inside (`isInnerSpace`): by its bytes while they are
+    /// ASCII (a code nearly always is), by its scalars from the first byte that is not.
+    static func hasInnerSpace(_ text: String) -> Bool {
+        var copy = text
+        let ascii: Bool? = copy.withUTF8 { bytes in
+            for byte in bytes {
+                if byte >= 0x80 { return nil }
+                if isSpace(UInt32(byte)) { return true }
+            }
+            return false
+        }
+        return ascii ?? text.unicodeScalars.contains(where: isInnerSpace)
     }
 
     /// White space that may sit inside a typed code.

@@ -34,8 +34,9 @@ public struct CodeLookup: Sendable {
         if text.isEmpty { return .empty }
         let entry = entries[text]
         if entry?.isCode == true { return .valid(text, changes) }
-        if let width = codeWidth, text.count < width, TextNormalizer.isDigits(text) {
-            let padded = String(repeating: "0", count: width - text.count) + text
+        // Digits are ASCII: their count is their bytes' (no grapheme breaking).
+        if let width = codeWidth, text.utf8.count < width, TextNormalizer.isDigits(text) {
+            let padded = String(repeating: "0", count: width - text.utf8.count) + text
             if entries[padded]?.isCode == true { return .valid(padded, changes + [.zeroPadded]) }
         }
         if let code = entry?.names {

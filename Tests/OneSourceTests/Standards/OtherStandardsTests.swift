@@ -115,6 +115,18 @@ import Testing
         #expect(TextStandards.personName("   ") == .empty)
     }
 
+    /// Spaces inside a typed code, found by bytes in ASCII text and by scalars in the rest: every kind is taken out
+    /// and said once.
+    @Test func spacesInsideACodeOfEveryKind() {
+        #expect(TextNormalizer.hasInnerSpace("3212 02") && TextNormalizer.hasInnerSpace("3212\t02") && TextNormalizer.hasInnerSpace("3212\u{0B}02"))
+        #expect(!TextNormalizer.hasInnerSpace("321202") && !TextNormalizer.hasInnerSpace(""))
+        #expect(TextNormalizer.hasInnerSpace("３２1\u{2002}2") && TextNormalizer.hasInnerSpace("1\u{3000}2") && TextNormalizer.hasInnerSpace("1\u{1680}2"))
+        #expect(!TextNormalizer.hasInnerSpace("３２１２") && !TextNormalizer.hasInnerSpace("1\u{200B}2"))
+        #expect(TextNormalizer.normalizeCode("3212 02") == ("321202", [.spacesRemoved]))
+        #expect(TextNormalizer.normalizeCode("32\u{2002}12０2") == ("321202", [.fullWidth, .spacesRemoved]))
+        #expect(TextNormalizer.normalizeCode("321202") == ("321202", []))
+    }
+
     @Test func keepsChinesePunctuationInTextButFoldsFullWidthDigits() {
         #expect(TextStandards.text("预包装食品销售，散装食品\r\n（含冷藏）") == .valid("预包装食品销售，散装食品\n（含冷藏）"))
         #expect(TextStandards.address("海陵区海陵南路１２号") == .valid("海陵区海陵南路12号", [.fullWidth]))
