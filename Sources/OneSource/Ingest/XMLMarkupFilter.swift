@@ -40,7 +40,7 @@ struct XMLMarkupFilter {
             index += 1
             switch state {
             case .text:
-                if byte == 0x3C { state = .open; pending = [byte] } else { put(byte) }
+                if byte == 0x3C { state = .open; pending.removeAll(keepingCapacity: true); pending.append(byte) } else { put(byte) }
             case .open:
                 if byte == 0x21 { pending.append(byte); state = .bang }
                 else if byte == 0x3F { pending.append(byte); state = .instruction }
@@ -88,7 +88,14 @@ struct XMLMarkupFilter {
                 put(byte)
                 if quote != 0 { if byte == quote { quote = 0 } }
                 else if byte == 0x22 || byte == 0x27 { quote = byte }
-                else if byte == 0x3E { state = .text }
+                else if byte == 0x3E { state = .text; continue }
+                // The bytes up to the next one that matters (the closing quote, or '>' and quotes outside one) go as they are.
+                while index < input.count {
+                    let next = base[index]
+                    if quote != 0 ? next == quote : (next == 0x3E || next == 0x22 || next == 0x27) { break }
+                    put(next)
+                    index += 1
+                }
             case .cdata:
                 put(byte)
                 if byte == 0x3E && tail == (0x5D, 0x5D) { state = .text }

@@ -25,12 +25,16 @@ import Testing
             <?xml version="1.0" encoding="UTF-8"?>
             <!-- a
             comment --><列表 a="<!-- not a comment -->"><?pi data?><主体>泰<!--c-->州<!---->市<![CDATA[<!-- kept -->]]></主体></列表>
+            <记录 b='x>"y<!--z-->' c="'>'"
+              d="1"><!--after a tag--><空/></记录>
             <
             """
         let expected = """
             <?xml version="1.0" encoding="UTF-8"?>
 
             <列表 a="<!-- not a comment -->"><主体>泰州市<![CDATA[<!-- kept -->]]></主体></列表>
+            <记录 b='x>"y<!--z-->' c="'>'"
+              d="1"><空/></记录>
             <
             """
         for piece in [1, 2, 3, 7, 1000] { #expect(filtered(text, piece: piece) == expected, "piece \(piece)") }
