@@ -163,11 +163,13 @@ public struct RecordVerifier: Sendable {
         for (index, column) in columns.enumerated() {
             let raw = input.values[index]
             let result: StandardResult
-            var parsedIdentity: IdentityNumber?
+            // The column's identity number's address code, when it is one (not the whole number: an optional of it
+            // per column cost a call to destroy, for every field of every record).
+            var identityAddressCode: String?
             if column.standard.isIdentityNumber, let raw {
                 switch IdentityNumber.parse(raw, context: context) {
                 case .success(let (number, changes)):
-                    parsedIdentity = number
+                    identityAddressCode = number.addressCode
                     if let first = identityColumnsForCross.first {
                         if index == first { firstIdentity = number }
                         else if identityColumnsForCross.contains(index) { otherIdentities.append((index, number)) }
@@ -202,8 +204,8 @@ public struct RecordVerifier: Sendable {
                 let reason = result.changes.map(\.message).joined(separator: "；")
                 pending.append((BuiltInRule.nonstandardForm.rawValue, level, index, raw, value, nil, reason))
             }
-            if let number = parsedIdentity, let level = identityAddress, !context.divisions.isKnown(number.addressCode) {
-                pending.append((BuiltInRule.identityAddressUnknown.rawValue, level, index, raw, nil, nil, number.addressCode))
+            if let addressCode = identityAddressCode, let level = identityAddress, !context.divisions.isKnown(addressCode) {
+                pending.append((BuiltInRule.identityAddressUnknown.rawValue, level, index, raw, nil, nil, addressCode))
             }
             if column.isDivision, let level = retiredDivision, !context.divisions.isCurrent(value) {
                 let entries = context.divisions.entries(for: value)
