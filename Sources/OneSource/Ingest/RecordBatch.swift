@@ -29,12 +29,15 @@ public struct RecordBatch: Sendable {
     /// would hand them back) on `threads` threads, then checks duplicate keys in record order.
     mutating func verify(with verifier: RecordVerifier, fileID: Int64, threads: Int = 1, duplicates: DuplicateKeys? = nil) {
         let batch = self
-        verified = VerifyStage.verifyInParallel(count: recordCount, with: verifier, threads: threads) { record in
+        verified = VerifyStage.verifyInParallel(count: recordCount, with: verifier, threads: threads) { record, input in
+            input.fileID = fileID
+            input.line = batch.lines[record]
+            input.recordIndex = batch.indexes[record]
+            if input.values.count != batch.fieldCount { input.values = Array(repeating: nil, count: batch.fieldCount) }
             batch.withBytes { all in
-                RecordVerifier.Input(fileID: fileID, line: batch.lines[record], recordIndex: batch.indexes[record],
-                                     values: (0..<batch.fieldCount).map { slot in
-                                         batch.value(record: record, slot: slot, in: all).map { String(decoding: $0, as: UTF8.self) }
-                                     })
+                for slot in 0..<batch.fieldCount {
+                    input.values[slot] = batch.value(record: record, slot: slot, in: all).map { String(decoding: $0, as: UTF8.self) }
+                }
             }
         }
         if let duplicates {

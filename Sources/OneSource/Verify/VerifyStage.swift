@@ -151,22 +151,33 @@ public struct VerifyStage: Stage {
 
     /// Verifies `inputs` on `threads` threads; the outputs are in input order.
     static func verifyInParallel(_ inputs: [RecordVerifier.Input], with verifier: RecordVerifier, threads: Int) -> [RecordVerifier.Output] {
-        verifyInParallel(count: inputs.count, with: verifier, threads: threads) { inputs[$0] }
+        verifyInParallel(count: inputs.count, with: verifier, threads: threads) { $1 = inputs[$0] }
     }
 
-    /// Verifies records 0..<count, each made by `input` (on the verifying thread), on `threads` threads in
-    /// several slices per thread; the outputs are in record order whatever the thread count.
+    /// Verifies records 0..<count, each filled in by `fill` (on the verifying thread) into an input that each thread
+    /// reuses from one record to the next (its values array is overwritten, not made and freed per record), on
+    /// `threads` threads in several slices per thread; the outputs are in record order whatever the thread count.
     static func verifyInParallel(count: Int, with verifier: RecordVerifier, threads: Int,
-                                 input: @Sendable (Int) -> RecordVerifier.Input) -> [RecordVerifier.Output] {
-        if threads <= 1 || count < 256 { return (0..<count).map { verifier.verify(input($0)) } }
+                                 fill: @Sendable (Int, inout RecordVerifier.Input) -> Void) -> [RecordVerifier.Output] {
+        @Sendable func verify(_ records: Range<Int>, _ output: (Int, RecordVerifier.Output) -> Void) {
+            var input = RecordVerifier.Input(fileID: 0, line: 0, recordIndex: 0, values: [])
+            for record in records {
+                fill(record, &input)
+                output(record, verifier.verify(input))
+            }
+        }
+        if threads <= 1 || count < 256 {
+            var outputs: [RecordVerifier.Output] = []
+            outputs.reserveCapacity(count)
+            verify(0..<count) { outputs.append($1) }
+            return outputs
+        }
         let slices = min(threads * 4, count)
         // Each slice initializes its own range of one array in place: no per-slice arrays to join and copy.
         return Array(unsafeUninitializedCapacity: count) { buffer, initialized in
             let outputs = DisjointSlots(buffer)
             DispatchQueue.concurrentPerform(iterations: slices) { slice in
-                for record in count * slice / slices..<count * (slice + 1) / slices {
-                    outputs.initialize(record, to: verifier.verify(input(record)))
-                }
+                verify(count * slice / slices..<count * (slice + 1) / slices) { outputs.initialize($0, to: $1) }
             }
             initialized = count
         }
