@@ -127,6 +127,26 @@ import Testing
         #expect(TextNormalizer.normalizeCode("321202") == ("321202", []))
     }
 
+    /// Whether a value needs no clean-up: eight ASCII bytes are judged at once, so a control character or DEL is
+    /// sought at every place of such a run; multi-byte characters by their lead byte.
+    @Test func aCleanValueHasNoControlSpaceOrFullWidthFormAnywhere() {
+        func clean(_ text: String, alphanumericsOnly: Bool = false) -> Bool {
+            TextNormalizer.isClean(text, halfWidth: true, alphanumericsOnly: alphanumericsOnly)
+        }
+        let run = "0123456789abcdefXYZ~!"
+        #expect(clean(run) && clean("泰州市海陵区" + run + "𠀀号") && clean("") && clean("a"))
+        for index in run.indices.dropFirst().dropLast() {
+            for bad in ["\u{7F}", "\u{1F}", "\u{0}", "\t", "\u{85}", "\u{A0}", "\u{3000}", "\u{200B}", "\u{FEFF}", "Ａ", "！"] {
+                var text = run
+                text.insert(contentsOf: bad, at: index)
+                #expect(!clean(text), "\(bad.unicodeScalars.first!.value) at \(run.distance(from: run.startIndex, to: index))")
+            }
+        }
+        #expect(!clean(" a") && !clean("a ") && !clean("\u{3000}泰"))
+        #expect(!clean("泰州，") && clean("泰州，（一）·¥", alphanumericsOnly: true) && clean("\u{A1}\u{FF5F}\u{FF61}·¥"))
+        #expect(clean("（一）！", alphanumericsOnly: true) && !clean("第１号", alphanumericsOnly: true))
+    }
+
     @Test func keepsChinesePunctuationInTextButFoldsFullWidthDigits() {
         #expect(TextStandards.text("预包装食品销售，散装食品\r\n（含冷藏）") == .valid("预包装食品销售，散装食品\n（含冷藏）"))
         #expect(TextStandards.address("海陵区海陵南路１２号") == .valid("海陵区海陵南路12号", [.fullWidth]))
