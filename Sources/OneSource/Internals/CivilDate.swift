@@ -25,12 +25,20 @@ public struct CivilDate: Sendable, Hashable, Comparable, CustomStringConvertible
 
     /// `yyyy-MM-dd`.
     public var description: String {
-        // Built from bytes: this runs for every date of every record.
-        let digits: [UInt8] = [
-            UInt8(0x30 + year / 1000 % 10), UInt8(0x30 + year / 100 % 10), UInt8(0x30 + year / 10 % 10), UInt8(0x30 + year % 10),
-            0x2D, UInt8(0x30 + month / 10), UInt8(0x30 + month % 10), 0x2D, UInt8(0x30 + day / 10), UInt8(0x30 + day % 10),
-        ]
-        return String(decoding: digits, as: UTF8.self)
+        // Written into the string's own bytes (no array on the heap): this runs for every date of every record.
+        String(unsafeUninitializedCapacity: 10) { bytes in
+            bytes[0] = UInt8(0x30 + year / 1000 % 10)
+            bytes[1] = UInt8(0x30 + year / 100 % 10)
+            bytes[2] = UInt8(0x30 + year / 10 % 10)
+            bytes[3] = UInt8(0x30 + year % 10)
+            bytes[4] = 0x2D
+            bytes[5] = UInt8(0x30 + month / 10)
+            bytes[6] = UInt8(0x30 + month % 10)
+            bytes[7] = 0x2D
+            bytes[8] = UInt8(0x30 + day / 10)
+            bytes[9] = UInt8(0x30 + day % 10)
+            return 10
+        }
     }
 
     /// `yyyyMMdd` as in identity numbers.
