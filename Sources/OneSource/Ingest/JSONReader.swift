@@ -531,6 +531,7 @@ public final class JSONReader: RecordReader {
     private func parseString(_ i: inout Int, _ emit: (UnsafeBufferPointer<UInt8>) -> Void) throws {
         i += 1
         let limit = lineLimit ?? buffer.end
+        func emitByte(_ byte: UInt8) { withUnsafePointer(to: byte) { emit(UnsafeBufferPointer(start: $0, count: 1)) } }
         while true {
             let run = i
             while i < limit {
@@ -547,7 +548,6 @@ public final class JSONReader: RecordReader {
             }
             let e = try byte(i + 1)
             i += 2
-            func emitByte(_ byte: UInt8) { withUnsafePointer(to: byte) { emit(UnsafeBufferPointer(start: $0, count: 1)) } }
             switch e {
             case UInt8(ascii: "\""): emitByte(0x22)
             case UInt8(ascii: "\\"): emitByte(0x5C)

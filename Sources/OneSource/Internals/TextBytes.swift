@@ -45,7 +45,7 @@ enum TextBytes {
 /// A table from text to values, fixed when built, looked up by the text's UTF-8 bytes: a multiply hash of the bytes
 /// (`KeyTable.hash`) and a byte comparison, where a `Set` or `Dictionary` of strings normalizes non-ASCII text to hash
 /// it and a `Hasher` costs hundreds of instructions (a code table is asked once per coded value of every record).
-/// Keys are the same when their bytes are, as in `TextBytes.equal`; of two entries with the same key the first stays.
+/// Keys are the same when their bytes are, as in `TextBytes.equal`.
 struct FrozenTextTable<Value: Sendable>: Sendable {
     /// Per slot, the entry there or -1; an entry's key is `bytes[starts[e] ..< starts[e + 1]]`.
     private let slots: [Int]
@@ -53,19 +53,23 @@ struct FrozenTextTable<Value: Sendable>: Sendable {
     private let bytes: [UInt8]
     private let values: [Value]
 
-    init(_ entries: [(key: String, value: Value)]) {
+    /// A table of `entries`; a key met again has its value folded by `merge` into the one already there (by default
+    /// the first stays).
+    init(_ entries: [(key: String, value: Value)], merging merge: (inout Value, Value) -> Void = { _, _ in }) {
         var size = 8
         while size < entries.count * 2 { size <<= 1 }
         var slots = [Int](repeating: -1, count: size), starts = [0], bytes: [UInt8] = [], values: [Value] = []
         for entry in entries {
-            let key = Array(entry.key.utf8)
-            var index = key.withUnsafeBufferPointer { Int(truncatingIfNeeded: KeyTable.hash($0)) } & (size - 1)
-            while slots[index] >= 0, !bytes[starts[slots[index]] ..< starts[slots[index] + 1]].elementsEqual(key) {
-                index = (index + 1) & (size - 1)
+            var key = entry.key
+            let slot = key.withUTF8 { key in
+                bytes.withUnsafeBufferPointer { FrozenTextTable.slot(of: key, slots: slots, starts: starts, bytes: $0) }
             }
-            guard slots[index] < 0 else { continue }
-            slots[index] = values.count
-            bytes += key
+            if slots[slot] >= 0 {
+                merge(&values[slots[slot]], entry.value)
+                continue
+            }
+            slots[slot] = values.count
+            bytes += entry.key.utf8
             starts.append(bytes.count)
             values.append(entry.value)
         }
@@ -75,24 +79,26 @@ struct FrozenTextTable<Value: Sendable>: Sendable {
         self.values = values
     }
 
+    /// The slot holding `key`, or the empty slot where it would go.
+    private static func slot(of key: UnsafeBufferPointer<UInt8>, slots: [Int], starts: [Int], bytes: UnsafeBufferPointer<UInt8>) -> Int {
+        let mask = slots.count - 1
+        var index = Int(truncatingIfNeeded: KeyTable.hash(key)) & mask
+        while slots[index] >= 0 {
+            let entry = slots[index], start = starts[entry]
+            if starts[entry + 1] - start == key.count
+                && (key.isEmpty || memcmp(bytes.baseAddress! + start, key.baseAddress!, key.count) == 0) {
+                return index
+            }
+            index = (index + 1) & mask
+        }
+        return index
+    }
+
     /// The value of `text`, if the table has it.
     subscript(_ text: String) -> Value? {
         var text = text
-        let entry = text.withUTF8 { key -> Int in
-            let mask = slots.count - 1
-            var index = Int(truncatingIfNeeded: KeyTable.hash(key)) & mask
-            return bytes.withUnsafeBufferPointer { all in
-                while true {
-                    let entry = slots[index]
-                    if entry < 0 { return -1 }
-                    let start = starts[entry]
-                    if starts[entry + 1] - start == key.count
-                        && (key.isEmpty || memcmp(all.baseAddress! + start, key.baseAddress!, key.count) == 0) {
-                        return entry
-                    }
-                    index = (index + 1) & mask
-                }
-            }
+        let entry = text.withUTF8 { key in
+            bytes.withUnsafeBufferPointer { slots[FrozenTextTable.slot(of: key, slots: slots, starts: starts, bytes: $0)] }
         }
         return entry < 0 ? nil : values[entry]
     }

@@ -12,19 +12,15 @@ public struct CodeLookup: Sendable {
 
     public init(_ table: CodeTable) {
         self.table = table
-        // Built keyed by the bytes, as the look-ups are: two spellings of one text are two keys.
-        var order: [String] = []
-        var byBytes: [[UInt8]: Entry] = [:]
-        func add(_ text: String, _ change: (inout Entry) -> Void) {
-            let key = Array(text.utf8)
-            if byBytes[key] == nil { order.append(text) }
-            change(&byBytes[key, default: Entry()])
-        }
-        for code in table.codes { add(code.code) { $0.isCode = true } }
+        // The codes first, then the names in catalog order: a text that is both is a code, and a name keeps its first code.
+        var entries = table.codes.map { (key: $0.code, value: Entry(isCode: true)) }
         for code in table.codes {
-            for name in [code.meaning] + code.aliases { add(name) { $0.names = $0.names ?? code.code } }
+            for name in [code.meaning] + code.aliases { entries.append((name, Entry(names: code.code))) }
         }
-        entries = FrozenTextTable(order.map { ($0, byBytes[Array($0.utf8)]!) })
+        self.entries = FrozenTextTable(entries) { entry, next in
+            entry.isCode = entry.isCode || next.isCode
+            entry.names = entry.names ?? next.names
+        }
         let widths = Set(table.codes.map(\.code.count))
         codeWidth = table.codes.allSatisfy({ $0.code.allSatisfy(\.isNumber) }) && widths.count == 1 ? widths.first : nil
     }

@@ -45,6 +45,8 @@ import Testing
         #expect((0..<1000).allSatisfy { many[String($0)] == $0 })
         #expect(many["1000"] == nil && many["-1"] == nil)
         #expect(FrozenTextTable<Int>([])["x"] == nil)
+        let merged = FrozenTextTable([("a", 1), ("b", 2), ("a", 3), ("\u{E9}", 5), ("e\u{301}", 7)]) { $0 += $1 }
+        #expect(merged["a"] == 4 && merged["b"] == 2 && merged["\u{E9}"] == 5 && merged["e\u{301}"] == 7)
     }
 }
 
