@@ -54,11 +54,24 @@ enum Paths {
     static let packageRoot: URL = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
+    /// A new empty directory for one test, inside this test process's own folder.
     static func temporaryDirectory() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("onesource-tests-\(UUID().uuidString)")
+        let url = testRoot.appendingPathComponent(UUID().uuidString)
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         return url
     }
+
+    /// The folder holding every temporary directory of this test process. It is removed when the process exits,
+    /// so runs do not pile up stores and generated cities in the system's temporary folder (a full run made about
+    /// 420 directories, some of 190 MB). `ONESOURCE_KEEP_TEST_FILES=1` keeps it, to look at what a test wrote.
+    static let testRoot: URL = {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("onesource-tests-\(getpid())-\(UUID().uuidString)")
+        try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        if ProcessInfo.processInfo.environment["ONESOURCE_KEEP_TEST_FILES"] != "1" {
+            atexit { try? FileManager.default.removeItem(at: Paths.testRoot) }
+        }
+        return url
+    }()
 
     /// The built `onesource` binary, beside the test bundle.
     static var binary: URL {
