@@ -146,15 +146,14 @@ public struct IngestStage: DoesNextStagesWork {
                 if let verification {
                     try writer.write(batch) { records, firstRowID, all in
                         let first = records.lowerBound
-                        try verification.write(count: records.count, firstRowID: firstRowID, fileID: fileID, counts: &counts,
-                                               line: { batch.lines[first + $0] }, recordIndex: { batch.indexes[first + $0] },
-                                               output: { batch.verified[first + $0] },
-                                               delivered: { batch.value(record: first + $0, slot: $1, in: all) })
+                        try batch.verified.withUnsafeBufferPointer { verified in
+                            try verification.write(UnsafeBufferPointer(rebasing: verified[records]), firstRowID: firstRowID, fileID: fileID,
+                                                   counts: &counts, line: { batch.lines[first + $0] }, recordIndex: { batch.indexes[first + $0] },
+                                                   delivered: { batch.value(record: first + $0, slot: $1, in: all) })
+                        }
                     }
                     // Its standardized rows were bound to the batch's bytes: let go of them before the batch goes.
                     try verification.releaseBindings()
-                    // The batch's many strings are freed on another thread, not on this one that writes.
-                    DispatchQueue.global(qos: .utility).async { _ = batch }
                 } else {
                     try writer.write(batch)
                 }
@@ -167,6 +166,8 @@ public struct IngestStage: DoesNextStagesWork {
                 Failpoint.check(stage: name, records: records)
                 context.log.progress(stage: name, item: relative, records: records, bytes: batch.bytesRead, totalBytes: totalBytes,
                                      elapsed: Date().timeIntervalSince(started))
+                // The batch's many strings are freed on another thread, not on this one that writes.
+                DispatchQueue.global(qos: .utility).async { _ = batch }
             case .finished(let read, let fileSize, let sha):
                 summary = read
                 size = fileSize

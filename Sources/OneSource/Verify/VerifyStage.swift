@@ -259,27 +259,31 @@ final class VerifiedRecordWriter {
         if !checked { duplicates.check(&output, fileID: fileID, line: line, recordIndex: recordIndex) }
         try insert.bind(.integer(runID), at: 1)
         try insert.bind(.integer(fileID), at: 2)
-        try bind(insert, row: 0, rowID: rowID, line: line, recordIndex: recordIndex, output: output, delivered: delivered)
-        try insert.step()
-        insert.resetKeepingBindings()
-        try record(output, counts: &counts)
+        try withUnsafePointer(to: &output) { output in
+            try bind(insert, row: 0, rowID: rowID, line: line, recordIndex: recordIndex, output: output, delivered: delivered)
+            try insert.step()
+            insert.resetKeepingBindings()
+            try record(output, counts: &counts)
+        }
     }
 
-    /// Writes `count` records, already verified and checked for duplicate keys, staged under consecutive rowids from
-    /// `firstRowID`: record `i` at `line(i)`, `recordIndex(i)`, verified as `output(i)`, with its delivered bytes of
+    /// Writes `outputs.count` records, already verified and checked for duplicate keys, staged under consecutive rowids
+    /// from `firstRowID`: record `i` at `line(i)`, `recordIndex(i)`, verified as `outputs[i]`, with its delivered bytes of
     /// column `slot` at `delivered(i, slot)` when the caller has them (valid during the call).
     /// `StagingTable.rowsPerInsert` records go in one statement, fewer one by one. Canonical values equal to the
-    /// delivered ones are bound without a copy (call `releaseBindings()` before the bytes go away). The closures are
-    /// not kept: nothing is allocated per record.
-    func write(count: Int, firstRowID: Int64, fileID: Int64, counts: inout VerifyStage.Counts, line: (Int) -> Int, recordIndex: (Int) -> Int,
-               output: (Int) -> RecordVerifier.Output, delivered: (Int, Int) -> UnsafeBufferPointer<UInt8>?) throws {
+    /// delivered ones are bound without a copy (call `releaseBindings()` before the bytes go away). The outputs are read
+    /// where they lie and the closures are not kept: nothing is allocated, retained or released per record (this runs on
+    /// the one thread that writes, which bounds ingest).
+    func write(_ outputs: UnsafeBufferPointer<RecordVerifier.Output>, firstRowID: Int64, fileID: Int64, counts: inout VerifyStage.Counts,
+               line: (Int) -> Int, recordIndex: (Int) -> Int, delivered: (Int, Int) -> UnsafeBufferPointer<UInt8>?) throws {
+        let count = outputs.count
         let many = count == StagingTable.rowsPerInsert
         let statement = many ? insertMany : insert
         try statement.bind(.integer(runID), at: 1)
         try statement.bind(.integer(fileID), at: 2)
         for index in 0..<count {
             try bind(statement, row: many ? index : 0, rowID: firstRowID + Int64(index), line: line(index), recordIndex: recordIndex(index),
-                     output: output(index)) { slot in delivered(index, slot) }
+                     output: outputs.baseAddress! + index) { slot in delivered(index, slot) }
             if !many {
                 try statement.step()
                 statement.resetKeepingBindings()
@@ -289,41 +293,44 @@ final class VerifiedRecordWriter {
             try statement.step()
             statement.resetKeepingBindings()
         }
-        for index in 0..<count { try record(output(index), counts: &counts) }
+        for index in 0..<count { try record(outputs.baseAddress! + index, counts: &counts) }
     }
 
     /// Binds one row's parameters (see `StandardizedTable.insertStatement`).
-    private func bind(_ statement: Statement, row: Int, rowID: Int64, line: Int, recordIndex: Int, output: RecordVerifier.Output,
+    private func bind(_ statement: Statement, row: Int, rowID: Int64, line: Int, recordIndex: Int, output: UnsafePointer<RecordVerifier.Output>,
                       delivered: (Int) -> UnsafeBufferPointer<UInt8>?) throws {
         let base = Int32(3 + row * (5 + columnCount))
         try statement.bind(.integer(rowID), at: base)
         try statement.bind(line, at: base + 1)
         try statement.bind(recordIndex, at: base + 2)
-        try statement.bind(text: output.recordKey, at: base + 3)
-        try statement.bind(output.hasError ? 1 : 0, at: base + 4)
-        for (slot, value) in output.values.enumerated() {
-            let index = base + 5 + Int32(slot)
-            if let value {
-                if slot < 64, output.asDelivered & (1 << UInt64(slot)) != 0, let bytes = delivered(slot) {
+        try statement.bind(text: output.pointee.recordKey, at: base + 3)
+        try statement.bind(output.pointee.hasError ? 1 : 0, at: base + 4)
+        let asDelivered = output.pointee.asDelivered
+        try output.pointee.values.withUnsafeBufferPointer { values in
+            for slot in values.indices {
+                let index = base + 5 + Int32(slot)
+                if values[slot] == nil {
+                    try statement.bindNull(at: index)
+                } else if slot < 64, asDelivered & (1 << UInt64(slot)) != 0, let bytes = delivered(slot) {
                     try statement.bindTextNoCopy(utf8: bytes, at: index)
                 } else {
-                    try statement.bind(text: value, at: index)
+                    try statement.bind(text: values[slot]!, at: index)
                 }
-            } else {
-                try statement.bindNull(at: index)
             }
         }
     }
 
     /// Writes a record's findings and counts it.
-    private func record(_ output: RecordVerifier.Output, counts: inout VerifyStage.Counts) throws {
-        for finding in output.findings {
-            try findings.write(finding)
-            counts.bySeverity[finding.severity, default: 0] += 1
-            counts.findings += 1
+    private func record(_ output: UnsafePointer<RecordVerifier.Output>, counts: inout VerifyStage.Counts) throws {
+        if !output.pointee.findings.isEmpty {
+            for finding in output.pointee.findings {
+                try findings.write(finding)
+                counts.bySeverity[finding.severity, default: 0] += 1
+                counts.findings += 1
+            }
         }
         counts.records += 1
-        if output.hasError { counts.withErrors += 1 }
+        if output.pointee.hasError { counts.withErrors += 1 }
     }
 
     func reserve(_ records: Int) { duplicates.reserve(records) }
