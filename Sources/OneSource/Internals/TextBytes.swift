@@ -96,10 +96,14 @@ struct FrozenTextTable<Value: Sendable>: Sendable {
 
     /// The value of `text`, if the table has it.
     subscript(_ text: String) -> Value? {
-        var text = text
-        let entry = text.withUTF8 { key in
+        func entry(_ key: UnsafeBufferPointer<UInt8>) -> Int {
             bytes.withUnsafeBufferPointer { slots[FrozenTextTable.slot(of: key, slots: slots, starts: starts, bytes: $0)] }
         }
-        return entry < 0 ? nil : values[entry]
+        // A native string lends its bytes as it is (no copy of the string to call withUTF8).
+        let found = text.utf8.withContiguousStorageIfAvailable(entry) ?? {
+            var text = text
+            return text.withUTF8(entry)
+        }()
+        return found < 0 ? nil : values[found]
     }
 }

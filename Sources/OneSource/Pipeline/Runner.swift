@@ -161,7 +161,7 @@ public struct Runner {
     /// resident under the stages after it, and the process's peak is their sum, not the largest stage.
     /// glibc's `malloc_trim` is looked up at run time (Swift's Glibc module leaves out malloc.h); elsewhere nothing is done.
     static func returnFreedMemory() {
-        trim?(0)
+        _ = trim?(0)   // malloc_trim's answer (whether memory was released) changes nothing here
     }
 
     private static let trim: (@convention(c) (Int) -> Int32)? = {

@@ -15,6 +15,18 @@ public enum DateStandard {
         case dotted
         /// 2024-03, 2024年3月, 202403 (a month)
         case month
+
+        /// The form's bit in `Forms`.
+        public var bit: Forms {
+            switch self {
+            case .iso: return Forms(rawValue: 1)
+            case .slash: return Forms(rawValue: 2)
+            case .compact: return Forms(rawValue: 4)
+            case .chinese: return Forms(rawValue: 8)
+            case .dotted: return Forms(rawValue: 16)
+            case .month: return Forms(rawValue: 32)
+            }
+        }
     }
 
     /// A parsed date with the form it was written in.
@@ -31,21 +43,36 @@ public enum DateStandard {
         }
     }
 
+    /// A set of forms as bits: asked about every date of every record, where a `Set<Form>` hashed each form's
+    /// raw string (about 300 instructions a question).
+    public struct Forms: OptionSet, Sendable, Hashable {
+        public let rawValue: UInt8
+        public init(rawValue: UInt8) { self.rawValue = rawValue }
+        public init<S: Sequence>(_ forms: S) where S.Element == Form {
+            self.init(rawValue: forms.reduce(0) { $0 | $1.bit.rawValue })
+        }
+    }
+
     /// Standardizes a date. `allowed` are the forms the dataset declared; nil means only ISO is the standard.
     public static func standardize(_ raw: String, allowed: Set<Form>?, keepTime: Bool = false) -> StandardResult {
+        standardize(raw, forms: allowed.map(Forms.init), keepTime: keepTime)
+    }
+
+    /// Standardizes a date. `forms` are the forms the dataset declared; nil means only ISO is the standard.
+    public static func standardize(_ raw: String, forms allowed: Forms?, keepTime: Bool = false) -> StandardResult {
         // Delivered exactly as the standard writes it (the usual case): nothing to clean, parse or rebuild.
-        if !keepTime, isValidCanonicalDay(raw), allowed?.contains(.iso) ?? true { return .valid(raw, []) }
+        if !keepTime, isValidCanonicalDay(raw), allowed?.contains(Form.iso.bit) ?? true { return .valid(raw, []) }
         var (text, changes) = TextNormalizer.normalize(raw)
         if text.isEmpty { return .empty }
         switch parse(text) {
         case .failure(let failure):
             return .invalid(failure, changes)
         case .success(let parsed):
-            let permitted = allowed ?? DateStandard.isoOnly
-            if !parsed.hasDay && !permitted.contains(.month) {
+            let permitted = allowed ?? Form.iso.bit
+            if !parsed.hasDay && !permitted.contains(Form.month.bit) {
                 return .invalid(StandardFailure("precision", "应为具体日期，实为月份“\(text)”"), changes)
             }
-            if !permitted.contains(parsed.form) { changes.append(.reformatted) }
+            if !permitted.contains(parsed.form.bit) { changes.append(.reformatted) }
             // Already yyyy-MM-dd (the usual case): nothing to rebuild.
             if !keepTime && parsed.hasDay && parsed.form == .iso && parsed.time == nil && isCanonicalDay(text) { return .valid(text, changes) }
             text = parsed.hasDay ? parsed.date.description : String(parsed.date.description.prefix(7))
@@ -57,7 +84,6 @@ public enum DateStandard {
         }
     }
 
-    private static let isoOnly: Set<Form> = [.iso]
 
     /// Whether `text` is exactly yyyy-MM-dd and a real date from 1800 on: what `parse` accepts as an ISO day.
     static func isValidCanonicalDay(_ text: String) -> Bool {

@@ -3,8 +3,8 @@ public struct ElementStandard: Sendable {
     enum Kind: Sendable {
         case identityNumber, creditCode, divisionCode, phone, personName, text, address, licenceID, money
         case integer, documentNumber
-        case date(Set<DateStandard.Form>?)
-        case datetime(Set<DateStandard.Form>?)
+        case date(DateStandard.Forms?)
+        case datetime(DateStandard.Forms?)
         case code(CodeLookup)
     }
 
@@ -14,7 +14,7 @@ public struct ElementStandard: Sendable {
 
     /// The standard of `element` as delivered in `dataset`.
     public init?(element: DataElement, dataset: Dataset?, catalog: Catalog) {
-        let forms = dataset?.dateForms
+        let forms = dataset?.dateForms.map(DateStandard.Forms.init)
         switch element.standard {
         case "code":
             guard let id = element.codeTable, let table = catalog.codeTable(id) else { return nil }
@@ -43,8 +43,8 @@ public struct ElementStandard: Sendable {
     /// Dates accept every form here (an engineer asking "is this a date?").
     public static func named(_ name: String, catalog: Catalog) -> ElementStandard? {
         if let simple = simpleKinds[name] { return ElementStandard(kind: simple, name: name) }
-        if name == "date" { return ElementStandard(kind: .date(Set(DateStandard.Form.allCases)), name: name) }
-        if name == "datetime" { return ElementStandard(kind: .datetime(Set(DateStandard.Form.allCases)), name: name) }
+        if name == "date" { return ElementStandard(kind: .date(DateStandard.Forms(DateStandard.Form.allCases)), name: name) }
+        if name == "datetime" { return ElementStandard(kind: .datetime(DateStandard.Forms(DateStandard.Form.allCases)), name: name) }
         if let table = catalog.codeTable(name) { return ElementStandard(kind: .code(CodeLookup(table)), name: name) }
         return nil
     }
@@ -73,8 +73,8 @@ public struct ElementStandard: Sendable {
         case .money: return TextStandards.money(raw)
         case .integer: return TextStandards.integer(raw)
         case .documentNumber: return TextStandards.documentNumber(raw)
-        case .date(let forms): return DateStandard.standardize(raw, allowed: forms)
-        case .datetime(let forms): return DateStandard.standardize(raw, allowed: forms, keepTime: true)
+        case .date(let forms): return DateStandard.standardize(raw, forms: forms)
+        case .datetime(let forms): return DateStandard.standardize(raw, forms: forms, keepTime: true)
         case .code(let lookup): return lookup.standardize(raw)
         }
     }

@@ -79,7 +79,8 @@ public struct RecordVerifier: Sendable {
     private let required: Severity?, conforms: Severity?, inCodeTable: Severity?, nonstandardForm: Severity?
     private let legacyIdentity: Severity?, identityAddress: Severity?, retiredDivision: Severity?, notInFuture: Severity?
     private let definitions: [String: RuleDefinition]
-    private let successors: [String: String]
+    /// Retired division codes and the codes that succeeded them; asked twice for every record with a region rule.
+    private let successors: FrozenTextTable<String>
     private let context: StandardContext
     private let today: String
 
@@ -104,7 +105,7 @@ public struct RecordVerifier: Sendable {
         keyColumns = dataset.key.compactMap { key in dataset.fields.firstIndex { $0.element == key } }
         let book = catalog.ruleBook
         definitions = book.rules
-        successors = book.divisionSuccessors
+        successors = FrozenTextTable(book.divisionSuccessors.map { ($0.key, $0.value) })
         func severity(of id: String, enabledByDefault: Bool) -> Severity? {
             book.level(of: id, in: dataset, enabledByDefault: enabledByDefault)
         }

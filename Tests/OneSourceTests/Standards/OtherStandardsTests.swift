@@ -34,6 +34,36 @@ import Testing
         #expect(DateStandard.standardize("2024-03-07", allowed: [.compact]) == .valid("2024-03-07", [.reformatted]))
     }
 
+    /// The forms as bits: six distinct bits, and for every one of the 64 sets of forms a dataset can declare, the
+    /// same answers as asking the set itself (which form was read, and whether it was declared).
+    @Test func formBitsAnswerAsTheSetOfForms() {
+        let forms = DateStandard.Form.allCases
+        #expect(forms.map(\.bit.rawValue) == [1, 2, 4, 8, 16, 32])
+        #expect(DateStandard.Forms(forms).rawValue == 63)
+        #expect(DateStandard.Forms([]).rawValue == 0)
+        let samples = ["2024-03-07", "2024/3/7", "20240307", "2024年3月7日", "2024.3.7", "2024-03", "202403", "2024年3月",
+                       "2024-02-30", "", "  2024-03-07 ", "２０２４-03-07"]
+        for mask in 0..<64 {
+            let declared = Set(forms.filter { mask & Int($0.bit.rawValue) != 0 })
+            #expect(DateStandard.Forms(declared).rawValue == UInt8(mask))
+            for raw in samples {
+                let expected: StandardResult
+                switch DateStandard.parse(TextNormalizer.normalize(raw).text) {
+                case .failure: expected = DateStandard.standardize(raw, allowed: declared)
+                case .success(let parsed):
+                    var changes = TextNormalizer.normalize(raw).changes
+                    if !parsed.hasDay && !declared.contains(.month) {
+                        #expect(DateStandard.standardize(raw, forms: DateStandard.Forms(declared)).failure?.code == "precision", "\(raw) \(mask)")
+                        continue
+                    }
+                    if !declared.contains(parsed.form) { changes.append(.reformatted) }
+                    expected = .valid(parsed.hasDay ? parsed.date.description : String(parsed.date.description.prefix(7)), changes)
+                }
+                #expect(DateStandard.standardize(raw, forms: DateStandard.Forms(declared)) == expected, "\(raw) \(mask)")
+            }
+        }
+    }
+
     /// The fast path for days already written yyyy-MM-dd accepts exactly what the full parse accepts.
     @Test func canonicalDaysTakeTheFastPathOnlyWhenReal() {
         #expect(DateStandard.isValidCanonicalDay("2024-02-29"))
