@@ -9,8 +9,11 @@ final class StagingWriter {
     private let fieldCount: Int
     /// The `same_as_std` bits this dataset's records can have (see StagingTable).
     private let sparseMask: UInt64
-    /// The rowid the next row gets: given explicitly, so the rows of one statement are known without asking.
+    /// The rowid the next row gets: SQLite gives one more than the largest, so the rows of one statement are known
+    /// without asking; checked after each statement.
     private var nextRowID: Int64
+    private let database: Database
+    private let tableName: String
 
     init(database: Database, table: StagingTable, runID: Int64, fileID: Int64, datasetID: String) throws {
         fieldCount = table.elementColumns.count
@@ -18,6 +21,8 @@ final class StagingWriter {
         insert = try table.insertStatement(in: database, rows: 1)
         insertMany = try table.insertStatement(in: database, rows: StagingTable.rowsPerInsert)
         nextRowID = try table.lastRowID(in: database) + 1
+        self.database = database
+        tableName = table.name
         rejections = try RejectionTable.Writer(database: database, run: runID, dataset: datasetID, file: fileID)
         self.runID = runID
         self.fileID = fileID
@@ -31,8 +36,8 @@ final class StagingWriter {
     /// first one's rowid (the others follow it) and the batch's bytes (valid only during the call, for binding
     /// without a copy).
     func write(_ batch: RecordBatch, staged: (Range<Int>, Int64, UnsafeBufferPointer<UInt8>) throws -> Void) throws {
-        // Parameters: ?1 run, ?2 file, then per row its rowid, line, record index, same_as_std and fields.
-        let perRow = 4 + fieldCount
+        // Parameters: ?1 run, ?2 file, then per row its line, record index, same_as_std and fields.
+        let perRow = 3 + fieldCount
         // A verified batch leaves to the standardized table the values it holds exactly as delivered (see StagingTable).
         let verified = batch.verified.count == batch.recordCount
         for statement in [insert, insertMany] {
@@ -48,13 +53,12 @@ final class StagingWriter {
                 for row in 0..<rows {
                     let record = first + row
                     let base = Int32(3 + row * perRow)
-                    try statement.bind(.integer(nextRowID + Int64(row)), at: base)
-                    try statement.bind(batch.lines[record], at: base + 1)
-                    try statement.bind(batch.indexes[record], at: base + 2)
+                    try statement.bind(batch.lines[record], at: base)
+                    try statement.bind(batch.indexes[record], at: base + 1)
                     let same = verified ? batch.verified[record].asDelivered & sparseMask : 0
-                    try statement.bind(.integer(Int64(same)), at: base + 3)
+                    try statement.bind(.integer(Int64(same)), at: base + 2)
                     for slot in 0..<batch.fieldCount {
-                        let index = base + 4 + Int32(slot)
+                        let index = base + 3 + Int32(slot)
                         if same & (1 << UInt64(slot)) != 0 {
                             try statement.bindNull(at: index)
                         } else if let bytes = batch.value(record: record, slot: slot, in: all) {
@@ -66,6 +70,10 @@ final class StagingWriter {
                 }
                 try statement.step()
                 statement.resetKeepingBindings()
+                // The standardized rows and the file's range are keyed by these rowids: never go on with others.
+                guard database.lastInsertRowID == nextRowID + Int64(rows - 1) else {
+                    throw StagingRowIDError(table: tableName, expected: nextRowID + Int64(rows - 1), got: database.lastInsertRowID)
+                }
                 try staged(first..<first + rows, nextRowID, all)
                 nextRowID += Int64(rows)
                 first += rows
@@ -83,3 +91,15 @@ final class StagingWriter {
 
 @available(*, unavailable)
 extension StagingWriter: Sendable {}
+
+/// The staging table gave a statement's rows other rowids than the writer counted on: something else wrote to the
+/// table, or it reached the largest rowid. Ingest stops rather than key standardized rows and file ranges wrongly.
+struct StagingRowIDError: Error, CustomStringConvertible {
+    let table: String
+    let expected: Int64
+    let got: Int64
+
+    var description: String {
+        "staging table \(table): the last row written got rowid \(got), not \(expected) as counted; stopped so that no standardized row is linked to the wrong record"
+    }
+}

@@ -171,10 +171,12 @@ public struct StagingTable: Sendable {
         }
     }
 
-    /// An insert of `rows` rows. Parameters: ?1 run, ?2 file, then for each row its rowid, line, record index,
-    /// `same_as_std` and element values.
+    /// An insert of `rows` rows. Parameters: ?1 run, ?2 file, then for each row its line, record index, `same_as_std`
+    /// and element values. The rows take the next rowids SQLite gives (one more than the largest, in order): an explicit
+    /// rowid made SQLite search the table's B-tree for it on every row (1M rows: 0.78 s against 0.49 s of processor
+    /// time). The writer checks after each statement that they are the rowids it expected.
     func insertStatement(in database: Database, rows: Int) throws -> Statement {
-        try database.prepare(StagingTable.multiRowInsert(into: name, rowColumns: ["rowid"], sharedColumns: ["run_id", "file_id"],
+        try database.prepare(StagingTable.multiRowInsert(into: name, rowColumns: [], sharedColumns: ["run_id", "file_id"],
                                                          rowOnlyColumns: ["line", "record_index", "same_as_std"] + elementColumns, rows: rows))
     }
 

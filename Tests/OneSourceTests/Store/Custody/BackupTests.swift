@@ -23,7 +23,7 @@ import Testing
         try backup.run()
         // The copy exists (complete: SQLite wrote it before the audit entry waits) before the run is let go.
         while !FileManager.default.fileExists(atPath: target) { usleep(10_000) }
-        FileManager.default.createFile(atPath: go, contents: nil)
+        #expect(FileManager.default.createFile(atPath: go, contents: nil))
         let printed = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         backup.waitUntilExit()
         process.waitUntilExit()
