@@ -64,4 +64,42 @@ import Testing
         #expect(staged == 0)
         #expect(error?.description == "staging table stg_gongan_household: the last row written got rowid 501, not 1 as counted; stopped so that no standardized row is linked to the wrong record")
     }
+
+    /// Staging rows take SQLite's next rowid, standardized rows the staging rowid they are given: a run that only
+    /// ingested leaves staging ahead of the standardized table, and the later runs' standardized rows must still land
+    /// on their own staging rows.
+    @Test func standardizedRowsMeetTheirStagingRowsWhateverCameBefore() throws {
+        let root = try Paths.temporaryDirectory()
+        let folder = root.appendingPathComponent("data/市场监管局")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        var xml = "<?xml version=\"1.0\"?>\n<市场主体列表>\n"
+        for i in 1...100 {
+            xml += "<市场主体><统一社会信用代码>C\(i)</统一社会信用代码><名称>N\(i)</名称><法定代表人><姓名>X</姓名></法定代表人>"
+                + "<登记状态>存续</登记状态><成立日期>2020-01-01</成立日期></市场主体>\n"
+        }
+        xml += "</市场主体列表>\n"
+        try xml.write(to: folder.appendingPathComponent("市场主体.xml"), atomically: true, encoding: .utf8)
+        let catalog = Paths.packageRoot.appendingPathComponent("Pipelines/catalog").path
+        func pipeline(_ stages: String) throws -> PipelineDefinition {
+            let file = root.appendingPathComponent("p.json")
+            let divisions = Paths.packageRoot.appendingPathComponent("Pipelines/divisions/gbt2260.tsv").path
+            try #"{"name": "t", "catalog": "\#(catalog)", "dataRoot": "data", "divisions": "\#(divisions)", "stages": \#(stages), "datasets": ["shichang_entities"]}"#
+                .write(to: file, atomically: true, encoding: .utf8)
+            return try PipelineDefinition.load(path: file.path)
+        }
+        let database = try Store.open(path: root.appendingPathComponent("store.sqlite").path)
+        let runner = Runner(database: database, log: SilentLog())
+        for stages in [#"["ingest"]"#, #"["ingest", "verify"]"#, #"["ingest", "verify"]"#] {
+            let run = try runner.run(try pipeline(stages))
+            // Done, with defects once verified: "C1" is no credit code.
+            #expect(try RunSummary.load(database, run: run).run.status == (stages.contains("verify") ? .doneWithDefects : .done), "\(stages)")
+        }
+        #expect(try database.queryScalarInt("SELECT count(*) FROM stg_shichang_entities") == 300)
+        let rowids = try database.rows("SELECT staging_rowid FROM std_shichang_entities ORDER BY staging_rowid").map { $0[0].integer }
+        #expect(rowids == (101...300).map { Int64?(Int64($0)) })
+        #expect(try database.queryScalarInt("""
+            SELECT count(*) FROM std_shichang_entities s JOIN stg_shichang_entities g ON g.rowid = s.staging_rowid
+            WHERE g.run_id = s.run_id AND g.file_id = s.file_id AND g.line = s.line AND g.record_index = s.record_index
+            """) == 200)
+    }
 }
