@@ -130,6 +130,18 @@ enum UTF8Check {
             }
             let b0 = bytes[i]
             if b0 < 0x80 { i += 1; continue }
+            // A well-formed three-byte sequence (every Chinese character) in one step; anything else, and every error,
+            // takes the general path below.
+            if b0 & 0xF0 == 0xE0, i + 2 < n {
+                let b1 = bytes[i + 1], b2 = bytes[i + 2]
+                if b1 & 0xC0 == 0x80, b2 & 0xC0 == 0x80 {
+                    let scalar = UInt32(b0 & 0x0F) << 12 | UInt32(b1 & 0x3F) << 6 | UInt32(b2 & 0x3F)
+                    if scalar >= 0x800, scalar & 0xF800 != 0xD800, !(transcoded && scalar == 0xFFFD) {
+                        i += 3
+                        continue
+                    }
+                }
+            }
             var need = 0
             var minimum: UInt32 = 0
             var scalar: UInt32 = 0

@@ -208,3 +208,44 @@ import Testing
         }
     }
 }
+
+/// The encoding check every delivered value goes through, against the standard library's own UTF-8 validation.
+@Suite struct UTF8CheckTests {
+    func problem(_ bytes: [UInt8], transcoded: Bool = false) -> String? {
+        bytes.withUnsafeBufferPointer { UTF8Check.problem(in: $0, transcoded: transcoded) }
+    }
+
+    /// Every three-byte lead with a wide range of second bytes and the interesting third bytes, alone and after ASCII
+    /// and Chinese text: valid exactly when Swift finds it valid (overlong forms, surrogates and broken continuations
+    /// refused), and U+FFFD refused only in transcoded input (iconv's mark for an undecodable byte).
+    @Test func agreesWithTheStandardLibrary() {
+        var checked = 0
+        for b0 in UInt8(0xE0)...0xEF {
+            for b1 in UInt8(0x70)...0xD0 {
+                for b2: UInt8 in [0x00, 0x41, 0x7F, 0x80, 0x9F, 0xA0, 0xBD, 0xBF, 0xC0, 0xFF] {
+                    for prefix: [UInt8] in [[], Array("abcdefgh".utf8), Array("中".utf8)] {
+                        let bytes = prefix + [b0, b1, b2]
+                        let valid = String(validating: bytes, as: UTF8.self) != nil
+                        #expect((problem(bytes) == nil) == valid, "\(bytes)")
+                        let replacement = b0 == 0xEF && b1 == 0xBF && b2 == 0xBD
+                        #expect((problem(bytes, transcoded: true) == nil) == (valid && !replacement), "\(bytes)")
+                        checked += 1
+                    }
+                }
+            }
+        }
+        #expect(checked == 16 * 97 * 10 * 3)
+    }
+
+    @Test func namesTheByteAndTheCause() {
+        #expect(problem(Array("户籍人口".utf8)) == nil)
+        #expect(problem(Array("中".utf8) + [0xED, 0xA0, 0x80]) == "invalid UTF-8 sequence at byte 4")   // a surrogate
+        #expect(problem([0x41, 0xE0, 0x80, 0x80]) == "invalid UTF-8 sequence at byte 2")   // overlong
+        #expect(problem([0x41, 0xE4, 0xB8]) == "truncated UTF-8 sequence at byte 2")
+        #expect(problem([0xE4, 0x41, 0xAD]) == "invalid UTF-8 sequence at byte 1")
+        #expect(problem([0xFF]) == "invalid UTF-8 byte 0xFF at byte 1")
+        #expect(problem(Array("a\u{FFFD}".utf8)) == nil)
+        #expect(problem(Array("a\u{FFFD}".utf8), transcoded: true) == "byte sequence not valid in the declared encoding at character 2")
+        #expect(problem(Array("𠀀".utf8)) == nil)   // four bytes, outside the three-byte step
+    }
+}
