@@ -49,6 +49,22 @@ final class CollectingSink: RecordSink {
     }
 }
 
+/// A 市场监管局 export of `count` entities (credit codes C1, C2, …, each on its own line), ending with `tail` before the
+/// closing tag, written to `root`/data/市场监管局/市场主体.xml; returns the text.
+@discardableResult
+func writeEntitiesXML(_ count: Int, tail: String = "", under root: URL) throws -> String {
+    let folder = root.appendingPathComponent("data/市场监管局")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    var xml = "<?xml version=\"1.0\"?>\n<市场主体列表>\n"
+    for i in 1...count {
+        xml += "<市场主体><统一社会信用代码>C\(i)</统一社会信用代码><名称>N\(i)</名称><法定代表人><姓名>X</姓名></法定代表人>"
+            + "<登记状态>存续</登记状态><成立日期>2020-01-01</成立日期></市场主体>\n"
+    }
+    xml += tail + "</市场主体列表>\n"
+    try xml.write(to: folder.appendingPathComponent("市场主体.xml"), atomically: true, encoding: .utf8)
+    return xml
+}
+
 enum Paths {
     /// The package root, found from this file's location.
     static let packageRoot: URL = URL(fileURLWithPath: #filePath)

@@ -84,14 +84,7 @@ import Testing
     @Test func aFileThatFailsHalfWayLeavesNothingStaged() throws {
         let root = try Paths.temporaryDirectory()
         let folder = root.appendingPathComponent("data/市场监管局")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        var xml = "<?xml version=\"1.0\"?>\n<市场主体列表>\n"
-        for i in 1...10_000 {
-            xml += "<市场主体><统一社会信用代码>C\(i)</统一社会信用代码><名称>N\(i)</名称><法定代表人><姓名>X</姓名></法定代表人>"
-                + "<登记状态>存续</登记状态><成立日期>2020-01-01</成立日期></市场主体>\n"
-        }
-        xml += "<市场主体><名称>broken</名称>\n</市场主体列表>\n"
-        try xml.write(to: folder.appendingPathComponent("市场主体.xml"), atomically: true, encoding: .utf8)
+        let xml = try writeEntitiesXML(10_000, tail: "<市场主体><名称>broken</名称>\n", under: root)
         let catalog = Paths.packageRoot.appendingPathComponent("Pipelines/catalog").path
         let definition = #"{"name": "t", "catalog": "\#(catalog)", "dataRoot": "data", "stages": ["ingest"], "datasets": ["shichang_entities"]}"#
         let pipelineFile = root.appendingPathComponent("p.json")
