@@ -71,8 +71,9 @@ final class StagingWriter {
                 try statement.step()
                 statement.resetKeepingBindings()
                 // The standardized rows and the file's range are keyed by these rowids: never go on with others.
-                guard database.lastInsertRowID == nextRowID + Int64(rows - 1) else {
-                    throw StagingRowIDError(table: tableName, expected: nextRowID + Int64(rows - 1), got: database.lastInsertRowID)
+                let last = nextRowID + Int64(rows - 1)
+                guard database.lastInsertRowID == last else {
+                    throw StagingRowIDError(table: tableName, expected: last, got: database.lastInsertRowID)
                 }
                 try staged(first..<first + rows, nextRowID, all)
                 nextRowID += Int64(rows)

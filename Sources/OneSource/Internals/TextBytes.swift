@@ -7,11 +7,19 @@ import Foundation
 /// was delivered byte for byte (a different encoding of the same text is a different delivery), and the
 /// values compared by order here are ASCII dates, where byte order and `<` agree.
 enum TextBytes {
+    /// Calls `body` with the UTF-8 bytes of `text`. A native string lends its storage as it is; only a bridged one is
+    /// copied to native storage first (`withUTF8` needs a `var`, so calling it means copying the string: a retain and
+    /// a release for every value of every record).
+    static func withBytes<R>(of text: String, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        if let result = try text.utf8.withContiguousStorageIfAvailable(body) { return result }
+        var copy = text
+        return try copy.withUTF8(body)
+    }
+
     /// Whether `a` and `b` have the same UTF-8 bytes.
     static func equal(_ a: String, _ b: String) -> Bool {
-        var a = a, b = b
-        return a.withUTF8 { x in
-            b.withUTF8 { y in
+        withBytes(of: a) { x in
+            withBytes(of: b) { y in
                 x.count == y.count && (x.count == 0 || memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0)
             }
         }
@@ -27,9 +35,8 @@ enum TextBytes {
 
     /// Negative, zero or positive as the first `firstLength` bytes of `a` sort before, with or after `b`.
     private static func order(_ a: String, _ b: String, firstLength: Int = .max) -> Int {
-        var a = a, b = b
-        return a.withUTF8 { x in
-            b.withUTF8 { y in
+        withBytes(of: a) { x in
+            withBytes(of: b) { y in
                 let n = min(x.count, firstLength)
                 let common = min(n, y.count)
                 if common > 0 {
@@ -96,14 +103,9 @@ struct FrozenTextTable<Value: Sendable>: Sendable {
 
     /// The value of `text`, if the table has it.
     subscript(_ text: String) -> Value? {
-        func entry(_ key: UnsafeBufferPointer<UInt8>) -> Int {
+        let entry = TextBytes.withBytes(of: text) { key in
             bytes.withUnsafeBufferPointer { slots[FrozenTextTable.slot(of: key, slots: slots, starts: starts, bytes: $0)] }
         }
-        // A native string lends its bytes as it is (no copy of the string to call withUTF8).
-        let found = text.utf8.withContiguousStorageIfAvailable(entry) ?? {
-            var text = text
-            return text.withUTF8(entry)
-        }()
-        return found < 0 ? nil : values[found]
+        return entry < 0 ? nil : values[entry]
     }
 }

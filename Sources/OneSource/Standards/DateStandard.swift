@@ -84,7 +84,6 @@ public enum DateStandard {
         }
     }
 
-
     /// Whether `text` is exactly yyyy-MM-dd and a real date from 1800 on: what `parse` accepts as an ISO day.
     static func isValidCanonicalDay(_ text: String) -> Bool {
         var text = text

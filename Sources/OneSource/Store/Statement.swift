@@ -56,19 +56,12 @@ public final class Statement {
 
     /// Binds text from the string's UTF-8 storage (SQLite copies it); no C string is built.
     public func bind(text: String, at index: Int32) throws {
-        func bind(_ bytes: UnsafeBufferPointer<UInt8>) -> Int32 {
+        try check(TextBytes.withBytes(of: text) { bytes -> Int32 in
             guard let base = bytes.baseAddress else { return sqlite3_bind_text(handle, index, "", 0, Statement.transient) }
             return base.withMemoryRebound(to: CChar.self, capacity: bytes.count) {
                 sqlite3_bind_text(handle, index, $0, Int32(bytes.count), Statement.transient)
             }
-        }
-        // A native string lends its bytes as it is; only a bridged one is copied to native storage first.
-        if let rc = text.utf8.withContiguousStorageIfAvailable(bind) {
-            try check(rc)
-        } else {
-            var string = text
-            try check(string.withUTF8(bind))
-        }
+        })
     }
 
     /// Binds NULL.

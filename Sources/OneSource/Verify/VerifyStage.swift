@@ -272,8 +272,8 @@ final class VerifiedRecordWriter {
     /// column `slot` at `delivered(i, slot)` when the caller has them (valid during the call).
     /// `StagingTable.rowsPerInsert` records go in one statement, fewer one by one. Canonical values equal to the
     /// delivered ones are bound without a copy (call `releaseBindings()` before the bytes go away). The outputs are read
-    /// where they lie and the closures are not kept: nothing is allocated, retained or released per record (this runs on
-    /// the one thread that writes, which bounds ingest).
+    /// where they lie, not copied, and the closures are not kept: nothing is allocated per record (this runs on the one
+    /// thread that writes).
     func write(_ outputs: UnsafeBufferPointer<RecordVerifier.Output>, firstRowID: Int64, fileID: Int64, counts: inout VerifyStage.Counts,
                line: (Int) -> Int, recordIndex: (Int) -> Int, delivered: (Int, Int) -> UnsafeBufferPointer<UInt8>?) throws {
         let count = outputs.count
