@@ -92,12 +92,19 @@ public struct SHA256 {
     private static func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { (x >> n) | (x << (32 &- n)) }
 
     /// One round, with the working variables passed in their rotated order so that eight unrolled rounds need no
-    /// moves between them: `d` and `h` are the two that change. Choice and majority in their 3- and 4-operation forms.
+    /// moves between them: `d` and `h` are the two that change. Choice in its 3-operation form; majority as
+    /// b ⊕ ((a ⊕ b) ∧ (b ⊕ c)), where b ⊕ c is the previous round's a ⊕ b, handed on in `bc`.
+    /// The two big sigmas are nested rotations (Σ1(e) = ((e ⋙ 14 ⊕ e) ⋙ 5 ⊕ e) ⋙ 6, Σ0(a) = ((a ⋙ 9 ⊕ a) ⋙ 11 ⊕ a) ⋙ 2):
+    /// the same value with one copy of the input instead of three, since x86-64's rotate overwrites its operand.
     @inline(__always)
     private static func round(_ a: UInt32, _ b: UInt32, _ c: UInt32, _ d: inout UInt32, _ e: UInt32, _ f: UInt32, _ g: UInt32,
-                              _ h: inout UInt32, _ kw: UInt32) {
-        let t1 = h &+ (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) &+ (g ^ (e & (f ^ g))) &+ kw
-        let t2 = (rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) &+ ((a & b) | (c & (a | b)))
+                              _ h: inout UInt32, _ bc: inout UInt32, _ kw: UInt32) {
+        let sigma1 = rotr(rotr(rotr(e, 14) ^ e, 5) ^ e, 6)
+        let sigma0 = rotr(rotr(rotr(a, 9) ^ a, 11) ^ a, 2)
+        let ab = a ^ b
+        let t1 = h &+ sigma1 &+ (g ^ (e & (f ^ g))) &+ kw
+        let t2 = sigma0 &+ (b ^ (ab & bc))
+        bc = ab
         d = d &+ t1
         h = t1 &+ t2
     }
@@ -115,20 +122,22 @@ public struct SHA256 {
                     for i in 16..<64 {
                         let x = w[i - 15]
                         let y = w[i - 2]
-                        let s0 = SHA256.rotr(x, 7) ^ SHA256.rotr(x, 18) ^ (x >> 3)
-                        let s1 = SHA256.rotr(y, 17) ^ SHA256.rotr(y, 19) ^ (y >> 10)
+                        // σ0 and σ1 as nested rotations too: (x ⋙ 11 ⊕ x) ⋙ 7 is x ⋙ 18 ⊕ x ⋙ 7.
+                        let s0 = SHA256.rotr(SHA256.rotr(x, 11) ^ x, 7) ^ (x >> 3)
+                        let s1 = SHA256.rotr(SHA256.rotr(y, 2) ^ y, 17) ^ (y >> 10)
                         w[i] = w[i - 16] &+ s0 &+ w[i - 7] &+ s1
                     }
                     var a = h0, b = h1, c = h2, d = h3, e = h4, f = h5, g = h6, h = h7
+                    var bc = b ^ c
                     for i in stride(from: 0, to: 64, by: 8) {
-                        SHA256.round(a, b, c, &d, e, f, g, &h, k[i] &+ w[i])
-                        SHA256.round(h, a, b, &c, d, e, f, &g, k[i + 1] &+ w[i + 1])
-                        SHA256.round(g, h, a, &b, c, d, e, &f, k[i + 2] &+ w[i + 2])
-                        SHA256.round(f, g, h, &a, b, c, d, &e, k[i + 3] &+ w[i + 3])
-                        SHA256.round(e, f, g, &h, a, b, c, &d, k[i + 4] &+ w[i + 4])
-                        SHA256.round(d, e, f, &g, h, a, b, &c, k[i + 5] &+ w[i + 5])
-                        SHA256.round(c, d, e, &f, g, h, a, &b, k[i + 6] &+ w[i + 6])
-                        SHA256.round(b, c, d, &e, f, g, h, &a, k[i + 7] &+ w[i + 7])
+                        SHA256.round(a, b, c, &d, e, f, g, &h, &bc, k[i] &+ w[i])
+                        SHA256.round(h, a, b, &c, d, e, f, &g, &bc, k[i + 1] &+ w[i + 1])
+                        SHA256.round(g, h, a, &b, c, d, e, &f, &bc, k[i + 2] &+ w[i + 2])
+                        SHA256.round(f, g, h, &a, b, c, d, &e, &bc, k[i + 3] &+ w[i + 3])
+                        SHA256.round(e, f, g, &h, a, b, c, &d, &bc, k[i + 4] &+ w[i + 4])
+                        SHA256.round(d, e, f, &g, h, a, b, &c, &bc, k[i + 5] &+ w[i + 5])
+                        SHA256.round(c, d, e, &f, g, h, a, &b, &bc, k[i + 6] &+ w[i + 6])
+                        SHA256.round(b, c, d, &e, f, g, h, &a, &bc, k[i + 7] &+ w[i + 7])
                     }
                     h0 = h0 &+ a; h1 = h1 &+ b; h2 = h2 &+ c; h3 = h3 &+ d
                     h4 = h4 &+ e; h5 = h5 &+ f; h6 = h6 &+ g; h7 = h7 &+ h
