@@ -45,7 +45,7 @@ public enum CreditCode {
         organisationCheckByte(for: eight).map { Character(Unicode.Scalar($0)) }
     }
 
-    static func organisationCheckByte(for eight: ArraySlice<UInt8>) -> UInt8? {
+    static func organisationCheckByte(for eight: some Collection<UInt8>) -> UInt8? {
         var sum = 0
         for (byte, weight) in zip(eight, organisationWeights) {
             let v: Int
@@ -60,40 +60,69 @@ public enum CreditCode {
         return check == 10 ? UInt8(ascii: "X") : check == 11 ? UInt8(ascii: "0") : UInt8(0x30 + check)
     }
 
+    /// Per registration department byte, the institution category bytes it allows, as bits of (byte - "0"): every
+    /// category is a digit. Zero for a department that does not exist.
+    private static let categoryBits: [UInt16] = {
+        var table = [UInt16](repeating: 0, count: 256)
+        for (department, allowed) in categories {
+            for category in allowed where category >= 0x30 && category <= 0x39 { table[Int(department)] |= 1 << UInt16(category - 0x30) }
+        }
+        return table
+    }()
+
     public static func standardize(_ raw: String, context: StandardContext) -> StandardResult {
         var (text, changes) = TextNormalizer.normalizeCode(raw)
         // Only lower-case ASCII letters or text that is not ASCII need the (allocating) upper-casing.
-        if text.utf8.contains(where: { $0 >= 0x61 && $0 <= 0x7A || $0 >= 0x80 }) {
+        if TextBytes.withBytes(of: text, { $0.contains { $0 >= 0x61 && $0 <= 0x7A || $0 >= 0x80 } }) {
             let upper = text.uppercased()
             if upper != text { changes.append(.lowerCase); text = upper }
         }
-        let bytes = Array(text.utf8)
-        func fail(_ code: String, _ message: String) -> StandardResult { .invalid(StandardFailure(code, message), changes) }
-        guard bytes.count == 18 else { return fail("length", "长度应为18位，实为\(text.count)位") }
-        for (i, byte) in bytes.enumerated() where value(of: byte) == nil {
-            return fail("character", "第\(i + 1)位“\(Character(Unicode.Scalar(byte)))”不在代码字符集中（不使用I、O、Z、S、V）")
+        // The checks read the code's bytes in place; the tables are read once per call, not once per byte.
+        let (values, categoryBits, weights, alphabet) = (CreditCode.values, CreditCode.categoryBits, CreditCode.weights, CreditCode.alphabet)
+        let failure: StandardFailure? = TextBytes.withBytes(of: text) { bytes in
+            func fail(_ code: String, _ message: String) -> StandardFailure { StandardFailure(code, message) }
+            func character(_ byte: UInt8) -> Character { Character(Unicode.Scalar(byte)) }
+            // Text that is not ASCII (a Chinese character typed into the code) is told by its characters, not its bytes.
+            if bytes.contains(where: { $0 >= 0x80 }) { return notASCII(text) }
+            guard bytes.count == 18 else { return fail("length", "长度应为18位，实为\(bytes.count)位") }
+            for i in 0..<18 where values[Int(bytes[i])] < 0 {
+                return fail("character", "第\(i + 1)位“\(character(bytes[i]))”不在代码字符集中（不使用I、O、Z、S、V）")
+            }
+            let allowed = categoryBits[Int(bytes[0])]
+            guard allowed != 0 else { return fail("department", "登记管理部门代码“\(character(bytes[0]))”不存在") }
+            guard bytes[1] >= 0x30, bytes[1] <= 0x39, allowed & (1 << UInt16(bytes[1] - 0x30)) != 0 else {
+                return fail("category", "机构类别代码“\(character(bytes[1]))”不属于登记管理部门“\(character(bytes[0]))”")
+            }
+            let regionBytes = UnsafeBufferPointer(rebasing: bytes[2..<8])
+            let region = String(decoding: regionBytes, as: UTF8.self)
+            guard regionBytes.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), region == "100000" || context.divisions.isKnown(region) else {
+                return fail("region", "登记管理机关行政区划码\(region)不存在")
+            }
+            guard let organisation = organisationCheckByte(for: UnsafeBufferPointer(rebasing: bytes[8..<16])) else {
+                return fail("organisation_code", "组织机构代码含无效字符")
+            }
+            if bytes[16] != organisation {
+                return fail("organisation_check", "组织机构代码校验码错误：应为\(character(organisation))，实为\(character(bytes[16]))")
+            }
+            // Every byte is in the alphabet (checked above): the weighted sum needs no failure path.
+            var sum = 0
+            for i in 0..<17 { sum += Int(values[Int(bytes[i])]) * weights[i] }
+            let check = alphabet[(31 - sum % 31) % 31]
+            if bytes[17] != check {
+                return fail("check_character", "校验码错误：应为\(character(check))，实为\(character(bytes[17]))")
+            }
+            return nil
         }
-        guard let allowed = categories[bytes[0]] else {
-            return fail("department", "登记管理部门代码“\(Character(Unicode.Scalar(bytes[0])))”不存在")
-        }
-        guard allowed.contains(bytes[1]) else {
-            return fail("category", "机构类别代码“\(Character(Unicode.Scalar(bytes[1])))”不属于登记管理部门“\(Character(Unicode.Scalar(bytes[0])))”")
-        }
-        let region = String(decoding: bytes[2..<8], as: UTF8.self)
-        guard TextNormalizer.isDigits(region), region == "100000" || context.divisions.isKnown(region) else {
-            return fail("region", "登记管理机关行政区划码\(region)不存在")
-        }
-        guard let organisation = organisationCheckByte(for: bytes[8..<16]) else {
-            return fail("organisation_code", "组织机构代码含无效字符")
-        }
-        if bytes[16] != organisation {
-            return fail("organisation_check",
-                        "组织机构代码校验码错误：应为\(Character(Unicode.Scalar(organisation)))，实为\(Character(Unicode.Scalar(bytes[16])))")
-        }
-        guard let check = checkByte(for: bytes[0..<17]) else { return fail("character", "含无效字符") }
-        if bytes[17] != check {
-            return fail("check_character", "校验码错误：应为\(Character(Unicode.Scalar(check)))，实为\(Character(Unicode.Scalar(bytes[17])))")
-        }
+        if let failure { return .invalid(failure, changes) }
         return .valid(text, changes)
+    }
+
+    /// The failure of a code holding a character that is not ASCII: its length in characters when that is wrong,
+    /// else the first character outside the alphabet, at its position.
+    private static func notASCII(_ text: String) -> StandardFailure {
+        let characters = Array(text)
+        guard characters.count == 18 else { return StandardFailure("length", "长度应为18位，实为\(characters.count)位") }
+        let (position, character) = characters.enumerated().first { !$0.element.isASCII || value(of: $0.element.asciiValue!) == nil }!
+        return StandardFailure("character", "第\(position + 1)位“\(character)”不在代码字符集中（不使用I、O、Z、S、V）")
     }
 }

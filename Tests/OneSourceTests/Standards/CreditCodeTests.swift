@@ -33,6 +33,26 @@ import Testing
         #expect(failure("91110000600037351L")?.code == "organisation_check")
     }
 
+    @Test func saysExactlyWhatIsWrong() {
+        func failure(_ raw: String) -> StandardFailure? { CreditCode.standardize(raw, context: context).failure }
+        #expect(failure("9111000060003734IL") == StandardFailure("character", "第17位“I”不在代码字符集中（不使用I、O、Z、S、V）"))
+        #expect(failure("94110000600037341L") == StandardFailure("category", "机构类别代码“4”不属于登记管理部门“9”"))
+        #expect(failure("9A110000600037341L") == StandardFailure("category", "机构类别代码“A”不属于登记管理部门“9”"))
+        #expect(failure(make("91999999MA1Q2W3E")) == StandardFailure("region", "登记管理机关行政区划码999999不存在"))
+        // Positions 9–16 "60003735": 6·3 + 3·5 + 7·8 + 3·4 + 5·2 = 111, 11 − 111 mod 11 = 10, written X.
+        #expect(failure("91110000600037351L") == StandardFailure("organisation_check", "组织机构代码校验码错误：应为X，实为1"))
+        #expect(failure("9111000060003734") == StandardFailure("length", "长度应为18位，实为16位"))
+    }
+
+    @Test func namesACharacterThatIsNotASCIIAsTyped() {
+        func failure(_ raw: String) -> StandardFailure? { CreditCode.standardize(raw, context: context).failure }
+        // 16 characters in 18 bytes: the length was right by bytes, and the message named a byte of 中 ("ä").
+        #expect(failure("911100006000373中") == StandardFailure("length", "长度应为18位，实为16位"))
+        // 18 characters in 20 bytes: the message said "实为18位" of a code 18 long.
+        #expect(failure("91110000600037341中") == StandardFailure("character", "第18位“中”不在代码字符集中（不使用I、O、Z、S、V）"))
+        #expect(failure("9111000060003734１中") == StandardFailure("character", "第18位“中”不在代码字符集中（不使用I、O、Z、S、V）"))
+    }
+
     @Test func normalizesLowerCaseAndFullWidth() {
         #expect(CreditCode.standardize("91350100m000100y43", context: context) == .valid("91350100M000100Y43", [.lowerCase]))
         #expect(CreditCode.standardize("９１１１００００６０００３７３４１Ｌ", context: context) == .valid("91110000600037341L", [.fullWidth]))
