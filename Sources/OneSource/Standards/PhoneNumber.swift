@@ -9,6 +9,11 @@ public enum PhoneNumber {
         let text = normalized.text
         var changes = normalized.changes
         if text.isEmpty { return .empty }
+        // Most values are already a mobile number as the standard writes it: 11 digits, "1" then 3–9, no space taken
+        // out. That is the canonical value itself, found without copying the digits out.
+        if !changes.contains(.spacesRemoved), TextBytes.withBytes(of: text, { $0.count == 11 && $0[0] == UInt8(ascii: "1") && $0[1] >= UInt8(ascii: "3") && $0.allSatisfy { $0 >= 0x30 && $0 <= 0x39 } }) {
+            return .valid(text, changes)
+        }
         // The digits and a leading "+", as bytes: ASCII whatever the text was, so no grapheme breaking below.
         var digits: [UInt8] = []
         digits.reserveCapacity(text.utf8.count)

@@ -107,6 +107,25 @@ import Testing
         #expect(PhoneNumber.standardize("5555").failure?.code == "format")
     }
 
+    /// An 11-digit value starting with 1 is either a mobile as written (second digit 3–9) or a format failure, whatever
+    /// path it takes; a space taken out of it is still said, as a separator.
+    @Test func elevenDigitsStartingWithOne() {
+        for second in 0...9 {
+            let number = "1\(second)912345678"
+            let result = PhoneNumber.standardize(number)
+            if second >= 3 {
+                #expect(result == .valid(number), "\(number)")
+            } else {
+                #expect(result == .invalid(StandardFailure("format", "手机号码第2位应为3至9"), []), "\(number)")
+            }
+        }
+        #expect(PhoneNumber.standardize("139\t12345678") == .valid("13912345678", [.separatorsRemoved]))
+        #expect(PhoneNumber.standardize("139\u{3000}1234\u{3000}5678") == .valid("13912345678", [.separatorsRemoved]))
+        #expect(PhoneNumber.standardize(" 13912345678 ") == .valid("13912345678", [.trimmed]))
+        #expect(PhoneNumber.standardize("1391234567８") == .valid("13912345678", [.fullWidth]))
+        #expect(PhoneNumber.standardize("13912345678 9") == .invalid(StandardFailure("length", "手机号码应为11位，实为12位"), []))
+    }
+
     /// The country code in each of its forms, once or twice; "86" alone only before an 11-digit mobile; a leading "+"
     /// before anything else, and a "+" further on; landline area codes of three digits (010, 02x) and four; dashes of other widths as separators.
     @Test func countryCodesAreaCodesAndSeparators() {
@@ -175,6 +194,8 @@ import Testing
         #expect(!clean(" a") && !clean("a ") && !clean("\u{3000}泰"))
         #expect(!clean("泰州，") && clean("泰州，（一）·¥", alphanumericsOnly: true) && clean("\u{A1}\u{FF5F}\u{FF61}·¥"))
         #expect(clean("（一）！", alphanumericsOnly: true) && !clean("第１号", alphanumericsOnly: true))
+    }
+        }
     }
 
     @Test func keepsChinesePunctuationInTextButFoldsFullWidthDigits() {
