@@ -86,8 +86,7 @@ public enum DateStandard {
 
     /// Whether `text` is exactly yyyy-MM-dd and a real date from 1800 on: what `parse` accepts as an ISO day.
     static func isValidCanonicalDay(_ text: String) -> Bool {
-        var text = text
-        return text.withUTF8 { b in
+        TextBytes.withBytes(of: text) { b in
             guard b.count == 10, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-") else { return false }
             var year = 0, month = 0, day = 0
             for i in 0..<10 where i != 4 && i != 7 {
@@ -113,8 +112,7 @@ public enum DateStandard {
     /// Parses the date part (and an optional time) of already normalized text, on its UTF-8 bytes,
     /// without allocating: this runs for every date of every record.
     public static func parse(_ text: String) -> Result<Parsed, StandardFailure> {
-        var copy = text
-        return copy.withUTF8 { parse(bytes: $0, text: text) }
+        TextBytes.withBytes(of: text) { parse(bytes: $0, text: text) }
     }
 
     private static func parse(bytes: UnsafeBufferPointer<UInt8>, text: String) -> Result<Parsed, StandardFailure> {

@@ -42,8 +42,7 @@ public struct IdentityNumber: Sendable, Equatable {
     public static func parse(_ raw: String, context: StandardContext) -> Result<(IdentityNumber, [StandardChange]), ParseFailure> {
         // The usual case, 18 characters already canonical: checked on the string's own bytes, and the number keeps
         // the string itself as its value (no copy; compared with the delivered value it is the same string).
-        var copy = raw
-        if let result = copy.withUTF8({ bytes -> Result<(IdentityNumber, [StandardChange]), ParseFailure>? in
+        if let result = TextBytes.withBytes(of: raw, { bytes -> Result<(IdentityNumber, [StandardChange]), ParseFailure>? in
             guard bytes.count == 18, bytes.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 || $0 == 0x58 }) else { return nil }
             return check(bytes, value: raw, changes: [], context: context)
         }) {

@@ -62,10 +62,11 @@ public enum TextNormalizer {
     }
 
     /// Whether `raw` needs no normalization at all: no white space at its ends, no control characters,
-    /// no ideographic space and no full-width form to fold. One pass over the UTF-8 bytes.
+    /// no ideographic space and no full-width form to fold. One pass over the UTF-8 bytes, a character at a time: a
+    /// `String` is well-formed UTF-8, so a lead byte tells how many bytes its character has, and only the lead bytes
+    /// C2, E2, E3 and EF begin a character that needs a closer look (a Chinese character, E4–E9, is skipped whole).
     static func isClean(_ raw: String, halfWidth: Bool, alphanumericsOnly: Bool) -> Bool {
-        var raw = raw
-        return raw.withUTF8 { bytes -> Bool in
+        TextBytes.withBytes(of: raw) { bytes -> Bool in
             guard let first = bytes.first, let last = bytes.last else { return true }
             if first <= 0x20 || last <= 0x20 { return false }
             var i = 0
@@ -77,7 +78,13 @@ public enum TextNormalizer {
                     i += 1
                     continue
                 }
-                if b == 0xC2, i + 1 < n, bytes[i + 1] < 0xA1 { return false }           // C1 controls, NBSP
+                if b < 0xE0 {                                                               // two bytes
+                    if b == 0xC2, i + 1 < n, bytes[i + 1] < 0xA1 { return false }           // C1 controls, NBSP
+                    i += 2
+                    continue
+                }
+                if b >= 0xF0 { i += 4; continue }                                           // four bytes
+                // Three bytes.
                 if b == 0xE3, i + 2 < n, bytes[i + 1] == 0x80, bytes[i + 2] == 0x80 { return false }   // U+3000
                 if b == 0xE2, i + 2 < n, bytes[i + 1] == 0x80, bytes[i + 2] == 0x8B { return false }   // U+200B
                 if b == 0xEF, i + 2 < n {
@@ -90,7 +97,7 @@ public enum TextNormalizer {
                         if !alphanumericsOnly || alphanumeric { return false }
                     }
                 }
-                i += 1
+                i += 3
             }
             return true
         }
@@ -116,8 +123,7 @@ public enum TextNormalizer {
     /// Whether `text` has white space a typed code may have inside (`isInnerSpace`): by its bytes while they are
     /// ASCII (a code nearly always is), by its scalars from the first byte that is not.
     static func hasInnerSpace(_ text: String) -> Bool {
-        var copy = text
-        let ascii: Bool? = copy.withUTF8 { bytes in
+        let ascii: Bool? = TextBytes.withBytes(of: text) { bytes in
             for byte in bytes {
                 if byte >= 0x80 { return nil }
                 if isSpace(UInt32(byte)) { return true }
@@ -147,7 +153,6 @@ public enum TextNormalizer {
 
     /// Whether every byte is an ASCII digit (and there is at least one).
     static func isDigits(_ text: String) -> Bool {
-        var text = text
-        return text.withUTF8 { bytes in !bytes.isEmpty && bytes.allSatisfy { $0 >= 0x30 && $0 <= 0x39 } }
+        TextBytes.withBytes(of: text) { bytes in !bytes.isEmpty && bytes.allSatisfy { $0 >= 0x30 && $0 <= 0x39 } }
     }
 }

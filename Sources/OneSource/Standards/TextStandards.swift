@@ -39,8 +39,7 @@ public enum TextStandards {
 
     /// No dot look-alike, digit or double space, and not too long: nothing to change or reject (the usual case).
     static func isPlainName(_ text: String) -> Bool {
-        var text = text
-        return text.withUTF8 { bytes in
+        TextBytes.withBytes(of: text) { bytes in
             if bytes.count > 180 { return false }
             var previous: UInt8 = 0
             for b in bytes {

@@ -194,7 +194,12 @@ import Testing
         #expect(!clean(" a") && !clean("a ") && !clean("\u{3000}泰"))
         #expect(!clean("泰州，") && clean("泰州，（一）·¥", alphanumericsOnly: true) && clean("\u{A1}\u{FF5F}\u{FF61}·¥"))
         #expect(clean("（一）！", alphanumericsOnly: true) && !clean("第１号", alphanumericsOnly: true))
-    }
+        // Characters of two, three and four bytes are stepped over whole: what follows each is still looked at.
+        for before in ["é", "§", "泰", "𠀀", "泰州é𠀀", "¥·—"] {
+            #expect(clean(before + "x" + before), "\(before)")
+            for bad in ["\u{7F}", "\u{1F}", "\t", "\u{85}", "\u{A0}", "\u{3000}", "\u{200B}", "\u{FEFF}", "Ａ", "！"] {
+                #expect(!clean("x" + before + bad + "x"), "\(bad.unicodeScalars.first!.value) after \(before)")
+            }
         }
     }
 
