@@ -94,7 +94,8 @@ enum BatchProducer {
 
     private final class BatchingSink: RecordSink {
         let channel: BoundedChannel<IngestMessage>
-        var batch: RecordBatch
+        /// Appended to for every record, on the reader's thread only: no runtime exclusivity check.
+        @exclusivity(unchecked) var batch: RecordBatch
         let fieldCount: Int
         let input: FileInput
 

@@ -9,10 +9,12 @@ public final class RecordFields {
         case arena(start: Int, count: Int)
     }
 
+    // The reader that owns it is its only user, on one thread; no access overlaps another, so the runtime's
+    // exclusivity check (on every field of every record) is left out of these three.
     /// Physical line where the record starts (0 when unknown).
-    public internal(set) var line = 0
+    @exclusivity(unchecked) public internal(set) var line = 0
     /// 1-based record index within the file.
-    public internal(set) var index = 0
+    @exclusivity(unchecked) public internal(set) var index = 0
     /// The mapped field names, in slot order (for messages).
     public let fieldNames: [String]
     // Fixed-size buffers rather than arrays: a slot is written for every field of every record, and a write to a
@@ -20,7 +22,7 @@ public final class RecordFields {
     private let slots: UnsafeMutablePointer<Slot>
     private let resolved: UnsafeMutablePointer<UnsafeBufferPointer<UInt8>?>
     public let count: Int
-    private var arena: [UInt8] = []
+    @exclusivity(unchecked) private var arena: [UInt8] = []
 
     init(fieldNames: [String]) {
         self.fieldNames = fieldNames

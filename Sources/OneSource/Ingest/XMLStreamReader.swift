@@ -13,8 +13,10 @@ final class XMLStreamReader {
 
     private final class Context {
         let source: ByteSource
-        var readError: Error?
-        var parseErrors: [(line: Int, message: String)] = []
+        // Read after every node (and written by libxml2's callbacks on the same thread, never during a read of them):
+        // no runtime exclusivity check.
+        @exclusivity(unchecked) var readError: Error?
+        @exclusivity(unchecked) var parseErrors: [(line: Int, message: String)] = []
         /// The first bytes of the document, where a DOCTYPE would be (libxml2 reads ahead, so its line for the
         /// DOCTYPE node is that of the read position, not the declaration's).
         var prolog: [UInt8] = []

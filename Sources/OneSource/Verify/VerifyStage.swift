@@ -195,12 +195,14 @@ enum VerifyChunk: Sendable {
 /// finding (record order decides which is first). Used by one thread at a time.
 final class DuplicateKeys: @unchecked Sendable {   // handed from the verifying worker to the writer through a channel
     let verifier: RecordVerifier
-    private var firstLines = KeyTable()
+    // One thread at a time uses it (see above) and no access overlaps another, so the runtime's exclusivity check
+    // on each access (two per record) is left out.
+    @exclusivity(unchecked) private var firstLines = KeyTable()
     /// Where the keys of the current file begin, so a file that fails as a whole can be taken back.
-    private var fileMark = 0
+    @exclusivity(unchecked) private var fileMark = 0
     /// How the keys arrive (for load). Counts every key checked, also of records that fail or files taken back:
     /// more keys never need fewer streams, so load's choice stays on the safe side.
-    private(set) var order = KeyOrder.Tally()
+    @exclusivity(unchecked) private(set) var order = KeyOrder.Tally()
 
     init(verifier: RecordVerifier) { self.verifier = verifier }
 
