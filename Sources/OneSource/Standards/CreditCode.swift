@@ -32,10 +32,12 @@ public enum CreditCode {
     }
 
     static func checkByte(for first17: some Collection<UInt8>) -> UInt8? {
+        let (values, weights) = (CreditCode.values, CreditCode.weights)   // read once, not once per byte
         var sum = 0
         for (byte, weight) in zip(first17, weights) {
-            guard let v = value(of: byte) else { return nil }
-            sum += v * weight
+            let v = values[Int(byte)]
+            guard v >= 0 else { return nil }
+            sum += Int(v) * weight
         }
         return alphabet[(31 - sum % 31) % 31]
     }
@@ -78,7 +80,7 @@ public enum CreditCode {
             if upper != text { changes.append(.lowerCase); text = upper }
         }
         // The checks read the code's bytes in place; the tables are read once per call, not once per byte.
-        let (values, categoryBits, weights, alphabet) = (CreditCode.values, CreditCode.categoryBits, CreditCode.weights, CreditCode.alphabet)
+        let (values, categoryBits) = (CreditCode.values, CreditCode.categoryBits)
         let failure: StandardFailure? = TextBytes.withBytes(of: text) { bytes in
             func fail(_ code: String, _ message: String) -> StandardFailure { StandardFailure(code, message) }
             func character(_ byte: UInt8) -> Character { Character(Unicode.Scalar(byte)) }
@@ -104,10 +106,7 @@ public enum CreditCode {
             if bytes[16] != organisation {
                 return fail("organisation_check", "组织机构代码校验码错误：应为\(character(organisation))，实为\(character(bytes[16]))")
             }
-            // Every byte is in the alphabet (checked above): the weighted sum needs no failure path.
-            var sum = 0
-            for i in 0..<17 { sum += Int(values[Int(bytes[i])]) * weights[i] }
-            let check = alphabet[(31 - sum % 31) % 31]
+            guard let check = checkByte(for: UnsafeBufferPointer(rebasing: bytes[0..<17])) else { return fail("character", "含无效字符") }
             if bytes[17] != check {
                 return fail("check_character", "校验码错误：应为\(character(check))，实为\(character(bytes[17]))")
             }

@@ -11,9 +11,10 @@ public enum PhoneNumber {
         if text.isEmpty { return .empty }
         // Most values are already a mobile number as the standard writes it: 11 digits, "1" then 3–9, no space taken
         // out. That is the canonical value itself, found without copying the digits out.
-        if !changes.contains(.spacesRemoved), TextBytes.withBytes(of: text, { $0.count == 11 && $0[0] == UInt8(ascii: "1") && $0[1] >= UInt8(ascii: "3") && $0.allSatisfy { $0 >= 0x30 && $0 <= 0x39 } }) {
-            return .valid(text, changes)
+        let isMobile = TextBytes.withBytes(of: text) { bytes in
+            bytes.count == 11 && bytes[0] == UInt8(ascii: "1") && bytes[1] >= UInt8(ascii: "3") && bytes.allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
         }
+        if isMobile && !changes.contains(.spacesRemoved) { return .valid(text, changes) }
         // The digits and a leading "+", as bytes: ASCII whatever the text was, so no grapheme breaking below.
         var digits: [UInt8] = []
         digits.reserveCapacity(text.utf8.count)

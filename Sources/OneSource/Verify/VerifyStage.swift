@@ -324,12 +324,10 @@ final class VerifiedRecordWriter {
 
     /// Writes a record's findings and counts it.
     private func record(_ output: UnsafePointer<RecordVerifier.Output>, counts: inout VerifyStage.Counts) throws {
-        if !output.pointee.findings.isEmpty {
-            for finding in output.pointee.findings {
-                try findings.write(finding)
-                counts.bySeverity[finding.severity, default: 0] += 1
-                counts.findings += 1
-            }
+        for finding in output.pointee.findings {
+            try findings.write(finding)
+            counts.bySeverity[finding.severity, default: 0] += 1
+            counts.findings += 1
         }
         counts.records += 1
         if output.pointee.hasError { counts.withErrors += 1 }
