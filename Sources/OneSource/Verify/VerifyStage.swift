@@ -65,14 +65,15 @@ public struct VerifyStage: Stage {
     }
 
     /// The outcome of the verification ingest did, from what it stored: records standardized, those with errors, and
-    /// the verify findings by severity.
+    /// the verify findings by severity. Ingest wrote a standardized row for every record it staged, so the records are
+    /// the files' staged counts (counting the rows instead read every page of the standardized tables: 0.43 s at 1M persons).
     static func recordedOutcome(_ context: StageContext) throws -> StageOutcome {
         var counts = Counts()
         let findings = FindingTable(database: context.database)
+        let files = RunFileTable(database: context.database)
         for dataset in try context.pipeline.selectedDatasets(in: context.catalog) {
-            let table = StandardizedTable(dataset: dataset)
-            counts.records += try table.count(run: context.runID, in: context.database)
-            counts.withErrors += try table.countWithErrors(run: context.runID, in: context.database)
+            counts.records += try files.files(run: context.runID, dataset: dataset.id).reduce(0) { $0 + $1.staged }
+            counts.withErrors += try StandardizedTable(dataset: dataset).countWithErrors(run: context.runID, in: context.database)
         }
         for (severity, count) in try findings.countBySeverity(run: context.runID, stage: "verify") {
             counts.bySeverity[severity] = count

@@ -114,16 +114,6 @@ public struct StandardizedTable: Sendable {
         }
     }
 
-    /// The run's rows, counted by the staging rowid ranges of its files (the primary key: no scan).
-    public func count(run: Int64, in database: Database) throws -> Int {
-        var total = 0
-        for range in try RunFileTable(database: database).stagingRanges(run: run, dataset: dataset.id) {
-            total += Int(try database.queryScalarInt("SELECT count(*) FROM \(StagingTable.quote(name)) WHERE staging_rowid BETWEEN ? AND ?",
-                                                     [.integer(range.lowerBound), .integer(range.upperBound)]) ?? 0)
-        }
-        return total
-    }
-
     /// The run's rows that failed an error-level rule (by the partial index on them).
     public func countWithErrors(run: Int64, in database: Database) throws -> Int {
         Int(try database.queryScalarInt("SELECT count(*) FROM \(StagingTable.quote(name)) WHERE run_id = ? AND has_error = 1",
