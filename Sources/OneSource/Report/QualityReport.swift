@@ -125,6 +125,8 @@ public struct QualityReport {
     /// its agency's): loaded once for the city's and all the agencies' reports of a night.
     public final class Listings {
         private var byRule: [String: [FindingListing.Line]] = [:]
+        private var topRulesByAgency: [String: [(rule: String, dimension: String, severity: String, count: Int)]]?
+        private var spreadByAgency: [String: [(rule: String, dataset: String, records: Int)]]?
 
         public init() {}
 
@@ -133,6 +135,22 @@ public struct QualityReport {
             let lines = try FindingListing.load(database, catalog: catalog, run: run, filter: .init(rule: rule, limit: 50)).lines
             byRule[rule] = lines
             return lines
+        }
+
+        /// The rules with most findings, of the city (`agency` nil) or of one agency: every agency's are read in one pass over
+        /// the run's findings, the first time one is asked for.
+        func topRules(run: Int64, agency: String?, limit: Int, _ database: Database)
+            throws -> [(rule: String, dimension: String, severity: String, count: Int)] {
+            guard let agency else { return try FindingTable(database: database).topRules(run: run, limit: limit) }
+            if topRulesByAgency == nil { topRulesByAgency = try FindingTable(database: database).topRulesByAgency(run: run) }
+            return Array((topRulesByAgency?[agency] ?? []).prefix(limit))
+        }
+
+        /// Records with a finding of each rule, per dataset, of the city or of one agency (every agency's in one pass).
+        func spread(run: Int64, agency: String?, _ database: Database) throws -> [(rule: String, dataset: String, records: Int)] {
+            guard let agency else { return try FindingTable(database: database).recordsByRuleAndDataset(run: run) }
+            if spreadByAgency == nil { spreadByAgency = try FindingTable(database: database).recordsByRuleAndDatasetByAgency(run: run) }
+            return spreadByAgency?[agency] ?? []
         }
     }
 
@@ -168,8 +186,8 @@ public struct QualityReport {
         let staged = Dictionary(datasets.map { dataset in
             (dataset.id, dataset.metrics.first { $0.dimension == "completeness" }?.denominator ?? 0)
         }, uniquingKeysWith: { a, _ in a })
-        let spread = try FindingTable(database: database).recordsByRuleAndDataset(run: runID, agency: code)
-        for row in try FindingTable(database: database).topRules(run: runID, agency: code, limit: 10) {
+        let spread = try listings.spread(run: runID, agency: code, database)
+        for row in try listings.topRules(run: runID, agency: code, limit: 10, database) {
             let rule = row.rule
             let name = catalog.ruleBook[rule]?.name ?? catalog.associations.first { $0.id == rule }?.name ?? rule
             let examples = try listings.lines(of: rule, database, catalog: catalog, run: runID)

@@ -358,6 +358,11 @@ public enum Schema {
         );
         CREATE INDEX requests_by_source ON requests(source, status);
         """,
+        // 12: a run's findings by rule. The reports list each frequent rule's first findings and count them; by the index
+        // on (run, stage, dataset) each of those read every finding of the run (0.4 s of a 1M-person night's report).
+        """
+        CREATE INDEX findings_by_rule ON findings(run_id, rule_id);
+        """,
     ]
 
     /// The schema version this build writes.

@@ -126,24 +126,49 @@ public struct FindingTable {
             """, agency.map { [SQLValue.text($0)] } ?? []) { $0.int64("run_id") })
     }
 
-    /// The rules with most findings in a run (for one agency, when given): rule, dimension, highest severity, count.
-    public func topRules(run: Int64, agency: String?, limit: Int) throws -> [(rule: String, dimension: String, severity: String, count: Int)] {
+    /// The rules with most findings in a run, most first: rule, dimension, highest severity, count; the city's `limit` first.
+    public func topRules(run: Int64, limit: Int) throws -> [(rule: String, dimension: String, severity: String, count: Int)] {
         try database.map("""
-            SELECT rule_id, dimension, max(severity) AS severity, count(*) AS n FROM findings WHERE run_id = ?\(agency == nil ? "" : " AND agency = ?")
-            GROUP BY rule_id, dimension ORDER BY count(*) DESC, rule_id LIMIT ?
-            """, [.integer(run)] + (agency.map { [SQLValue.text($0)] } ?? []) + [.int(limit)]) {
+            SELECT rule_id, dimension, max(severity) AS severity, count(*) AS n FROM findings WHERE run_id = ?
+            GROUP BY rule_id, dimension ORDER BY count(*) DESC, rule_id, dimension LIMIT ?
+            """, [.integer(run), .int(limit)]) {
             ($0.text("rule_id") ?? "", $0.text("dimension") ?? "", $0.text("severity") ?? "", $0.int("n"))
         }
     }
 
-    /// Records with a finding of each rule, per dataset, in a run (for one agency when given).
-    public func recordsByRuleAndDataset(run: Int64, agency: String?) throws -> [(rule: String, dataset: String, records: Int)] {
+    /// `topRules` of every agency, from one pass over the run's findings: by agency, most first, all of them.
+    public func topRulesByAgency(run: Int64) throws -> [String: [(rule: String, dimension: String, severity: String, count: Int)]] {
+        var result: [String: [(rule: String, dimension: String, severity: String, count: Int)]] = [:]
+        try database.forEach("""
+            SELECT agency, rule_id, dimension, max(severity) AS severity, count(*) AS n FROM findings WHERE run_id = ?
+            GROUP BY agency, rule_id, dimension ORDER BY agency, count(*) DESC, rule_id, dimension
+            """, [.integer(run)]) {
+            result[$0.text("agency") ?? "", default: []].append(($0.text("rule_id") ?? "", $0.text("dimension") ?? "", $0.text("severity") ?? "",
+                                                                 $0.int("n")))
+        }
+        return result
+    }
+
+    /// Records with a finding of each rule, per dataset, in a run.
+    public func recordsByRuleAndDataset(run: Int64) throws -> [(rule: String, dataset: String, records: Int)] {
         try database.map("""
             SELECT rule_id, dataset_id, count(DISTINCT coalesce(file_id || ':' || record_index, 'key:' || nullif(record_key, ''))) AS n
-            FROM findings WHERE run_id = ?\(agency == nil ? "" : " AND agency = ?") GROUP BY rule_id, dataset_id
-            """, [.integer(run)] + (agency.map { [SQLValue.text($0)] } ?? [])) {
+            FROM findings WHERE run_id = ? GROUP BY rule_id, dataset_id ORDER BY rule_id, dataset_id
+            """, [.integer(run)]) {
             ($0.text("rule_id") ?? "", $0.text("dataset_id") ?? "", $0.int("n"))
         }
+    }
+
+    /// `recordsByRuleAndDataset` of every agency, from one pass over the run's findings.
+    public func recordsByRuleAndDatasetByAgency(run: Int64) throws -> [String: [(rule: String, dataset: String, records: Int)]] {
+        var result: [String: [(rule: String, dataset: String, records: Int)]] = [:]
+        try database.forEach("""
+            SELECT agency, rule_id, dataset_id, count(DISTINCT coalesce(file_id || ':' || record_index, 'key:' || nullif(record_key, ''))) AS n
+            FROM findings WHERE run_id = ? GROUP BY agency, rule_id, dataset_id ORDER BY agency, rule_id, dataset_id
+            """, [.integer(run)]) {
+            result[$0.text("agency") ?? "", default: []].append(($0.text("rule_id") ?? "", $0.text("dataset_id") ?? "", $0.int("n")))
+        }
+        return result
     }
 
     /// The files of the findings about `key` (every run).
