@@ -106,12 +106,16 @@ public struct FindingTable {
         return (findings, total)
     }
 
+    /// The records with a finding among a group of findings: by file and index, or by key; findings about the delivery as a
+    /// whole name no record and are not counted.
+    private static let recordsCounted = "count(DISTINCT coalesce(file_id || ':' || record_index, 'key:' || nullif(record_key, '')))"
+
     /// The records of a run's delivery with a finding, per dataset and dimension ([dataset: [dimension: records]]), by file
     /// and index, or by key; findings about the delivery as a whole name no record and are not counted.
     public func recordsAffected(run: Int64) throws -> [String: [String: Int]] {
         var counts: [String: [String: Int]] = [:]
         try database.forEach("""
-            SELECT dataset_id, dimension, count(DISTINCT coalesce(file_id || ':' || record_index, 'key:' || nullif(record_key, ''))) AS n
+            SELECT dataset_id, dimension, \(FindingTable.recordsCounted) AS n
             FROM findings WHERE run_id = ? GROUP BY dataset_id, dimension
             """, [.integer(run)]) { counts[$0.text("dataset_id") ?? "", default: [:]][$0.text("dimension") ?? ""] = $0.int("n") }
         return counts
@@ -152,7 +156,7 @@ public struct FindingTable {
     /// Records with a finding of each rule, per dataset, in a run.
     public func recordsByRuleAndDataset(run: Int64) throws -> [(rule: String, dataset: String, records: Int)] {
         try database.map("""
-            SELECT rule_id, dataset_id, count(DISTINCT coalesce(file_id || ':' || record_index, 'key:' || nullif(record_key, ''))) AS n
+            SELECT rule_id, dataset_id, \(FindingTable.recordsCounted) AS n
             FROM findings WHERE run_id = ? GROUP BY rule_id, dataset_id ORDER BY rule_id, dataset_id
             """, [.integer(run)]) {
             ($0.text("rule_id") ?? "", $0.text("dataset_id") ?? "", $0.int("n"))
@@ -163,7 +167,7 @@ public struct FindingTable {
     public func recordsByRuleAndDatasetByAgency(run: Int64) throws -> [String: [(rule: String, dataset: String, records: Int)]] {
         var result: [String: [(rule: String, dataset: String, records: Int)]] = [:]
         try database.forEach("""
-            SELECT agency, rule_id, dataset_id, count(DISTINCT coalesce(file_id || ':' || record_index, 'key:' || nullif(record_key, ''))) AS n
+            SELECT agency, rule_id, dataset_id, \(FindingTable.recordsCounted) AS n
             FROM findings WHERE run_id = ? GROUP BY agency, rule_id, dataset_id ORDER BY agency, rule_id, dataset_id
             """, [.integer(run)]) {
             result[$0.text("agency") ?? "", default: []].append(($0.text("rule_id") ?? "", $0.text("dataset_id") ?? "", $0.int("n")))
