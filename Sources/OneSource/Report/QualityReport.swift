@@ -125,8 +125,8 @@ public struct QualityReport {
     /// its agency's): loaded once for the city's and all the agencies' reports of a night.
     public final class Listings {
         private var byRule: [String: [FindingListing.Line]] = [:]
-        private var topRulesByAgency: [String: [(rule: String, dimension: String, severity: String, count: Int)]]?
-        private var spreadByAgency: [String: [(rule: String, dataset: String, records: Int)]]?
+        private var topRulesByAgency: [String: [FindingTable.TopRule]]?
+        private var spreadByAgency: [String: [FindingTable.RuleSpread]]?
 
         public init() {}
 
@@ -139,15 +139,14 @@ public struct QualityReport {
 
         /// The rules with most findings, of the city (`agency` nil) or of one agency: every agency's are read in one pass over
         /// the run's findings, the first time one is asked for.
-        func topRules(run: Int64, agency: String?, limit: Int, _ database: Database)
-            throws -> [(rule: String, dimension: String, severity: String, count: Int)] {
+        func topRules(run: Int64, agency: String?, limit: Int, _ database: Database) throws -> [FindingTable.TopRule] {
             guard let agency else { return try FindingTable(database: database).topRules(run: run, limit: limit) }
             if topRulesByAgency == nil { topRulesByAgency = try FindingTable(database: database).topRulesByAgency(run: run) }
             return Array((topRulesByAgency?[agency] ?? []).prefix(limit))
         }
 
         /// Records with a finding of each rule, per dataset, of the city or of one agency (every agency's in one pass).
-        func spread(run: Int64, agency: String?, _ database: Database) throws -> [(rule: String, dataset: String, records: Int)] {
+        func spread(run: Int64, agency: String?, _ database: Database) throws -> [FindingTable.RuleSpread] {
             guard let agency else { return try FindingTable(database: database).recordsByRuleAndDataset(run: run) }
             if spreadByAgency == nil { spreadByAgency = try FindingTable(database: database).recordsByRuleAndDatasetByAgency(run: run) }
             return spreadByAgency?[agency] ?? []

@@ -106,6 +106,11 @@ public struct FindingTable {
         return (findings, total)
     }
 
+    /// A rule among those with most findings: its dimension, highest severity and number of findings.
+    public typealias TopRule = (rule: String, dimension: String, severity: String, count: Int)
+    /// The records of one dataset with a finding of one rule.
+    public typealias RuleSpread = (rule: String, dataset: String, records: Int)
+
     /// The records with a finding among a group of findings: by file and index, or by key; findings about the delivery as a
     /// whole name no record and are not counted.
     private static let recordsCounted = "count(DISTINCT coalesce(file_id || ':' || record_index, 'key:' || nullif(record_key, '')))"
@@ -131,7 +136,7 @@ public struct FindingTable {
     }
 
     /// The rules with most findings in a run, most first: rule, dimension, highest severity, count; the city's `limit` first.
-    public func topRules(run: Int64, limit: Int) throws -> [(rule: String, dimension: String, severity: String, count: Int)] {
+    public func topRules(run: Int64, limit: Int) throws -> [TopRule] {
         try database.map("""
             SELECT rule_id, dimension, max(severity) AS severity, count(*) AS n FROM findings WHERE run_id = ?
             GROUP BY rule_id, dimension ORDER BY count(*) DESC, rule_id, dimension LIMIT ?
@@ -141,8 +146,8 @@ public struct FindingTable {
     }
 
     /// `topRules` of every agency, from one pass over the run's findings: by agency, most first, all of them.
-    public func topRulesByAgency(run: Int64) throws -> [String: [(rule: String, dimension: String, severity: String, count: Int)]] {
-        var result: [String: [(rule: String, dimension: String, severity: String, count: Int)]] = [:]
+    public func topRulesByAgency(run: Int64) throws -> [String: [TopRule]] {
+        var result: [String: [TopRule]] = [:]
         try database.forEach("""
             SELECT agency, rule_id, dimension, max(severity) AS severity, count(*) AS n FROM findings WHERE run_id = ?
             GROUP BY agency, rule_id, dimension ORDER BY agency, count(*) DESC, rule_id, dimension
@@ -154,7 +159,7 @@ public struct FindingTable {
     }
 
     /// Records with a finding of each rule, per dataset, in a run.
-    public func recordsByRuleAndDataset(run: Int64) throws -> [(rule: String, dataset: String, records: Int)] {
+    public func recordsByRuleAndDataset(run: Int64) throws -> [RuleSpread] {
         try database.map("""
             SELECT rule_id, dataset_id, \(FindingTable.recordsCounted) AS n
             FROM findings WHERE run_id = ? GROUP BY rule_id, dataset_id ORDER BY rule_id, dataset_id
@@ -164,8 +169,8 @@ public struct FindingTable {
     }
 
     /// `recordsByRuleAndDataset` of every agency, from one pass over the run's findings.
-    public func recordsByRuleAndDatasetByAgency(run: Int64) throws -> [String: [(rule: String, dataset: String, records: Int)]] {
-        var result: [String: [(rule: String, dataset: String, records: Int)]] = [:]
+    public func recordsByRuleAndDatasetByAgency(run: Int64) throws -> [String: [RuleSpread]] {
+        var result: [String: [RuleSpread]] = [:]
         try database.forEach("""
             SELECT agency, rule_id, dataset_id, \(FindingTable.recordsCounted) AS n
             FROM findings WHERE run_id = ? GROUP BY agency, rule_id, dataset_id ORDER BY agency, rule_id, dataset_id
