@@ -111,8 +111,8 @@ import Testing
     @Test func numbersEachRowsParametersAfterTheSharedOnes() {
         #expect(StagingTable.multiRowInsert(into: "stg_x", rowColumns: ["rowid"], sharedColumns: ["run_id", "file_id"],
                                             rowOnlyColumns: ["line", "person.name"], rows: 2)
-                == #"INSERT INTO "stg_x" ("rowid", "run_id", "file_id", "line", "person.name") VALUES (?3, ?1, ?2, ?4, ?5), (?6, ?1, ?2, ?7, ?8)"#)
+                == #"INSERT OR FAIL INTO "stg_x" ("rowid", "run_id", "file_id", "line", "person.name") VALUES (?3, ?1, ?2, ?4, ?5), (?6, ?1, ?2, ?7, ?8)"#)
         #expect(StagingTable.multiRowInsert(into: "t", rowColumns: ["a"], sharedColumns: [], rowOnlyColumns: [], rows: 1)
-                == #"INSERT INTO "t" ("a") VALUES (?1)"#)
+                == #"INSERT OR FAIL INTO "t" ("a") VALUES (?1)"#)
     }
 }
