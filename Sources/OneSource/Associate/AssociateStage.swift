@@ -44,7 +44,7 @@ public struct AssociateStage: Stage {
         let standards = StandardContext(today: today, divisions: divisions)
         // Rules over the same dataset and the same look-ups share one pass (the licence rules all look up the
         // holder in the legal-entity base: one scan and one look-up per licence instead of four).
-        let groups = AssociateStage.group(plans)
+        let groups = AssociateStage.group(plans, spans: try RunFileTable(database: database).stagingSpans(run: context.runID))
         // The rules only read what earlier stages committed: each pass runs on a connection of its own that may
         // only read, in parallel; a SQL rule is its own pass.
         var queries: [Query] = []
@@ -157,7 +157,8 @@ public struct AssociateStage: Stage {
     }
 
     /// Groups plans by dataset and look-ups, keeping the rules' order, and writes each group's query.
-    static func group(_ plans: [Plan]) -> [Group] {
+    /// `spans`: where the run's rows of each dataset lie (`RunFileTable.stagingSpans`), so a pass reads only those.
+    static func group(_ plans: [Plan], spans: [String: ClosedRange<Int64>] = [:]) -> [Group] {
         var order: [String] = []
         var members: [String: [Int]] = [:]
         for (index, plan) in plans.enumerated() {
@@ -201,7 +202,7 @@ public struct AssociateStage: Stage {
             let sql = """
                 SELECT \(columns.joined(separator: ", "))
                 FROM \(first.table) s \(joins.joined(separator: " "))
-                WHERE s.run_id = ?1 AND s.has_error = 0 AND (\(conditions.joined(separator: " OR "))) AND \(unsealed.joined(separator: " AND "))
+                WHERE s.run_id = ?1\(StandardizedTable.within(spans[first.dataset.id], alias: "s")) AND s.has_error = 0 AND (\(conditions.joined(separator: " OR "))) AND \(unsealed.joined(separator: " AND "))
                 ORDER BY s.staging_rowid
                 """
             return Group(plans: indexes, lookups: first.lookups, sql: sql)

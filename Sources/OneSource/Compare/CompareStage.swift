@@ -19,7 +19,8 @@ public struct CompareStage: StartsEarly {
         let ahead = (context.early?.value as? Pending<[Comparison]>)
         let comparisons = try ahead.map { try $0.wait() }
             ?? CompareStage.compareAll(catalog: context.catalog, pipeline: context.pipeline, runID: context.runID, path: database.path,
-                                       sealed: try SealTable(database: database).sealedDatasets())
+                                       sealed: try SealTable(database: database).sealedDatasets(),
+                                       spans: try RunFileTable(database: database).stagingSpans(run: context.runID))
         return try database.transaction {
             try FindingTable(database: database).delete(run: context.runID, stage: name)
             let writer = try FindingTable.Writer(database: database, runID: context.runID, stage: name)
@@ -47,16 +48,17 @@ public struct CompareStage: StartsEarly {
     /// Compares every base fed by more than one selected dataset. Reads only the run's standardized
     /// tables, over connections of its own, so it can run while another stage writes (see `ahead`).
     /// `yielding`: its reading threads give way to the run's own thread (see `Background.run`).
-    /// A sealed dataset takes no part (art. 22: kept, not used); nor do the records of a sealed key.
+    /// A sealed dataset takes no part (art. 22: kept, not used); nor do the records of a sealed key. `spans`: where the
+    /// run's rows of each dataset lie (`RunFileTable.stagingSpans`).
     static func compareAll(catalog: Catalog, pipeline: PipelineDefinition, runID: Int64, path: String, sealed: Set<String>,
-                           yielding: Bool = false) throws -> [Comparison] {
+                           spans: [String: ClosedRange<Int64>], yielding: Bool = false) throws -> [Comparison] {
         let selected = Set(try pipeline.selectedDatasets(in: catalog).map(\.id)).subtracting(sealed)
         var comparisons: [Comparison] = []
         for base in catalog.bases {
             let feeding = catalog.datasets(of: base).filter { selected.contains($0.id) }
             guard feeding.count > 1 else { continue }
             let (findings, records) = try compare(base: base, datasets: feeding, catalog: catalog, runID: runID, path: path,
-                                                  yielding: yielding)
+                                                  spans: spans, yielding: yielding)
             comparisons.append(Comparison(base: base.id, datasets: feeding.count, findings: findings, records: records))
         }
         return comparisons
@@ -66,9 +68,11 @@ public struct CompareStage: StartsEarly {
     public func startEarly(_ context: StageContext) -> EarlyWork {
         let catalog = context.catalog, pipeline = context.pipeline, runID = context.runID, path = context.database.path
         let sealed = Result { try SealTable(database: context.database).sealedDatasets() }
+        let spans = Result { try RunFileTable(database: context.database).stagingSpans(run: runID) }
         // The stage before writes meanwhile on the run's thread: the comparison takes the processor time it leaves.
         return EarlyWork(Pending(yielding: true) {
-            try CompareStage.compareAll(catalog: catalog, pipeline: pipeline, runID: runID, path: path, sealed: try sealed.get(), yielding: true)
+            try CompareStage.compareAll(catalog: catalog, pipeline: pipeline, runID: runID, path: path, sealed: try sealed.get(),
+                                        spans: try spans.get(), yielding: true)
         })
     }
 
@@ -116,7 +120,7 @@ public struct CompareStage: StartsEarly {
     /// Compares the datasets of one base key by key: each is read sorted by key, so memory does not grow
     /// with the number of keys, and the result does not depend on any thread count.
     private static func compare(base: BaseDefinition, datasets: [Dataset], catalog: Catalog, runID: Int64,
-                                path: String, yielding: Bool) throws -> ([Finding], Int) {
+                                path: String, spans: [String: ClosedRange<Int64>], yielding: Bool) throws -> ([Finding], Int) {
         let book = catalog.ruleBook
         guard let keyAuthority = catalog.element(base.key)?.authority else { return ([], 0) }
         // Only elements some other agency also delivers are compared, so only those authoritative values are read.
@@ -139,7 +143,8 @@ public struct CompareStage: StartsEarly {
             let columns = owned + comparedOn[position]
             // The key's authority is read with its error rows too: a quarantined record is not a missing one.
             // Read ahead on its own connection, so the datasets sort at the same time.
-            let rows = SortedRows(path: path, sql: StandardizedTable(dataset: dataset).byKeyQuery(columns: columns, withErrors: dataset.agency == keyAuthority),
+            let rows = SortedRows(path: path, sql: StandardizedTable(dataset: dataset).byKeyQuery(columns: columns, withErrors: dataset.agency == keyAuthority,
+                                                                                        span: spans[dataset.id]),
                                   arguments: [.integer(runID)], ints: 5, texts: columns.count, yielding: yielding)
             sources.append(Source(position: position, dataset: dataset, rows: rows,
                                   owned: owned.map { slot[$0]! }, compared: comparedOn[position].map { slot[$0]! }))

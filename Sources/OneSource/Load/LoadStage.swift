@@ -92,6 +92,7 @@ public struct LoadStage: Stage {
         var result = LoadResult()
         result.feeding = feeding
         let files = RunFileTable(database: database)
+        let spans = try files.stagingSpans(run: runID)
         var sources: [BaseTable.Source] = []
         for (position, dataset) in feeding.enumerated() {
             var priorities: [String: Int] = [:]
@@ -99,7 +100,8 @@ public struct LoadStage: Stage {
                 priorities[field.element] = catalog.element(field.element)?.authority == dataset.agency ? 0 : position + 1
             }
             sources.append(BaseTable.Source(table: StandardizedTable(dataset: dataset), priorities: priorities,
-                                            files: try files.files(run: runID, dataset: dataset.id).map(\.id)))
+                                            files: try files.files(run: runID, dataset: dataset.id).map(\.id),
+                                            span: spans[dataset.id]))
         }
         let ordering = Date()
         var streams: [Int] = []

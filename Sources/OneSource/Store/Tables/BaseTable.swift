@@ -107,16 +107,19 @@ public struct BaseTable {
     // MARK: - Merging a run
 
     /// One dataset feeding a merge: its standardized table, the priority of its value of each element it delivers
-    /// (lower wins; the element's authority has 0), and the files the run read of it.
+    /// (lower wins; the element's authority has 0), the files the run read of it, and the staging rowids its rows lie
+    /// within (`RunFileTable.stagingSpans`).
     public struct Source: Sendable {
         public let table: StandardizedTable
         public let priorities: [String: Int]
         public let files: [Int64]
+        public let span: ClosedRange<Int64>?
 
-        public init(table: StandardizedTable, priorities: [String: Int], files: [Int64]) {
+        public init(table: StandardizedTable, priorities: [String: Int], files: [Int64], span: ClosedRange<Int64>?) {
             self.table = table
             self.priorities = priorities
             self.files = files
+            self.span = span
         }
     }
 
@@ -177,7 +180,7 @@ public struct BaseTable {
                 columns += ["\(position) AS p", "staging_rowid AS r"]
                 branches.append("""
                     SELECT \(columns.joined(separator: ", ")) FROM \(q(source.table.name))
-                    WHERE run_id = ?1 AND has_error = 0 AND record_key <> ''
+                    WHERE run_id = ?1\(StandardizedTable.within(source.span)) AND has_error = 0 AND record_key <> ''
                     """)
             }
             let targetColumns = ["record_key", "first_run"] + delivered.flatMap { [q($0), q($0 + ":file"), q($0 + ":line")] }

@@ -118,6 +118,19 @@ public struct RunFileTable {
         try database.queryScalarText("SELECT min(pruned_at) FROM run_files WHERE run_id = ? AND pruned_at IS NOT NULL", [.integer(run)])
     }
 
+    /// Per dataset, the staging rowids from the first to the last the run's files of it were given: what the run's rows of
+    /// a staging or standardized table lie within (the rows of earlier runs kept by the retention policy lie before).
+    public func stagingSpans(run: Int64) throws -> [String: ClosedRange<Int64>] {
+        var spans: [String: ClosedRange<Int64>] = [:]
+        try database.forEach("""
+            SELECT dataset_id, min(staging_first), max(staging_last) FROM run_files
+            WHERE run_id = ? AND staging_first IS NOT NULL AND staging_first <= staging_last GROUP BY dataset_id
+            """, [.integer(run)]) { row in
+            if let dataset = row.text(0), let first = row.optionalInt64(1), let last = row.optionalInt64(2) { spans[dataset] = first...last }
+        }
+        return spans
+    }
+
     /// The staging rowid ranges of a run's files of `dataset`, in file order.
     public func stagingRanges(run: Int64, dataset: String) throws -> [ClosedRange<Int64>] {
         try database.map("""

@@ -48,13 +48,22 @@ public struct StandardizedTable: Sendable {
         return try KeyOrder.streams(next: { try statement.step() ? statement.text(0) ?? "" : nil }, limit: KeyOrder.streamLimit)
     }
 
+    /// ` AND staging_rowid BETWEEN first AND last` (of `alias` when given) for a condition on `run_id`, the run's `span`
+    /// (`RunFileTable.stagingSpans`): the run's rows are read through the rowid's b-tree instead of a scan of every run
+    /// the retention policy keeps (seven by default). Empty without a span: `run_id` alone still selects the rows.
+    public static func within(_ span: ClosedRange<Int64>?, alias: String? = nil) -> String {
+        guard let span else { return "" }
+        return " AND \(alias.map { $0 + "." } ?? "")staging_rowid BETWEEN \(span.lowerBound) AND \(span.upperBound)"
+    }
+
     /// The query of the run's rows with a key, in key order (delivery order among equal keys): `record_key, file_id, line,
     /// record_index, staging_rowid, has_error`, then `columns`; rows with errors only when `withErrors`, never the rows of a
-    /// sealed key. Parameter ?1: the run. For `SortedRows`, which runs it on a connection of its own.
-    public func byKeyQuery(columns: [String], withErrors: Bool) -> String {
+    /// sealed key; within the run's `span` of staging rowids when given (see `within`). Parameter ?1: the run. For
+    /// `SortedRows`, which runs it on a connection of its own.
+    public func byKeyQuery(columns: [String], withErrors: Bool, span: ClosedRange<Int64>?) -> String {
         """
         SELECT record_key, file_id, line, record_index, staging_rowid, has_error\(columns.map { ", " + StagingTable.quote($0) }.joined())
-        FROM \(StagingTable.quote(name)) WHERE run_id = ?1 AND record_key <> ''\(withErrors ? "" : " AND has_error = 0")
+        FROM \(StagingTable.quote(name)) WHERE run_id = ?1\(StandardizedTable.within(span)) AND record_key <> ''\(withErrors ? "" : " AND has_error = 0")
           AND NOT \(SealTable.keySealed("record_key", datasets: [dataset.id]))
         ORDER BY record_key, staging_rowid
         """
