@@ -107,7 +107,7 @@ public struct LoadStage: Stage {
         var streams: [Int] = []
         for dataset in feeding {
             let counted = try files.keyStreams(run: runID, dataset: dataset.id)
-            guard let count = try counted ?? StandardizedTable(dataset: dataset).keyStreams(run: runID, in: database) else {
+            guard let count = try counted ?? StandardizedTable(dataset: dataset).keyStreams(run: runID, span: spans[dataset.id], in: database) else {
                 streams = []
                 break
             }

@@ -39,9 +39,11 @@ public struct StandardizedTable: Sendable {
     }
 
     /// The ascending streams of the run's verified keys in delivery (staging) order; nil past `KeyOrder.streamLimit`.
-    public func keyStreams(run: Int64, in database: Database) throws -> Int? {
+    /// Within the run's `span` of staging rowids when given (see `within`).
+    public func keyStreams(run: Int64, span: ClosedRange<Int64>?, in database: Database) throws -> Int? {
         let statement = try database.prepare("""
-            SELECT record_key FROM \(StagingTable.quote(name)) WHERE run_id = ? AND has_error = 0 AND record_key <> '' ORDER BY staging_rowid
+            SELECT record_key FROM \(StagingTable.quote(name)) WHERE run_id = ?\(StandardizedTable.within(span)) AND has_error = 0 AND record_key <> ''
+            ORDER BY staging_rowid
             """)
         try statement.bind(.integer(run), at: 1)
         defer { try? statement.reset() }
