@@ -34,7 +34,8 @@ public struct LoadStage: Stage {
             try reader.setCacheSize(kiB: 8192)   // it reads few rows, each page about once
             return try LoadStage.quarantineRows(datasets: datasets, runID: runID, database: reader)
         }
-        return try database.transaction {
+        // The run's merged tables go to a scratch database, discarded whole once the stage is done (see `BaseTable.merge`).
+        return try database.withScratch { scratch in try database.transaction {
             try preflight(context)
             let reverting = Date()
             for table in tables { try table.revert(run: runID, in: database) }
@@ -44,7 +45,7 @@ public struct LoadStage: Stage {
             context.log.info(String(format: "earlier load of this run undone in %.2f s", Date().timeIntervalSince(reverting)))
             var records = 0
             for table in tables {
-                let result = try load(table, datasets: datasets, context: context)
+                let result = try load(table, datasets: datasets, scratch: scratch, context: context)
                 records += result.merged.records
                 Failpoint.check(stage: name, records: records)
                 let perSource = zip(result.feeding, result.merged.sourceSeconds).map { "\($0.id) " + String(format: "%.2f s", $1) }
@@ -65,7 +66,7 @@ public struct LoadStage: Stage {
             return StageOutcome(recordsIn: read, recordsOut: accepted, rejected: rows.count, hasDefects: !rows.isEmpty,
                                 message: "read \(read) = loaded \(accepted) + quarantined \(rows.count) + rejected \(rejected); "
                                     + "\(records) keys in \(tables.count) base tables")
-        }
+        } }
     }
 
     struct LoadResult {
@@ -83,7 +84,7 @@ public struct LoadStage: Stage {
     /// element's authority first (priority 0), then the other datasets in catalog order. Rows go in as delivered
     /// when every feeding dataset's keys arrive as a few ascending streams (`KeyOrder`: counted by ingest as it
     /// verified, or read back), sorted by key otherwise; both give every key the same sequence of upserts.
-    private func load(_ table: BaseTable, datasets: [Dataset], context: StageContext) throws -> LoadResult {
+    private func load(_ table: BaseTable, datasets: [Dataset], scratch: String, context: StageContext) throws -> LoadResult {
         let database = context.database
         let catalog = context.catalog
         let runID = context.runID
@@ -115,7 +116,7 @@ public struct LoadStage: Stage {
         }
         result.streams = streams.max()
         result.orderSeconds = Date().timeIntervalSince(ordering)
-        result.merged = try table.merge(run: runID, sources: sources, inDeliveryOrder: !streams.isEmpty, in: database)
+        result.merged = try table.merge(run: runID, sources: sources, inDeliveryOrder: !streams.isEmpty, scratch: scratch, in: database)
         result.seconds = Date().timeIntervalSince(started)
         return result
     }

@@ -103,6 +103,9 @@ import Testing
         try KeyOrder.$streamLimit.withValue(1_000_000) { try runner.rerun(stage: "load", run: second) }
         #expect(try snapshot() == sortedAgain)
         #expect(try database.queryScalarInt("SELECT count(*) FROM base_history WHERE replaced_by_run = ?", [.integer(second)]) ?? 0 > 0)
+        // The merged tables of a loaded base lived in the load's scratch database, which is gone with them.
+        #expect(try database.queryScalarInt("SELECT count(*) FROM pragma_database_list WHERE name = 'scratch'") == 0)
+        #expect(try database.queryScalarInt("SELECT count(*) FROM temp.sqlite_master") == 0)
     }
 }
 

@@ -88,6 +88,43 @@ import Testing
         try database.transaction { try database.run("INSERT INTO t VALUES (2)") }
         #expect(try database.rows("SELECT x FROM t") == [[.integer(2)]])
     }
+    @Test func scratchTablesRollBackWithTheTransactionAndGoWithTheScratchDatabase() throws {
+        struct Boom: Error {}
+        let path = try Paths.temporaryDirectory().appendingPathComponent("s.sqlite").path
+        let database = try Database(path: path)
+        try database.execute("CREATE TABLE t (x)")
+        func schemas() throws -> [String] { try database.rows("SELECT name FROM pragma_database_list ORDER BY seq").compactMap { $0[0].text } }
+        let inside = try database.withScratch { scratch in
+            #expect(scratch == "scratch")
+            #expect(try schemas() == ["main", "scratch"])
+            #expect(try database.queryScalarInt("PRAGMA scratch.page_size") == 16384)
+            #expect(try database.queryScalarText("PRAGMA scratch.journal_mode") == "memory")
+            try database.execute("CREATE TABLE scratch.m (k TEXT PRIMARY KEY, v) WITHOUT ROWID")
+            #expect(throws: Boom.self) {
+                try database.transaction {
+                    try database.run("INSERT INTO scratch.m VALUES ('a', 1)")
+                    try database.run("INSERT INTO t VALUES (1)")
+                    throw Boom()
+                }
+            }
+            #expect(try database.queryScalarInt("SELECT count(*) FROM scratch.m") == 0)
+            try database.transaction {
+                try database.run("INSERT INTO scratch.m VALUES ('b', 2)")
+                try database.run("INSERT INTO t SELECT v FROM scratch.m")
+            }
+            return try database.rows("SELECT k, v FROM scratch.m")
+        }
+        #expect(inside == [[.text("b"), .integer(2)]])
+        #expect(try schemas() == ["main"])
+        #expect(throws: SQLiteError.self) { try database.rows("SELECT * FROM scratch.m") }
+        #expect(try database.rows("SELECT x FROM t") == [[.integer(2)]])
+        // SQLite attaches only outside a transaction: asked inside one, it says so and nothing is attached.
+        #expect(throws: SQLiteError.self) { try database.transaction { try database.withScratch { _ in } } }
+        #expect(try schemas() == ["main"])
+        // Attached again afterwards, the scratch database starts empty.
+        #expect(try database.withScratch { _ in try database.queryScalarInt("SELECT count(*) FROM scratch.sqlite_master") } == 0)
+    }
+
     @Test func theCheckpointerCopiesTheLogInTheBackgroundAndGivesTheWriterItsCheckpointBack() throws {
         let path = try Paths.temporaryDirectory().appendingPathComponent("c.sqlite").path
         let database = try Store.open(path: path)
