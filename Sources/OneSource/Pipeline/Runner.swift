@@ -30,6 +30,7 @@ public struct Runner {
         let catalog = try Catalog.load(directory: pipeline.catalogDirectory)
         _ = try pipeline.selectedDatasets(in: catalog)
         let ledger = RunLedger(database: database)
+        let pagesBefore = try Retention(database: database).pageUse()
         let runID = try ledger.begin(pipeline: pipeline.name, path: pipeline.path, definition: pipeline.text, stages: pipeline.stages, asOf: asOf)
         try AuditTrail(database: database).record("run_started", run: runID, path: pipeline.path, outcome: "started")
         log.info("run \(runID) of pipeline \(pipeline.name) started")
@@ -37,7 +38,7 @@ public struct Runner {
         try runInOrder(stages, context)
         let status = try ledger.finish(runID)
         try AuditTrail(database: database).record("run_finished", run: runID, path: pipeline.path, outcome: status.rawValue)
-        applyRetention(pipeline)
+        applyRetention(pipeline, pagesBefore: pagesBefore)
         return runID
     }
 
@@ -52,6 +53,7 @@ public struct Runner {
         let pipeline = try PipelineDefinition.of(try ledger.run(runID))
         let catalog = try Catalog.load(directory: pipeline.catalogDirectory)
         try refuseIfPruned(runID)
+        let pagesBefore = try Retention(database: database).pageUse()
         let states = try ledger.stages(of: runID)
         guard let first = states.firstIndex(where: { !$0.status.isDone }) else {
             throw PipelineError.nothingToResume(run: runID)
@@ -64,7 +66,7 @@ public struct Runner {
         let ran = try runInOrder(stages, context)
         let status = try ledger.finish(runID)
         try AuditTrail(database: database).record("run_finished", run: runID, path: pipeline.path, outcome: status.rawValue)
-        applyRetention(pipeline)
+        applyRetention(pipeline, pagesBefore: pagesBefore)
         return ran
     }
 
@@ -123,15 +125,18 @@ public struct Runner {
     }
 
     /// The pipeline's retention policy, after the run: the store keeps the delivered copies of the last runs only
-    /// and gives the space back. A failure here leaves the run as it finished and is logged and audited.
-    private func applyRetention(_ pipeline: PipelineDefinition) {
+    /// and gives back the space the next night will not need: it keeps as many free pages as this night took since
+    /// `pagesBefore` (see `Retention.giveBackSpace`). A failure here leaves the run as it finished and is logged and audited.
+    private func applyRetention(_ pipeline: PipelineDefinition, pagesBefore: Retention.PageUse) {
         guard let policy = pipeline.retention else { return }
         let started = Date()
         do {
             let retention = Retention(database: database)
+            let taken = try retention.pagesTaken(since: pagesBefore)
             let outcome = try retention.prune(policy, reason: "pipeline \(pipeline.name)")
-            let space = try retention.giveBackSpace()
-            log.info("retention (keep \(policy.keepRuns) runs): \(outcome.summary); \(space.pages) free pages returned, store "
+            let space = try retention.giveBackSpace(keeping: taken)
+            log.info("retention (keep \(policy.keepRuns) runs): \(outcome.summary); \(space.pages) free pages returned, \(space.kept) kept free "
+                     + "for the next night (this one took \(taken)), store "
                      + String(format: "%.1f -> %.1f MB in %.2f s", Double(space.before) / 1_048_576, Double(space.after) / 1_048_576,
                               Date().timeIntervalSince(started)))
         } catch {

@@ -129,30 +129,59 @@ public struct Retention {
         return (try names("staging_tables"), try names("standardized_tables"))
     }
 
+    /// The store file's pages and free pages at one moment.
+    public struct PageUse: Sendable, Equatable {
+        public let pages: Int
+        public let free: Int
+    }
+
+    /// The store file's pages and free pages now.
+    public func pageUse() throws -> PageUse {
+        PageUse(pages: Int(try database.queryScalarInt("PRAGMA page_count") ?? 0),
+                free: Int(try database.queryScalarInt("PRAGMA freelist_count") ?? 0))
+    }
+
+    /// The pages the store took since `before`: what the file grew by, and the free pages filled.
+    public func pagesTaken(since before: PageUse) throws -> Int {
+        let now = try pageUse()
+        return max(0, (now.pages - before.pages) + (before.free - now.free))
+    }
+
     /// Gives the free pages back to the file system, `step` pages per transaction, so readers and the next writer
-    /// wait at most one step. Only a store made with incremental auto-vacuum can (every store this build creates);
-    /// an older one keeps its free pages for the next nights' rows, and `vacuum()` converts it.
-    /// - Returns: the pages given back and the file's size before and after, in bytes.
+    /// wait at most one step; `keeping` of them stay free. Only a store made with incremental auto-vacuum can (every
+    /// store this build creates); an older one keeps its free pages for the next nights' rows, and `vacuum()` converts it.
+    ///
+    /// After a night the runner keeps as many as the night took (`pagesTaken`): the next night's rows fill them again,
+    /// so giving them back only made SQLite move the pages at the end of the file into them and the next night grow
+    /// the file again (1M city, a night on a store of two: 27,447 pages moved in 1.4-1.7 s). A store that needs less
+    /// than it freed still gives back the rest. `prune` by hand and destruction keep none.
+    /// - Returns: the pages given back, the free pages left, and the file's size before and after, in bytes.
     @discardableResult
-    public func giveBackSpace(step: Int = 2048) throws -> (pages: Int, before: Int64, after: Int64) {
+    public func giveBackSpace(step: Int = 2048, keeping: Int = 0) throws -> (pages: Int, kept: Int, before: Int64, after: Int64) {
         let pageSize = try database.queryScalarInt("PRAGMA page_size") ?? 4096
         let before = (try database.queryScalarInt("PRAGMA page_count") ?? 0) * pageSize
-        guard try database.queryScalarInt("PRAGMA auto_vacuum") == 2 else { return (0, before, before) }
+        guard try database.queryScalarInt("PRAGMA auto_vacuum") == 2 else {
+            return (0, Int(try database.queryScalarInt("PRAGMA freelist_count") ?? 0), before, before)
+        }
         var pages = 0
+        var free = 0
         while true {
-            let free = Int(try database.queryScalarInt("PRAGMA freelist_count") ?? 0)
-            guard free > 0 else { break }
-            try database.execute("PRAGMA incremental_vacuum(\(min(step, free)))")
-            pages += min(step, free)
+            free = Int(try database.queryScalarInt("PRAGMA freelist_count") ?? 0)
+            let excess = free - max(0, keeping)
+            guard excess > 0 else { break }
+            try database.execute("PRAGMA incremental_vacuum(\(min(step, excess)))")
+            pages += min(step, excess)
         }
         // The moved pages are in the write-ahead log: copy them back and cut the log, so the file system sees the space.
         try database.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         let after = (try database.queryScalarInt("PRAGMA page_count") ?? 0) * pageSize
         if pages > 0 {
             try AuditTrail(database: database).record("store_space_returned", size: before - after,
-                                                      counts: "\(pages) free pages returned: \(before) -> \(after) bytes", outcome: "done")
+                                                      counts: "\(pages) free pages returned: \(before) -> \(after) bytes"
+                                                          + (free > 0 ? "; \(free) kept free for the next night's rows" : ""),
+                                                      outcome: "done")
         }
-        return (pages, before, after)
+        return (pages, free, before, after)
     }
 
     /// Whether the store gives freed pages back to the file system (made with incremental auto-vacuum).

@@ -31,6 +31,14 @@ import Testing
             let run = try runBinary(["run", pruning, "--data", data, "--store", kept, "--as-of", day])
             #expect(run.status == 3)
             #expect(run.stderr.contains(night < 2 ? "retention (keep 2 runs): nothing to prune" : "retention (keep 2 runs): pruned "))
+            // The free pages kept for the next night: at most what this night took, and what the store now has free.
+            let line = try #require(run.stderr.split(separator: "\n").first { $0.contains("retention (keep 2 runs)") })
+            let numbers = try #require(line.firstMatch(of: /(\d+) free pages returned, (\d+) kept free for the next night \(this one took (\d+)\)/))
+            let keptPages = Int(numbers.output.2)!, tookPages = Int(numbers.output.3)!
+            #expect(keptPages <= tookPages)
+            #expect(tookPages > 0)
+            #expect(try Store.openForReading(path: kept).queryScalarInt("PRAGMA freelist_count") == Int64(keptPages))
+            if night >= 2 { #expect(keptPages > 0) }   // a pruning night frees pages, and the next night needs them
         }
         let a = try Store.openForReading(path: all), b = try Store.openForReading(path: kept)
         for run in Int64(1)...4 {
@@ -97,6 +105,47 @@ import Testing
         do { _ = try parse("7") } catch {
             #expect("\(error)" == #"pipeline definition /x/p.json: $.retention: an object like {"keepRuns": 7}"#)
         }
+    }
+
+    /// After a night the store keeps free as many pages as the night took, for the next night's rows, and gives back
+    /// only the rest; by hand (`keeping` 0) it gives back every free page.
+    @Test func givingBackKeepsWhatTheNightTook() throws {
+        let path = try Paths.temporaryDirectory().appendingPathComponent("g.sqlite").path
+        let database = try Store.open(path: path)
+        let retention = Retention(database: database)
+        try database.execute("CREATE TABLE rows_a (x TEXT); CREATE TABLE rows_b (x TEXT)")
+        let start = try retention.pageUse()
+        // 300 rows of 10,000 bytes: one overflow chain each, about 300 pages of 16 KiB.
+        try database.transaction {
+            for i in 0..<300 { try database.run("INSERT INTO rows_a VALUES (?)", [.text(String(repeating: "a", count: 10_000) + "\(i)")]) }
+        }
+        let grown = try retention.pageUse()
+        #expect(grown.free == start.free)
+        #expect(try retention.pagesTaken(since: start) == grown.pages - start.pages)
+        try database.execute("DELETE FROM rows_a")
+        let freed = try retention.pageUse()
+        #expect(freed.pages == grown.pages)
+        #expect(freed.free >= 300)
+        // Filling free pages counts as taking them: the file does not grow.
+        try database.transaction {
+            for i in 0..<100 { try database.run("INSERT INTO rows_b VALUES (?)", [.text(String(repeating: "b", count: 10_000) + "\(i)")]) }
+        }
+        let refilled = try retention.pageUse()
+        #expect(refilled.pages == freed.pages)
+        #expect(try retention.pagesTaken(since: freed) == freed.free - refilled.free)
+        // Keeping fewer than are free: the rest goes back; keeping more: none goes back.
+        let free = refilled.free
+        let some = try retention.giveBackSpace(step: 64, keeping: 50)
+        #expect(some.pages == free - 50)
+        #expect(some.kept == 50)
+        #expect(try retention.pageUse() == Retention.PageUse(pages: refilled.pages - (free - 50), free: 50))
+        let none = try retention.giveBackSpace(keeping: 80)
+        #expect(none.pages == 0 && none.kept == 50)
+        #expect(try retention.pageUse().free == 50)
+        let all = try retention.giveBackSpace()
+        #expect(all.pages == 50 && all.kept == 0)
+        #expect(try retention.pageUse().free == 0)
+        #expect(try database.queryScalarText("PRAGMA integrity_check") == "ok")
     }
 
     /// `onesource prune` applies a policy by hand and gives the space back to the file system.
