@@ -193,16 +193,13 @@ public final class Database {
         }
     }
 
-    /// The schema name of the scratch database `withScratch` attaches.
-    public static let scratchSchema = "scratch"
-
-    /// Runs `body` with a private scratch database attached as `scratch` (`Database.scratchSchema`): a temporary file of
+    /// Runs `body` with a private scratch database attached as `scratch` (the name `body` is given): a temporary file of
     /// SQLite's own, deleted when it is detached, for large tables that live only while `body` runs. Detaching discards
     /// them whole, where dropping a table walks every page of it to free it (the merged persons of the 1M city took
     /// 0.6 s to drop). Call it outside a transaction: SQLite attaches and detaches only there. Nobody else ever reads
     /// the file, so it has no journal file and is never synced; its changes still roll back with the transaction.
     public func withScratch<R>(_ body: (String) throws -> R) throws -> R {
-        let schema = Database.scratchSchema
+        let schema = "scratch"
         try execute("ATTACH DATABASE '' AS \(schema)")
         defer { try? execute("DETACH DATABASE \(schema)") }
         try execute("PRAGMA \(schema).page_size=16384; PRAGMA \(schema).journal_mode=MEMORY; PRAGMA \(schema).synchronous=OFF")

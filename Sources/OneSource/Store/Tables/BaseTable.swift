@@ -135,24 +135,23 @@ public struct BaseTable {
     /// `inDeliveryOrder` each source goes in as delivered, one after the other (right when every source's keys arrive as
     /// a few ascending streams: it gives every key the same sequence of upserts as the sort); otherwise all sources
     /// go in sorted together by key, source, delivery. A base loaded for the first time is merged into directly;
-    /// otherwise the run is merged into a temporary table first, which is then compared with the base (history of
-    /// every changed value) and applied to it. Nothing per key is held in memory; SQLite does all per-row work.
+    /// otherwise the run is merged into a table of the scratch database first, which is then compared with the base
+    /// (history of every changed value) and applied to it. Nothing per key is held in memory; SQLite does all per-row work.
     /// The upserts are `OR FAIL` (see `StagingTable.multiRowInsert`): a source's upsert rewrites pages the source
     /// before it wrote in the same transaction, and SQLite would otherwise copy each of them to a statement journal
     /// first (1M city: 0.37 GB of the load's 1.36 GB of writes). Records the load in `base_loads`.
     /// `scratch`: the schema of a scratch database (`Database.withScratch`) for the run's merged table and its changes,
-    /// left there for the caller to discard with the database; without it they go to `temp` and are dropped here.
-    public func merge(run runID: Int64, sources: [Source], inDeliveryOrder: Bool, scratch: String? = nil,
+    /// left there for the caller to discard with the database (dropping them walked every page).
+    public func merge(run runID: Int64, sources: [Source], inDeliveryOrder: Bool, scratch: String,
                       in database: Database) throws -> Merged {
         var result = Merged()
         let name = BaseTable.q(self.name)
         let q = BaseTable.q
         let empty = try database.queryScalarInt("SELECT count(*) FROM (SELECT 1 FROM \(name) LIMIT 1)") == 0
-        let schema = scratch.map(q) ?? "temp"
+        let schema = q(scratch)
         let target = empty ? name : "\(schema).\(q("merge_" + base.id))"
         if !empty {
             let columns = elements.flatMap { ["\(q($0)) TEXT", "\(q($0 + ":file")) INTEGER", "\(q($0 + ":line")) INTEGER"] }
-            try database.execute("DROP TABLE IF EXISTS \(target)")
             try database.execute("""
                 CREATE TABLE \(target) (record_key TEXT PRIMARY KEY, first_run INTEGER NOT NULL, \(columns.joined(separator: ", "))) WITHOUT ROWID
                 """)
@@ -237,7 +236,6 @@ public struct BaseTable {
             // One pass over the run's keys in key order finds the new ones and the ones with a changed value;
             // everything after works on those alone (an unchanged night touches nothing more).
             let delta = "\(schema).\(q("delta_" + base.id))"
-            try database.execute("DROP TABLE IF EXISTS \(delta)")
             try database.execute("CREATE TABLE \(delta) (record_key TEXT PRIMARY KEY, is_new INTEGER NOT NULL) WITHOUT ROWID")
             try database.run("""
                 INSERT INTO \(delta) (record_key, is_new)
@@ -276,10 +274,6 @@ public struct BaseTable {
                 FROM \(delta) d JOIN \(target) m ON m.record_key = d.record_key WHERE d.is_new = 1 ORDER BY d.record_key
                 """)
             result.inserted = database.changes
-            if scratch == nil {
-                try database.execute("DROP TABLE \(delta)")
-                try database.execute("DROP TABLE \(target)")
-            }
         }
         try database.run("INSERT INTO base_loads (run_id, base, records, inserted, changed, values_changed) VALUES (?, ?, ?, ?, ?, ?)",
                          [.integer(runID), .text(base.id), .int(result.records), .int(result.inserted), .int(result.changed),
