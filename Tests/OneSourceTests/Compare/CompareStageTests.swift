@@ -280,5 +280,18 @@ struct SampleCity {
             }
         }
         #expect(rowsFound == after.count(where: { $0.contains(" associate ") }))
+        // With a key seal in force a pass tests the keys it reads against the seals, and only where one can cover them.
+        let licences = AssociateStage.group(plans, keysSealedIn: [])[1]
+        #expect(licences.plans == [1, 2, 5, 6])
+        #expect(!licences.sql.contains("seals"))
+        #expect(groups[1].sql.contains("seals"))   // by default every key may be sealed
+        let sealedIn = { (datasets: Set<String?>) in AssociateStage.group(plans, keysSealedIn: datasets)[1].sql }
+        #expect(sealedIn(["renshe_insured"]) == licences.sql)
+        #expect(sealedIn(["shenpi_licences"]).contains("AND NOT s.record_key IN (SELECT record_key FROM seals "))
+        #expect(!sealedIn(["shenpi_licences"]).contains("j0.record_key IN (SELECT record_key FROM seals"))
+        #expect(sealedIn(["shichang_entities"]).contains("AND NOT coalesce(j0.record_key IN (SELECT record_key FROM seals "))
+        #expect(!sealedIn(["shichang_entities"]).contains("s.record_key IN (SELECT"))
+        #expect(sealedIn([nil]).contains("AND NOT s.record_key IN (SELECT record_key FROM seals ")
+                && sealedIn([nil]).contains("AND NOT coalesce(j0.record_key IN (SELECT record_key FROM seals "))
     }
 }

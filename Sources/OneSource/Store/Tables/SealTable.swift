@@ -98,6 +98,12 @@ public struct SealTable {
         Set(try inForce().filter { $0.key == nil }.compactMap(\.dataset))
     }
 
+    /// The datasets with a record key sealed in them (nil standing for a key sealed in every dataset), for stages that
+    /// leave the `keySealed` condition out of a read no key seal in force can touch.
+    public func datasetsWithSealedKeys() throws -> Set<String?> {
+        Set(try inForce().filter { $0.key != nil }.map(\.dataset))
+    }
+
     /// Whether a whole dataset is sealed.
     public func isSealed(dataset: String) throws -> Bool {
         try database.queryScalarInt("SELECT count(*) FROM seals WHERE unsealed_at IS NULL AND record_key IS NULL AND dataset_id = ?",

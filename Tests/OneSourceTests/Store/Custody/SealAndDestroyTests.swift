@@ -61,6 +61,46 @@ import Testing
                 == [[.text("data_sealed")], [.text("data_unsealed")]])
     }
 
+    /// A key sealed in one dataset leaves the association rules: as the record judged (a licence) and as the record
+    /// looked up (the legal entity holding another licence). The passes test keys against the seals only while a key
+    /// seal is in force, so the first night (none) and the second (two) take both paths; the rest of the findings stay.
+    @Test func aSealedKeyLeavesTheAssociationRules() throws {
+        let root = try Paths.temporaryDirectory()
+        let (pipeline, store) = try city(root)
+        var database = try Store.openForReading(path: store)
+        func findings(_ run: Int64) throws -> [[SQLValue]] {
+            try database.rows("""
+                SELECT rule_id, dataset_id, record_key, observed FROM findings WHERE run_id = ? AND stage = 'associate' ORDER BY 1, 2, 3, 4
+                """, [.integer(run)])
+        }
+        let first = try findings(1)
+        let inactive = first.filter { $0[0] == .text("licence_holder_inactive") }
+        #expect(inactive.count >= 2)
+        let licence = try #require(inactive[0][2].text)
+        let other = try #require(inactive[1][2].text)
+        let holder = try #require(try database.queryScalarText("""
+            SELECT "licence.holder_credit_code" FROM std_shenpi_licences WHERE run_id = 1 AND record_key = ?
+            """, [.text(other)]))
+        // Every licence of that holder loses its findings of the rules that look the holder up.
+        let holderLicences = Set(try database.rows("SELECT record_key FROM std_shenpi_licences WHERE run_id = 1 AND \"licence.holder_credit_code\" = ?",
+                                                   [.text(holder)]).compactMap { $0[0].text })
+        #expect(holderLicences.contains(other) && !holderLicences.contains(licence))
+        for (dataset, key) in [("shenpi_licences", licence), ("shichang_entities", holder)] {
+            #expect(try runBinary(["seal", dataset, "--key", key, "--reason", "核查中", "--basis", "《泰州市公共数据管理办法》第二十二条",
+                                   "--store", store]).status == 0)
+        }
+        #expect(try runBinary(["run", pipeline, "--store", store, "--as-of", "2026-12-02"]).status == 3)
+        database = try Store.openForReading(path: store)
+        let lookingUpHolder: Set<String> = ["licence_holder_inactive", "licence_holder_unregistered", "licence_before_establishment",
+                                            "licence_holder_name_mismatch"]
+        let expected = first.filter { row in
+            guard row[1] == .text("shenpi_licences"), let key = row[2].text, let rule = row[0].text else { return true }
+            return key != licence && !(holderLicences.contains(key) && lookingUpHolder.contains(rule))
+        }
+        #expect(expected.count < first.count - 1)
+        #expect(try findings(2) == expected)
+    }
+
     /// A sealed dataset is left out of comparisons and association rules; its own delivery is still checked.
     @Test func aSealedDatasetIsNotComparedOrAssociated() throws {
         let root = try Paths.temporaryDirectory()
