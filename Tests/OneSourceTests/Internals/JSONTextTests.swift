@@ -9,6 +9,8 @@ import Testing
             ["person.name": "张三", "person.id_number": "32120219980315001X"],
             ["b": "quote \" backslash \\ slash / tab \t newline \n return \r", "a": "bell \u{07} nul \u{00} esc \u{1B} \u{08} \u{0C}"],
             ["地址": "泰州市海陵区（东）〔2024〕1号", "emoji": "😀 é ０１"],
+            // Escapes first, last, back to back and alone; text ending in a character of four UTF-8 bytes.
+            ["\"": "\"\\/\n", "starts": "/泰州", "ends": "泰州\u{1F}", "pairs": "a\"\"b\\\\c//d\r\n", "": "", "wide": "１😀"],
         ]
         for members in cases {
             let expected = String(decoding: try JSONSerialization.data(withJSONObject: members, options: [.sortedKeys]), as: UTF8.self)
