@@ -89,13 +89,25 @@ struct XMLMarkupFilter {
                 if quote != 0 { if byte == quote { quote = 0 } }
                 else if byte == 0x22 || byte == 0x27 { quote = byte }
                 else if byte == 0x3E { state = .text; continue }
-                // The bytes up to the next one that matters (the closing quote, or '>' and quotes outside one) go as they are.
-                while index < input.count {
-                    let next = base[index]
-                    if quote != 0 ? next == quote : (next == 0x3E || next == 0x22 || next == 0x27) { break }
-                    put(next)
-                    index += 1
+                // The bytes up to the next one that matters (the closing quote, or '>' and quotes outside one) go as they are,
+                // found first and copied in one piece.
+                var end = index
+                if quote != 0 {
+                    if let pointer = memchr(base + index, Int32(quote), input.count - index) {
+                        end = UnsafeRawPointer(pointer).assumingMemoryBound(to: UInt8.self) - base
+                    } else {
+                        end = input.count
+                    }
+                } else {
+                    while end < input.count {
+                        let next = base[end]
+                        if next == 0x3E || next == 0x22 || next == 0x27 { break }
+                        end += 1
+                    }
                 }
+                (output + out).update(from: base + index, count: end - index)
+                out += end - index
+                index = end
             case .cdata:
                 put(byte)
                 if byte == 0x3E && tail == (0x5D, 0x5D) { state = .text }
