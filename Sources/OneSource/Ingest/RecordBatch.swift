@@ -23,6 +23,17 @@ public struct RecordBatch: Sendable {
         self.fieldCount = fieldCount
     }
 
+    /// An empty batch with room for `records` records of `bytes` bytes of values, so filling it never regrows its
+    /// arrays (growing them step by step copied every value about once more).
+    init(fieldCount: Int, records: Int, bytes: Int) {
+        self.fieldCount = fieldCount
+        self.bytes.reserveCapacity(bytes)
+        lines.reserveCapacity(records)
+        indexes.reserveCapacity(records)
+        starts.reserveCapacity(records * fieldCount)
+        lengths.reserveCapacity(records * fieldCount)
+    }
+
     var recordCount: Int { lines.count }
 
     /// Standardizes and verifies every record of the batch (values decoded from the bytes exactly as staging
@@ -91,6 +102,8 @@ import Foundation
 enum BatchProducer {
     /// Records per batch; large enough to amortise the hand-over, small enough to keep memory flat.
     static let batchRecords = 4096
+    /// Bytes of values after which a batch is sent even when it holds fewer records.
+    static let batchBytes = 1 << 20
 
     private final class BatchingSink: RecordSink {
         let channel: BoundedChannel<IngestMessage>
@@ -103,12 +116,18 @@ enum BatchProducer {
             self.channel = channel
             self.fieldCount = fieldCount
             self.input = input
-            batch = RecordBatch(fieldCount: fieldCount)
+            batch = BatchingSink.empty(fieldCount: fieldCount)
+        }
+
+        /// A batch with room for a full one: a record may take it past `batchBytes` by at most one record's values,
+        /// which a reader bounds at 1 MiB.
+        static func empty(fieldCount: Int) -> RecordBatch {
+            RecordBatch(fieldCount: fieldCount, records: BatchProducer.batchRecords, bytes: BatchProducer.batchBytes + (64 << 10))
         }
 
         func accept(_ record: RecordFields) throws {
             batch.append(record)
-            if batch.recordCount >= BatchProducer.batchRecords || batch.bytes.count >= 1 << 20 { flush() }
+            if batch.recordCount >= BatchProducer.batchRecords || batch.bytes.count >= BatchProducer.batchBytes { flush() }
         }
 
         func reject(_ rejection: Rejection) throws {
@@ -124,7 +143,7 @@ enum BatchProducer {
             guard batch.recordCount > 0 || !batch.rejections.isEmpty || !batch.notes.isEmpty else { return }
             batch.bytesRead = input.bytesRead
             channel.send(.batch(batch))
-            batch = RecordBatch(fieldCount: fieldCount)
+            batch = BatchingSink.empty(fieldCount: fieldCount)
         }
     }
 
