@@ -17,14 +17,48 @@ public struct DivisionTable: Sendable {
     }
 
     private let entries: [String: [Entry]]
+    /// Per code of six ASCII digits, at the index of its number: bit 0 set when the code ever existed, bit 1 when it is
+    /// in use today. `isKnown` and `isCurrent`, asked several times for every person record, then read one byte
+    /// instead of hashing a `String` (1 MB per table).
+    private let flags: [UInt8]
+    private static let known: UInt8 = 1, current: UInt8 = 2
     /// Where the table came from (its `# source:` line).
     public let source: String
 
     public init(entries: [Entry], source: String) {
         var byCode: [String: [Entry]] = [:]
-        for entry in entries { byCode[entry.code, default: []].append(entry) }
+        var flags = [UInt8](repeating: 0, count: 1_000_000)
+        for entry in entries {
+            byCode[entry.code, default: []].append(entry)
+            if let index = DivisionTable.index(of: entry.code) {
+                flags[index] |= DivisionTable.known | (entry.isCurrent ? DivisionTable.current : 0)
+            }
+        }
         self.entries = byCode
+        self.flags = flags
         self.source = source
+    }
+
+    /// The number a code of exactly six ASCII digits writes; nil for any other text. Every code in a table is such
+    /// (`load` refuses others, and `init` indexes only such), so no other text is a known code.
+    private static func index(of code: String) -> Int? {
+        TextBytes.withBytes(of: code) { bytes -> Int? in
+            guard bytes.count == 6 else { return nil }
+            var number = 0
+            for byte in bytes {
+                guard byte >= 0x30 && byte <= 0x39 else { return nil }
+                number = number * 10 + Int(byte &- 0x30)
+            }
+            return number
+        }
+    }
+
+    /// The flags of `code` (0 when not in the table).
+    private func flags(of code: String) -> UInt8 {
+        if let index = DivisionTable.index(of: code) { return flags[index] }
+        // A code not of six ASCII digits can only be in a table built by hand from such entries.
+        guard let list = entries[code] else { return 0 }
+        return DivisionTable.known | (list.contains { $0.isCurrent } ? DivisionTable.current : 0)
     }
 
     /// Loads a TSV with columns code, name, valid_from, valid_to; `#` lines are comments.
@@ -64,10 +98,10 @@ public struct DivisionTable: Sendable {
     public func entries(for code: String) -> [Entry] { entries[code] ?? [] }
 
     /// Whether the code ever existed.
-    public func isKnown(_ code: String) -> Bool { entries[code] != nil }
+    public func isKnown(_ code: String) -> Bool { flags(of: code) & DivisionTable.known != 0 }
 
     /// Whether the code is in use today.
-    public func isCurrent(_ code: String) -> Bool { entries[code]?.contains { $0.isCurrent } ?? false }
+    public func isCurrent(_ code: String) -> Bool { flags(of: code) & DivisionTable.current != 0 }
 
     /// The name now (or last) used for `code`.
     public func name(of code: String) -> String? {

@@ -231,6 +231,28 @@ import Testing
         #expect(StandardFixtures.divisions.isCurrent("321204"))
         #expect(!StandardFixtures.divisions.isKnown("321271"))   // a statistical code for a development zone
     }
+
+    /// `isKnown` and `isCurrent` read a table indexed by the code's number: only exactly six ASCII digits are a code
+    /// there; anything else answers as the table's entries do (a table built by hand may hold other codes).
+    @Test func aDivisionIsKnownByItsSixDigitsOnly() {
+        let table = DivisionTable(entries: [
+            DivisionTable.Entry(code: "000000", name: "零", validFrom: nil, validTo: nil),
+            DivisionTable.Entry(code: "999999", name: "末", validFrom: 1990, validTo: 2000),
+            DivisionTable.Entry(code: "321284", name: "姜堰市", validFrom: 1996, validTo: 2012),
+            DivisionTable.Entry(code: "321284", name: "姜堰区", validFrom: 2012, validTo: nil),
+            DivisionTable.Entry(code: "X1", name: "手工", validFrom: nil, validTo: nil),
+        ], source: "test")
+        #expect(table.isKnown("000000") && table.isCurrent("000000"))
+        #expect(table.isKnown("999999") && !table.isCurrent("999999"))
+        #expect(table.isKnown("321284") && table.isCurrent("321284"))   // a later period is current
+        #expect(table.isKnown("X1") && table.isCurrent("X1"))
+        #expect(!table.isKnown("321204") && !table.isCurrent("321204"))
+        for text in ["", "32128", "3212840", "３２１２８４", "32128４", " 321284", "321284 ", "-21284", "x"] {
+            #expect(!table.isKnown(text), "\(text)")
+            #expect(!table.isCurrent(text), "\(text)")
+        }
+        #expect(table.count == 4)
+    }
 }
 
 @Suite struct CodeLookupAndLicenceTests {
