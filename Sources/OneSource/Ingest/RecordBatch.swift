@@ -40,16 +40,32 @@ public struct RecordBatch: Sendable {
     /// would hand them back) on `threads` threads, then checks duplicate keys in record order.
     mutating func verify(with verifier: RecordVerifier, fileID: Int64, threads: Int = 1, duplicates: DuplicateKeys? = nil) {
         let batch = self
+        let repeatable = verifier.repeatableColumns
         verified = VerifyStage.verifyInParallel(count: recordCount, with: verifier, threads: threads) { record, input in
             input.fileID = fileID
             input.line = batch.lines[record]
             input.recordIndex = batch.indexes[record]
-            if input.values.count != batch.fieldCount { input.values = Array(repeating: nil, count: batch.fieldCount) }
+            if input.values.count != batch.fieldCount {
+                input.values = Array(repeating: nil, count: batch.fieldCount)
+                input.prepareMemo(columns: batch.fieldCount)
+            }
+            // A value of a repeatable column equal to the one this input held keeps that string, and its result (see
+            // `RecordVerifier.repeatableColumns`); any other is decoded.
+            var repeats: UInt64 = 0
             batch.withBytes { all in
                 for slot in 0..<batch.fieldCount {
-                    input.values[slot] = batch.value(record: record, slot: slot, in: all).map { String(decoding: $0, as: UTF8.self) }
+                    guard let bytes = batch.value(record: record, slot: slot, in: all) else {
+                        input.values[slot] = nil
+                        continue
+                    }
+                    if slot < 64, repeatable & (1 << UInt64(slot)) != 0, let previous = input.values[slot], TextBytes.equal(previous, bytes) {
+                        repeats |= 1 << UInt64(slot)
+                        continue
+                    }
+                    input.values[slot] = String(decoding: bytes, as: UTF8.self)
                 }
             }
+            input.repeats = repeats
         }
         if let duplicates {
             for record in verified.indices {

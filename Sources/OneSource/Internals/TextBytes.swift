@@ -25,6 +25,13 @@ enum TextBytes {
         }
     }
 
+    /// Whether `text` has exactly the bytes `bytes`.
+    static func equal(_ text: String, _ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        withBytes(of: text) { x in
+            x.count == bytes.count && (x.count == 0 || memcmp(x.baseAddress!, bytes.baseAddress!, x.count) == 0)
+        }
+    }
+
     /// Whether the first `length` bytes of `text` (all of it when shorter) sort after `other`, byte by byte.
     static func prefix(_ text: String, _ length: Int, isAfter other: String) -> Bool {
         order(text, other, firstLength: length) > 0

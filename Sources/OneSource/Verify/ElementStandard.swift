@@ -55,6 +55,15 @@ public struct ElementStandard: Sendable {
     }
 
     public var isIdentityNumber: Bool { if case .identityNumber = kind { return true } else { return false } }
+
+    /// Whether the standard's values are few, so that one record's value is often the one before's: code tables, dates,
+    /// divisions. Identifiers, names, addresses, phones and amounts are nearly all different.
+    public var hasFewValues: Bool {
+        switch kind {
+        case .code, .date, .datetime, .divisionCode: return true
+        default: return false
+        }
+    }
     public var isDate: Bool {
         switch kind { case .date, .datetime: return true; default: return false }
     }

@@ -8,12 +8,24 @@ public struct RecordVerifier: Sendable {
         public var line: Int
         public var recordIndex: Int
         public var values: [String?]
+        /// Bit `i` set: `values[i]` is byte for byte the value column `i` had in the record this input held before, when
+        /// that record was verified through `verify(_:)` with `inout` (whoever refills an input from one record to the
+        /// next sets it; see `repeatableColumns`). Its standard's result is then taken from that record's.
+        var repeats: UInt64 = 0
+        /// The standards' results of the record this input held before, for the columns in `repeatableColumns`; kept
+        /// only once the filler has sized it to the columns (`prepareMemo`).
+        var memo: [StandardResult?] = []
 
         public init(fileID: Int64, line: Int, recordIndex: Int, values: [String?]) {
             self.fileID = fileID
             self.line = line
             self.recordIndex = recordIndex
             self.values = values
+        }
+
+        /// Makes room for the results to be kept from one record to the next (call once per reused input).
+        mutating func prepareMemo(columns: Int) {
+            if memo.count != columns { memo = Array(repeating: nil, count: columns) }
         }
     }
 
@@ -39,6 +51,8 @@ public struct RecordVerifier: Sendable {
         let isDivision: Bool
         let checksFuture: Bool
         let isCode: Bool
+        /// Whether the column's values repeat from record to record (see `repeatableColumns`).
+        let repeats: Bool
         /// Field-level rule switches, which win over the dataset's.
         var fieldRules: [String: String] = [:]
 
@@ -52,6 +66,7 @@ public struct RecordVerifier: Sendable {
             self.isDivision = isDivision
             self.checksFuture = checksFuture
             self.isCode = element.standard == "code"
+            self.repeats = standard.hasFewValues
         }
     }
 
@@ -70,6 +85,11 @@ public struct RecordVerifier: Sendable {
 
     public let dataset: Dataset
     private let columns: [Column]
+    /// Bit `i` set: column `i` (below 64) follows a standard whose values are few and repeat from one record to the next
+    /// (codes, dates, divisions): a refilled input marks such a value when it is the previous record's (`Input.repeats`),
+    /// and its result is the previous one's. Identity numbers, names, addresses and phones, nearly all different, are
+    /// not compared at all.
+    public let repeatableColumns: UInt64
     private let keyColumns: [Int]
     private let cross: [CrossRule]
     /// The identity columns the cross-field rules read (almost always one).
@@ -102,6 +122,7 @@ public struct RecordVerifier: Sendable {
             columns.append(column)
         }
         self.columns = columns
+        repeatableColumns = columns.prefix(64).enumerated().reduce(0) { $1.element.repeats ? $0 | 1 << UInt64($1.offset) : $0 }
         keyColumns = dataset.key.compactMap { key in dataset.fields.firstIndex { $0.element == key } }
         let book = catalog.ruleBook
         definitions = book.rules
@@ -152,6 +173,14 @@ public struct RecordVerifier: Sendable {
     }
 
     public func verify(_ input: Input) -> Output {
+        var input = input
+        return verify(&input)
+    }
+
+    /// Verifies `input`, taking the results of its `repeats` columns from the record it held before and keeping this
+    /// record's for the next (when `prepareMemo` sized the memo): the output is the same either way.
+    public func verify(_ input: inout Input) -> Output {
+        let memoizing = input.memo.count == columns.count
         var findings: [Finding] = []
         // Filled with nil through the new buffer: `Array(repeating:count:)` took about 930 instructions a record here.
         var canonical = [String?](unsafeUninitializedCapacity: columns.count) { buffer, count in
@@ -182,6 +211,14 @@ public struct RecordVerifier: Sendable {
                     result = .valid(number.value, changes)
                 case .failure(let failure):
                     result = TextNormalizer.trim(raw).isEmpty ? .empty : .invalid(failure.failure, failure.changes)
+                }
+            } else if memoizing, column.repeats {
+                // A column whose values repeat: the previous record's result when the value is that record's.
+                if index < 64, input.repeats & (1 << UInt64(index)) != 0, let previous = input.memo[index] {
+                    result = previous
+                } else {
+                    result = raw.map { column.standard.standardize($0, context: context) } ?? .empty
+                    input.memo[index] = result
                 }
             } else {
                 result = raw.map { column.standard.standardize($0, context: context) } ?? .empty

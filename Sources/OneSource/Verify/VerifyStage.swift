@@ -164,7 +164,7 @@ public struct VerifyStage: Stage {
             var input = RecordVerifier.Input(fileID: 0, line: 0, recordIndex: 0, values: [])
             for record in records {
                 fill(record, &input)
-                output(record, verifier.verify(input))
+                output(record, verifier.verify(&input))
             }
         }
         if threads <= 1 || count < 256 {

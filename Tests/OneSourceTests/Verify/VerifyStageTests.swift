@@ -119,6 +119,53 @@ import Testing
         #expect(serial.flatMap(\.findings).count > 5000)
     }
 
+    /// A reused input keeps the results of its repeatable columns (codes, dates, divisions) from one record to the next:
+    /// what comes out must be what a fresh verification gives, record by record, for valid, changed, failing and empty
+    /// values alike.
+    @Test func aRepeatedValueTakesThePreviousResultAndChangesNothing() throws {
+        let catalog = try Catalog.load(directory: Paths.packageRoot.appendingPathComponent("Pipelines/catalog").path)
+        let verifier = try RecordVerifier(dataset: try #require(catalog.dataset("gongan_household")), catalog: catalog,
+                                          context: StandardFixtures.context)
+        // gender, ethnicity, birth date, division and registration date; not the number, the name or the address.
+        #expect(verifier.repeatableColumns == 0b1101_1100)
+        let genders = ["男", "男", "1", "男性", "X", "", "男", "男"]
+        let births = ["1990-01-01", "1990年1月1日", "1990年1月1日", "1990-13-01", "1990-13-01", "1990-01-01", "1990-01-01", "2090-01-01"]
+        let divisions = ["321202", "321202", "321284", "321284", "999999", "999999", " 321202", "321202"]
+        var records: [[String?]] = []
+        for i in 0..<64 {
+            let body = "32120219900101" + String(format: "%03d", i)
+            let id = body + String(IdentityNumber.checkCharacter(for: Array(body.utf8)))
+            records.append([id, "张三\(i)", genders[i % 8], i % 5 == 0 ? nil : "01", births[(i / 2) % 8], "泰州", divisions[(i / 3) % 8],
+                            i % 9 == 0 ? "" : "2001-05-0\(1 + i % 3)"])
+        }
+        var reused = RecordVerifier.Input(fileID: 1, line: 0, recordIndex: 0, values: Array(repeating: nil, count: 8))
+        reused.prepareMemo(columns: 8)
+        var hits = 0
+        for (index, values) in records.enumerated() {
+            // As ingest fills an input: a repeatable value equal to the one before is marked, not replaced.
+            var repeats: UInt64 = 0
+            for slot in 0..<8 {
+                if verifier.repeatableColumns & (1 << UInt64(slot)) != 0, let value = values[slot], reused.values[slot] == value {
+                    repeats |= 1 << UInt64(slot)
+                } else {
+                    reused.values[slot] = values[slot]
+                }
+            }
+            hits += repeats.nonzeroBitCount
+            reused.repeats = repeats
+            reused.line = index + 2
+            reused.recordIndex = index + 1
+            let memoized = verifier.verify(&reused)
+            let fresh = verifier.verify(RecordVerifier.Input(fileID: 1, line: index + 2, recordIndex: index + 1, values: values))
+            #expect(memoized.values == fresh.values, "record \(index)")
+            #expect(memoized.findings == fresh.findings, "record \(index)")
+            #expect(memoized.hasError == fresh.hasError && memoized.asDelivered == fresh.asDelivered && memoized.recordKey == fresh.recordKey)
+        }
+        #expect(hits == 158)
+        // The results kept are those of the five repeatable columns only.
+        #expect(reused.memo.map { $0 != nil } == [false, false, true, true, true, false, true, true])
+    }
+
     @Test func reRunningVerifyReplacesItsOutputAndReIngestInvalidatesIt() throws {
         let (database, runID) = try runNightly()
         let runner = Runner(database: database, log: SilentLog())
