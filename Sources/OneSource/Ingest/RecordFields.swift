@@ -130,6 +130,19 @@ enum UTF8Check {
                 i += 8
                 continue
             }
+            // Two Chinese characters at a time: two three-byte sequences whose lead bytes are E1–EC (U+1000–U+CFFF, every
+            // common Chinese character and most CJK punctuation), which need no overlong, surrogate or U+FFFD test.
+            if i + 6 <= n {
+                let word = UInt64(raw.loadUnaligned(fromByteOffset: i, as: UInt32.self))
+                    | UInt64(raw.loadUnaligned(fromByteOffset: i + 4, as: UInt16.self)) << 32
+                if word & 0x0000_C0C0_F0C0_C0F0 == 0x0000_8080_E080_80E0 {
+                    let lead0 = UInt8(truncatingIfNeeded: word), lead1 = UInt8(truncatingIfNeeded: word >> 24)
+                    if lead0 &- 0xE1 < 12 && lead1 &- 0xE1 < 12 {
+                        i += 6
+                        continue
+                    }
+                }
+            }
             let b0 = bytes[i]
             if b0 < 0x80 { i += 1; continue }
             // A well-formed three-byte sequence (every Chinese character) in one step; anything else, and every error,

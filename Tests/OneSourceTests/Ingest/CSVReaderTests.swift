@@ -223,8 +223,11 @@ import Testing
         for b0 in UInt8(0xE0)...0xEF {
             for b1 in UInt8(0x70)...0xD0 {
                 for b2: UInt8 in [0x00, 0x41, 0x7F, 0x80, 0x9F, 0xA0, 0xBD, 0xBF, 0xC0, 0xFF] {
-                    for prefix: [UInt8] in [[], Array("abcdefgh".utf8), Array("中".utf8)] {
-                        let bytes = prefix + [b0, b1, b2]
+                    // Before or after one or two Chinese characters too: the check takes two at a time when it can.
+                    for (prefix, suffix): ([UInt8], [UInt8]) in [([], []), (Array("abcdefgh".utf8), []), (Array("中".utf8), []),
+                                                                 (Array("a中".utf8), Array("b".utf8)), ([], Array("中".utf8)),
+                                                                 (Array("中文".utf8), Array("字".utf8))] {
+                        let bytes = prefix + [b0, b1, b2] + suffix
                         let valid = String(validating: bytes, as: UTF8.self) != nil
                         #expect((problem(bytes) == nil) == valid, "\(bytes)")
                         let replacement = b0 == 0xEF && b1 == 0xBF && b2 == 0xBD
@@ -234,7 +237,7 @@ import Testing
                 }
             }
         }
-        #expect(checked == 16 * 97 * 10 * 3)
+        #expect(checked == 16 * 97 * 10 * 6)
     }
 
     @Test func namesTheByteAndTheCause() {
