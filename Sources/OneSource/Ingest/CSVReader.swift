@@ -245,6 +245,19 @@ public final class CSVReader: RecordReader {
                 return .malformed("unexpected character after the closing quote of field \(fieldStarts.count)")
             } else {
                 var j = i
+                // Eight bytes at a time until one is the delimiter or a line feed (a zero byte in the word XORed with
+                // either; the lowest flagged byte is the first such, borrows only flag bytes after it), then byte by byte.
+                let delimiters = UInt64(delimiter) &* 0x0101_0101_0101_0101
+                while j + 8 <= e {
+                    let word = UnsafeRawPointer(b + j).loadUnaligned(as: UInt64.self)
+                    let x = word ^ delimiters, y = word ^ 0x0A0A_0A0A_0A0A_0A0A
+                    let found = ((x &- 0x0101_0101_0101_0101) & ~x | (y &- 0x0101_0101_0101_0101) & ~y) & 0x8080_8080_8080_8080
+                    if found != 0 {
+                        j += found.trailingZeroBitCount >> 3
+                        break
+                    }
+                    j += 8
+                }
                 while j < e {
                     let c = b[j]
                     if c == delimiter || c == CSVReader.lf { break }

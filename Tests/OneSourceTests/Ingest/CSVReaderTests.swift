@@ -19,6 +19,29 @@ import Testing
         return (sink, summary)
     }
 
+    /// Unquoted fields are scanned eight bytes at a time: a delimiter or line end at every offset of a word, next to
+    /// bytes one above or below the comma and to Chinese text, for comma and tab, LF and CRLF, and any read split.
+    @Test func findsEveryDelimiterAndLineEndWhereverItFallsInAWord() throws {
+        let fillers = ["", "a", "中", "+-", "-+-+-+-+", "文字ab", "0123456", "01234567", "012345678", "汉字汉字汉字x"]
+        for delimiter: UInt8 in [0x2C, 0x09] {
+            let separator = String(UnicodeScalar(delimiter))
+            for lineEnd in ["\n", "\r\n"] {
+                var text = ["x", "y", "z"].joined(separator: separator) + lineEnd
+                var expected: [[String?]] = []
+                for (row, first) in fillers.enumerated() {
+                    let values = [first, fillers[(row * 3 + 1) % fillers.count] + "-", fillers[(row * 7 + 2) % fillers.count]]
+                    text += values.joined(separator: separator) + lineEnd
+                    expected.append(values.map { $0 })
+                }
+                for step in [Int.max, 1, 3, 8, 13] {
+                    let (sink, summary) = try read(bytes: Array(text.utf8), columns: ["x", "y", "z"], delimiter: delimiter, step: step)
+                    #expect(sink.records.map(\.values) == expected, "delimiter \(delimiter), step \(step)")
+                    #expect(summary.records == fillers.count && summary.rejected == 0)
+                }
+            }
+        }
+    }
+
     @Test func mapsHeaderColumnsByNameInAnyOrder() throws {
         let (sink, summary) = try read("b,a,c\n2,1,3\n5,4,6\n", columns: ["a", "c"])
         #expect(sink.records == [.init(line: 2, index: 1, values: ["1", "3"]), .init(line: 3, index: 2, values: ["4", "6"])])
