@@ -45,11 +45,7 @@ public final class TranscodingInput: ByteSource {
 
     public func read(into destination: UnsafeMutablePointer<UInt8>, count: Int) throws -> Int {
         var produced = 0
-        // What is left of a character decoded aside for a read that asked for fewer bytes than it takes.
-        while produced < count, !carry.isEmpty {
-            destination[produced] = carry.removeFirst()
-            produced += 1
-        }
+        handOutCarry(into: destination, count: count, produced: &produced)
         while produced < count {
             if pendingEnd - pendingStart < 8 && !innerAtEnd {
                 try fetch()
@@ -90,35 +86,28 @@ public final class TranscodingInput: ByteSource {
                 }
                 pendingStart += before - inLeft
                 carry = Array(aside[0..<(4 - asideLeft)])
-                while produced < count, !carry.isEmpty {
-                    destination[produced] = carry.removeFirst()
-                    produced += 1
-                }
+                handOutCarry(into: destination, count: count, produced: &produced)
                 return produced
             case .incomplete where !innerAtEnd:
                 // An incomplete sequence at the end of what we have: read more first.
                 try fetch()
             default:
-                // EILSEQ, or an incomplete sequence at the very end of the file.
-                if count - produced < 3 {
-                    if produced > 0 { return produced }
-                    // Not even room for the replacement character: it goes out over this read and the next.
-                    carry = TranscodingInput.replacement
-                    pendingStart += 1
-                    while produced < count, !carry.isEmpty {
-                        destination[produced] = carry.removeFirst()
-                        produced += 1
-                    }
-                    return produced
-                }
-                for (offset, byte) in TranscodingInput.replacement.enumerated() {
-                    destination[produced + offset] = byte
-                }
-                produced += 3
+                // EILSEQ, or an incomplete sequence at the very end of the file: the replacement character, over this
+                // read and the next when it does not fit.
+                carry = TranscodingInput.replacement
                 pendingStart += 1
+                handOutCarry(into: destination, count: count, produced: &produced)
             }
         }
         return produced
+    }
+
+    /// Hands out what is left of a character decoded aside (`carry`), as far as the room goes.
+    private func handOutCarry(into destination: UnsafeMutablePointer<UInt8>, count: Int, produced: inout Int) {
+        while produced < count, !carry.isEmpty {
+            destination[produced] = carry.removeFirst()
+            produced += 1
+        }
     }
 
     /// Decodes from the pending bytes while they are ASCII or two-byte characters the table knows, and output room

@@ -18,11 +18,7 @@ enum TextBytes {
 
     /// Whether `a` and `b` have the same UTF-8 bytes.
     static func equal(_ a: String, _ b: String) -> Bool {
-        withBytes(of: a) { x in
-            withBytes(of: b) { y in
-                x.count == y.count && (x.count == 0 || memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0)
-            }
-        }
+        withBytes(of: b) { equal(a, $0) }
     }
 
     /// Whether `text` has exactly the bytes `bytes`.
