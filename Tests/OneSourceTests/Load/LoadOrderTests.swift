@@ -107,6 +107,44 @@ import Testing
         #expect(try database.queryScalarInt("SELECT count(*) FROM pragma_database_list WHERE name = 'scratch'") == 0)
         #expect(try database.queryScalarInt("SELECT count(*) FROM temp.sqlite_master") == 0)
     }
+
+    /// When the authority of an element feeds the base after another source (人社局 made the authority of names, which
+    /// 公安局 delivers first), its values replace the other's wherever it delivered one, and only there; as delivered and
+    /// sorted agree.
+    @Test func aLaterAuthorityReplacesAnEarlierSourcesValues() throws {
+        let city = try SampleCity()
+        try city.edit("catalog/elements.json") {
+            $0.replacingOccurrences(of: "\"id\": \"person.name\",\n      \"name\": \"姓名\",\n      \"standard\": \"person_name\",\n      \"authority\": \"gongan\"",
+                                    with: "\"id\": \"person.name\",\n      \"name\": \"姓名\",\n      \"standard\": \"person_name\",\n      \"authority\": \"renshe\"")
+        }
+        let catalog = try Catalog.load(directory: city.catalog.path)
+        #expect(catalog.element("person.name")?.authority == "renshe")
+        let database = try Store.open(path: try Paths.temporaryDirectory().appendingPathComponent("s.sqlite").path)
+        let runner = Runner(database: database, log: SilentLog())
+        let run = try city.run(database)
+        func names() throws -> [[SQLValue]] {
+            try database.rows("SELECT record_key, \"person.name\", \"person.name:file\", \"person.name:line\" FROM base_persons ORDER BY record_key")
+        }
+        try KeyOrder.$streamLimit.withValue(1_000_000) { try runner.rerun(stage: "load", run: run) }
+        let delivered = try names()
+        try KeyOrder.$streamLimit.withValue(0) { try runner.rerun(stage: "load", run: run) }
+        #expect(try names() == delivered)
+        // Every key 人社局 delivered a name for has 人社局's name, from its file and line; every other key keeps 公安局's.
+        let renshe = try #require(try database.queryScalarInt("SELECT file_id FROM run_files WHERE run_id = ? AND dataset_id = 'renshe_insured'", [.integer(run)]))
+        let gongan = try #require(try database.queryScalarInt("SELECT file_id FROM run_files WHERE run_id = ? AND dataset_id = 'gongan_household'", [.integer(run)]))
+        let fromRenshe = try database.queryScalarInt("""
+            SELECT count(*) FROM base_persons b WHERE "person.name:file" = ? AND EXISTS (SELECT 1 FROM std_renshe_insured r
+              WHERE r.record_key = b.record_key AND r.has_error = 0 AND r."person.name" = b."person.name" AND r.line = b."person.name:line")
+            """, [.integer(renshe)])
+        let rensheKeys = try database.queryScalarInt("""
+            SELECT count(DISTINCT record_key) FROM std_renshe_insured WHERE run_id = ? AND has_error = 0 AND record_key <> '' AND "person.name" IS NOT NULL
+            """, [.integer(run)])
+        #expect(fromRenshe == rensheKeys)
+        #expect(fromRenshe == 701)
+        let fromGongan = try database.queryScalarInt("SELECT count(*) FROM base_persons WHERE \"person.name:file\" = ?", [.integer(gongan)])
+        let withName = try database.queryScalarInt("SELECT count(*) FROM base_persons WHERE \"person.name\" IS NOT NULL")
+        #expect(fromGongan.map { $0 + (fromRenshe ?? 0) } == withName)
+    }
 }
 
 @Suite struct MultiRowInsertTests {
