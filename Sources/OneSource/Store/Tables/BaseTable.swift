@@ -193,18 +193,8 @@ public struct BaseTable {
             func upsert(_ elements: [String], from: Source? = nil) -> String {
                 let updates = elements.flatMap { element -> [String] in
                     let value = q(element), file = q(element + ":file")
-                    let better: String
-                    if let from, let incoming = from.priorities[element] {
-                        // One source's rows: its priority is a constant, and the value there is beaten exactly when no
-                        // source at least as good supplied it (a file belongs to one source; a file of no source, an
-                        // earlier run's, ranks 255). One list lookup instead of the CASE over every source, per column.
-                        let asGood = sources.filter { ($0.priorities[element] ?? 255) <= incoming }.flatMap(\.files)
-                        better = "excluded.\(value) IS NOT NULL AND (\(value) IS NULL OR \(file) IS NULL OR \(file) NOT IN "
-                            + "(\(asGood.map(String.init).joined(separator: ", "))))"
-                    } else {
-                        let incoming = from.map { String($0.priorities[element] ?? 255) } ?? priority(element, column: "excluded." + file)
-                        better = "excluded.\(value) IS NOT NULL AND (\(value) IS NULL OR (\(incoming)) < (\(priority(element, column: file))))"
-                    }
+                    let incoming = from.map { String($0.priorities[element] ?? 255) } ?? priority(element, column: "excluded." + file)
+                    let better = "excluded.\(value) IS NOT NULL AND (\(value) IS NULL OR (\(incoming)) < (\(priority(element, column: file))))"
                     return [value, file, q(element + ":line")].map { "\($0) = CASE WHEN \(better) THEN excluded.\($0) ELSE \($0) END" }
                 }
                 return "ON CONFLICT (record_key) DO \(updates.isEmpty ? "NOTHING" : "UPDATE SET " + updates.joined(separator: ", "))"
