@@ -113,10 +113,8 @@ import Testing
     /// sorted agree.
     @Test func aLaterAuthorityReplacesAnEarlierSourcesValues() throws {
         let city = try SampleCity()
-        try city.edit("catalog/elements.json") {
-            $0.replacingOccurrences(of: "\"id\": \"person.name\",\n      \"name\": \"姓名\",\n      \"standard\": \"person_name\",\n      \"authority\": \"gongan\"",
-                                    with: "\"id\": \"person.name\",\n      \"name\": \"姓名\",\n      \"standard\": \"person_name\",\n      \"authority\": \"renshe\"")
-        }
+        let entry = "\"id\": \"person.name\",\n      \"name\": \"姓名\",\n      \"standard\": \"person_name\",\n      \"authority\": "
+        try city.edit("catalog/elements.json") { $0.replacingOccurrences(of: entry + "\"gongan\"", with: entry + "\"renshe\"") }
         let catalog = try Catalog.load(directory: city.catalog.path)
         #expect(catalog.element("person.name")?.authority == "renshe")
         let database = try Store.open(path: try Paths.temporaryDirectory().appendingPathComponent("s.sqlite").path)
