@@ -166,6 +166,11 @@ public struct BaseTable {
             }
             return cases.isEmpty ? "255" : "CASE \(cases.joined(separator: " ")) ELSE 255 END"
         }
+        /// Whether a source with rows in this merge delivers `element` at a priority worse than `priority`: only such a
+        /// source's value (the values in the target all come from this merge's sources) can `priority` beat.
+        func worse(than priority: Int, _ element: String) -> Bool {
+            sources.contains { source in source.priorities[element].map { $0 > priority } == true && !source.files.isEmpty }
+        }
         let delivered = elements.filter { element in sources.contains { $0.priorities[element] != nil } }
         if !sources.isEmpty {
             var branches: [String] = []
@@ -193,8 +198,16 @@ public struct BaseTable {
             func upsert(_ elements: [String], from: Source? = nil) -> String {
                 let updates = elements.flatMap { element -> [String] in
                     let value = q(element), file = q(element + ":file")
-                    let incoming = from.map { String($0.priorities[element] ?? 255) } ?? priority(element, column: "excluded." + file)
-                    let better = "excluded.\(value) IS NOT NULL AND (\(value) IS NULL OR (\(incoming)) < (\(priority(element, column: file))))"
+                    let better: String
+                    if let from, let own = from.priorities[element], !worse(than: own, element) {
+                        // No source of a worse priority delivers the element, so a value already there (this merge's, from
+                        // one of the sources) is never beaten: only an empty one takes the new value. The same test as
+                        // below, without the two priority lookups for each of the three columns of every updated row.
+                        better = "excluded.\(value) IS NOT NULL AND \(value) IS NULL"
+                    } else {
+                        let incoming = from.map { String($0.priorities[element] ?? 255) } ?? priority(element, column: "excluded." + file)
+                        better = "excluded.\(value) IS NOT NULL AND (\(value) IS NULL OR (\(incoming)) < (\(priority(element, column: file))))"
+                    }
                     return [value, file, q(element + ":line")].map { "\($0) = CASE WHEN \(better) THEN excluded.\($0) ELSE \($0) END" }
                 }
                 return "ON CONFLICT (record_key) DO \(updates.isEmpty ? "NOTHING" : "UPDATE SET " + updates.joined(separator: ", "))"
