@@ -191,8 +191,13 @@ public struct BaseTable {
                     WHERE run_id = ?1\(StandardizedTable.within(source.span)) AND has_error = 0 AND record_key <> ''
                     """)
             }
-            let targetColumns = ["record_key", "first_run"] + delivered.flatMap { [q($0), q($0 + ":file"), q($0 + ":line")] }
-            let sourceColumns = ["k", "\(runID)"] + delivered.indices.flatMap { ["v\($0)", "f\($0)", "l\($0)"] }
+            /// The target's columns and the branches' for the elements at `indexes` of `delivered`; the target's other
+            /// columns are left empty (the new row has none of them) without a value to copy for each.
+            func columns(_ indexes: [Int]) -> (target: String, source: String) {
+                let target = ["record_key", "first_run"] + indexes.flatMap { [q(delivered[$0]), q(delivered[$0] + ":file"), q(delivered[$0] + ":line")] }
+                let source = ["k", "\(runID)"] + indexes.flatMap { ["v\($0)", "f\($0)", "l\($0)"] }
+                return (target.joined(separator: ", "), source.joined(separator: ", "))
+            }
             /// The upsert taking each of `elements` from the new row when it comes from a strictly better source.
             /// `from`: the one source every new row comes from, whose priority is then a constant.
             func upsert(_ elements: [String], from: Source? = nil) -> String {
@@ -216,9 +221,10 @@ public struct BaseTable {
                 // All sources in one stream sorted by key, then source, then delivery: a key's rows arrive together, the
                 // first inserts and the others update the same row while it is at hand, so every page of the base is
                 // written once, in order.
+                let all = columns(Array(delivered.indices))
                 try database.run("""
-                    INSERT OR FAIL INTO \(target) (\(targetColumns.joined(separator: ", ")))
-                    SELECT \(sourceColumns.joined(separator: ", ")) FROM (\(branches.joined(separator: " UNION ALL ")))
+                    INSERT OR FAIL INTO \(target) (\(all.target))
+                    SELECT \(all.source) FROM (\(branches.joined(separator: " UNION ALL ")))
                     WHERE true ORDER BY k, p, r
                     \(upsert(delivered))
                     """, [.integer(runID)])
@@ -226,11 +232,15 @@ public struct BaseTable {
                 for (branch, source) in zip(branches, sources) {
                     let started = Date()
                     defer { result.sourceSeconds.append(Date().timeIntervalSince(started)) }
-                    // A source's row leaves the elements it does not deliver as they are: only its own are updated.
-                    let own = delivered.filter { source.priorities[$0] != nil }
+                    // A source's row leaves the elements it does not deliver as they are: only its own are updated, and a
+                    // new row gets only its own (公安局's rows into the persons base: 4% fewer instructions than with the
+                    // other sources' 21 empty columns copied in, 50k city, in SQLite's shell).
+                    let ownIndexes = delivered.indices.filter { source.priorities[delivered[$0]] != nil }
+                    let own = ownIndexes.map { delivered[$0] }
+                    let ownColumns = columns(ownIndexes)
                     try database.run("""
-                        INSERT OR FAIL INTO \(target) (\(targetColumns.joined(separator: ", ")))
-                        SELECT \(sourceColumns.joined(separator: ", ")) FROM (\(branch))
+                        INSERT OR FAIL INTO \(target) (\(ownColumns.target))
+                        SELECT \(ownColumns.source) FROM (\(branch))
                         WHERE true ORDER BY r
                         \(upsert(own, from: source))
                         """, [.integer(runID)])
