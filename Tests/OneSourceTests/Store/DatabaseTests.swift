@@ -29,6 +29,37 @@ import Testing
         #expect(throws: StoreError.self) { try Store.open(path: path) }
     }
 
+    /// Migration 13 rebuilds the tasks with their status checked by comparisons: every task and its events are kept,
+    /// an unknown status is still refused, and inserting or updating a task no longer builds a temporary b-tree.
+    @Test func migration13KeepsTheTasksAndChecksTheirStatusWithoutATemporaryTable() throws {
+        let path = try Paths.temporaryDirectory().appendingPathComponent("v12.sqlite").path
+        let old = try Database(path: path)
+        for index in 0..<12 {
+            try old.execute(Schema.migrations[index])
+            try old.execute("PRAGMA user_version = \(index + 1)")
+        }
+        try old.execute("INSERT INTO runs (run_id, pipeline, pipeline_path, definition, started_at, status, user_name, host_name) VALUES (1, 'p', 'p.json', '{}', 't', 'done', 'u', 'h')")
+        try old.execute("""
+            INSERT INTO tasks (task_id, identity, rule_id, stage, agency, dataset_id, record_key, element, severity, status, observed, message,
+                               first_run, last_seen_run, changed_run, issued_on, due_on, due_from, due_days, accepted_value)
+            VALUES (7, 'r|a|d|k|e', 'conforms', 'verify', '公安局', 'gongan_household', '320902199001011234', 'person.name', 'error', 'accepted',
+                    '张三', '姓名不符合标准', 1, 1, 1, '2026-12-01', '2026-12-10', '2026-12-01', 7, '张三')
+            """)
+        try old.execute("INSERT INTO task_events (task_id, run_id, at, from_status, to_status, note) VALUES (7, 1, 't', NULL, 'open', '下发')")
+        let before = try old.rows("SELECT * FROM tasks")
+        let migrated = try Store.open(path: path)
+        #expect(try migrated.queryScalarInt("PRAGMA user_version") == 13)
+        #expect(try migrated.rows("SELECT * FROM tasks") == before)
+        #expect(try migrated.rows("SELECT task_id, to_status, note FROM task_events") == [[.integer(7), .text("open"), .text("下发")]])
+        #expect(try migrated.queryScalarInt("SELECT count(*) FROM sqlite_master WHERE tbl_name = 'tasks' AND type = 'index'") == 4)
+        #expect(throws: SQLiteError.self) { try migrated.execute("UPDATE tasks SET status = 'closed' WHERE task_id = 7") }
+        try migrated.execute("UPDATE tasks SET status = 'reopened' WHERE task_id = 7")
+        #expect(try migrated.queryScalarText("SELECT status FROM tasks WHERE task_id = 7") == "reopened")
+        let plan = try migrated.rows("EXPLAIN UPDATE tasks SET status = 'open' WHERE task_id = 7").map { $0[1] }
+        #expect(plan.contains(.text("Halt")))
+        #expect(!plan.contains(.text("OpenEphemeral")))
+    }
+
     @Test func bindsAndReadsTypedValues() throws {
         let database = try Database(path: ":memory:")
         try database.execute("CREATE TABLE t (a INTEGER, b REAL, c TEXT, d TEXT)")
