@@ -49,9 +49,9 @@ public struct LoadStage: Stage {
                 records += result.merged.records
                 Failpoint.check(stage: name, records: records)
                 let perSource = zip(result.feeding, result.merged.sourceSeconds).map { "\($0.id) " + String(format: "%.2f s", $1) }
-                let order = (result.streams.map { "keys arrived in \($0) ascending stream\($0 == 1 ? "" : "s"), written as delivered"
-                    + (perSource.count > 1 ? ": " + perSource.joined(separator: ", ") : "") }
-                    ?? "keys arrived out of order, sorted first") + String(format: "; order checked in %.2f s", result.orderSeconds)
+                let order = (result.streams.map { "keys arrived in \($0) ascending stream\($0 == 1 ? "" : "s"), written as delivered" }
+                    ?? "keys arrived out of order, each source sorted first")
+                    + (perSource.count > 1 ? ": " + perSource.joined(separator: ", ") : "") + String(format: "; order checked in %.2f s", result.orderSeconds)
                 context.log.info("\(table.base.id): \(result.merged.records) keys, \(result.merged.inserted) new, \(result.merged.changed) changed "
                                  + "(\(result.merged.valuesChanged) values); " + String(format: "merged and written in %.2f s", result.seconds) + " (\(order))")
             }
@@ -81,8 +81,8 @@ public struct LoadStage: Stage {
     }
 
     /// The merge policy: the base takes each element from the best source among the datasets feeding it, the
-    /// element's authority first (priority 0), then the other datasets in catalog order. Rows go in as delivered
-    /// when every feeding dataset's keys arrive as a few ascending streams (`KeyOrder`: counted by ingest as it
+    /// element's authority first (priority 0), then the other datasets in catalog order. Each dataset's rows go in as
+    /// delivered when every feeding dataset's keys arrive as a few ascending streams (`KeyOrder`: counted by ingest as it
     /// verified, or read back), sorted by key otherwise; both give every key the same sequence of upserts.
     private func load(_ table: BaseTable, datasets: [Dataset], scratch: String, context: StageContext) throws -> LoadResult {
         let database = context.database
