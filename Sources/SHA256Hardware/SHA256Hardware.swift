@@ -1,3 +1,8 @@
+#if arch(x86_64) && canImport(_Builtin_intrinsics.intel)
+import _Builtin_intrinsics.intel
+import _Builtin_intrinsics.intel.cpuid
+#endif
+
 /// SHA-256's compression function on the x86-64 SHA extensions (SHA-NI), for `SHA256` in the library, which checks
 /// `isAvailable` and keeps its portable rounds for every other processor.
 ///
@@ -7,22 +12,9 @@
 /// Measured on the 1M-person city's 345 MB of exports (AMD EPYC): the portable rounds took 1.85 s of processor time
 /// (3.8% of the night's processor samples), these 0.21 s. Valgrind has no SHA extensions, so under callgrind
 /// `isAvailable` is false and the portable rounds run.
-#if arch(x86_64) && canImport(_Builtin_intrinsics.intel)
-import _Builtin_intrinsics.intel
-import _Builtin_intrinsics.intel.cpuid
-
 public enum SHA256Hardware {
-    /// Whether this processor has the SHA extensions and the SSSE3 and SSE4.1 shuffles the rounds use.
-    public static let isAvailable: Bool = {
-        var eax: UInt32 = 0, ebx: UInt32 = 0, ecx: UInt32 = 0, edx: UInt32 = 0
-        guard __get_cpuid(1, &eax, &ebx, &ecx, &edx) != 0 else { return false }
-        let ssse3 = ecx & (1 << 9) != 0, sse41 = ecx & (1 << 19) != 0
-        guard __get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx) != 0 else { return false }
-        return ssse3 && sse41 && ebx & (1 << 29) != 0
-    }()
-
-    /// The round constants, four to a vector in round order.
-    private static let k: [UInt32] = [
+    /// SHA-256's 64 round constants (FIPS 180-4, 4.2.2), for these rounds and the library's portable ones.
+    public static let roundConstants: [UInt32] = [
         0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
         0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
         0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
@@ -32,6 +24,18 @@ public enum SHA256Hardware {
         0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
         0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
     ]
+}
+
+#if arch(x86_64) && canImport(_Builtin_intrinsics.intel)
+extension SHA256Hardware {
+    /// Whether this processor has the SHA extensions and the SSSE3 and SSE4.1 shuffles the rounds use.
+    public static let isAvailable: Bool = {
+        var eax: UInt32 = 0, ebx: UInt32 = 0, ecx: UInt32 = 0, edx: UInt32 = 0
+        guard __get_cpuid(1, &eax, &ebx, &ecx, &edx) != 0 else { return false }
+        let ssse3 = ecx & (1 << 9) != 0, sse41 = ecx & (1 << 19) != 0
+        guard __get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx) != 0 else { return false }
+        return ssse3 && sse41 && ebx & (1 << 29) != 0
+    }()
 
     private typealias V = SIMD4<UInt32>
 
@@ -60,7 +64,7 @@ public enum SHA256Hardware {
         let swap = m(unsafeBitCast(SIMD16<UInt8>(3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12), to: V.self))
         var abef = m(V(state.5, state.4, state.1, state.0))
         var cdgh = m(V(state.7, state.6, state.3, state.2))
-        k.withUnsafeBufferPointer { kb in
+        roundConstants.withUnsafeBufferPointer { kb in
             let k = UnsafeRawPointer(kb.baseAddress!)
             @inline(__always) func kv(_ group: Int) -> V { k.loadUnaligned(fromByteOffset: group * 16, as: V.self) }
             for block in 0..<blocks {
@@ -108,7 +112,7 @@ public enum SHA256Hardware {
     }
 }
 #else
-public enum SHA256Hardware {
+extension SHA256Hardware {
     public static let isAvailable = false
 
     public static func compress(_ state: inout (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32),
