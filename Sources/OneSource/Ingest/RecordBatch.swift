@@ -43,7 +43,7 @@ public struct RecordBatch: Sendable {
     mutating func verify(with verifier: RecordVerifier, fileID: Int64, threads: Int = 1, duplicates: DuplicateKeys? = nil) {
         let batch = self
         let repeatable = verifier.repeatableColumns
-        verified = VerifyStage.verifyInParallel(count: recordCount, with: verifier, threads: threads) { record, input in
+        verified = VerifyStage.verifyInParallel(count: recordCount, with: verifier, threads: threads, bytesKept: true) { record, input in
             input.fileID = fileID
             input.line = batch.lines[record]
             input.recordIndex = batch.indexes[record]

@@ -39,6 +39,20 @@ public struct RecordVerifier: Sendable {
         /// Bit `i` set: the canonical value of column `i` is exactly the delivered one (columns past 63 never set),
         /// so a writer holding the delivered bytes can bind those instead.
         public var asDelivered: UInt64 = 0
+
+        /// Replaces each canonical value equal to the delivered one (its `asDelivered` bit) by "", which still says the
+        /// column has a value, for a writer that binds the delivered bytes instead (ingest's `VerifiedRecordWriter`).
+        /// Such a string is usually the input's own, which the verifying thread replaces with the next record's: it is
+        /// then freed on that thread as soon as it is done with, not when the batch goes, on another (1M city: about 5%
+        /// of ingest's processor time went to destroying outputs).
+        mutating func leaveAsDeliveredToBytes() {
+            var bits = asDelivered
+            while bits != 0 {
+                let slot = bits.trailingZeroBitCount
+                bits &= bits - 1
+                if slot < values.count { values[slot] = "" }
+            }
+        }
     }
 
     /// One column's plan; a class so the hot loop shares it instead of copying its many references.

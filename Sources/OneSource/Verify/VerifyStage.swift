@@ -158,13 +158,17 @@ public struct VerifyStage: Stage {
     /// Verifies records 0..<count, each filled in by `fill` (on the verifying thread) into an input that each thread
     /// reuses from one record to the next (its values array is overwritten, not made and freed per record), on
     /// `threads` threads in several slices per thread; the outputs are in record order whatever the thread count.
-    static func verifyInParallel(count: Int, with verifier: RecordVerifier, threads: Int,
+    /// `bytesKept`: the writer will have each record's delivered bytes, so the outputs leave the canonical values equal
+    /// to them to those (`RecordVerifier.Output.leaveAsDeliveredToBytes`).
+    static func verifyInParallel(count: Int, with verifier: RecordVerifier, threads: Int, bytesKept: Bool = false,
                                  fill: @Sendable (Int, inout RecordVerifier.Input) -> Void) -> [RecordVerifier.Output] {
         @Sendable func verify(_ records: Range<Int>, _ output: (Int, RecordVerifier.Output) -> Void) {
             var input = RecordVerifier.Input(fileID: 0, line: 0, recordIndex: 0, values: [])
             for record in records {
                 fill(record, &input)
-                output(record, verifier.verify(&input))
+                var verified = verifier.verify(&input)
+                if bytesKept { verified.leaveAsDeliveredToBytes() }
+                output(record, verified)
             }
         }
         if threads <= 1 || count < 256 {

@@ -166,6 +166,25 @@ import Testing
         #expect(reused.memo.map { $0 != nil } == [false, false, true, true, true, false, true, true])
     }
 
+    /// For ingest's writer, which binds the delivered bytes where the canonical value equals them: those values become
+    /// "" (still present), every other stays as verified, and nothing else of the output changes.
+    @Test func anOutputLeavesItsValuesAsDeliveredToTheBytes() throws {
+        let catalog = try Catalog.load(directory: Paths.packageRoot.appendingPathComponent("Pipelines/catalog").path)
+        let verifier = try RecordVerifier(dataset: try #require(catalog.dataset("gongan_household")), catalog: catalog,
+                                          context: StandardFixtures.context)
+        // The number and name as delivered; gender and birth date changed; ethnicity missing; an untidy address
+        // (trimmed); a retired division code (kept, with its finding) and the registration date as delivered.
+        let values: [String?] = ["321202199001010017", "张三", "男", nil, "1990年1月1日", " 泰州 ", "321284", "2001-05-01"]
+        let verified = verifier.verify(RecordVerifier.Input(fileID: 1, line: 2, recordIndex: 1, values: values))
+        #expect(verified.values == ["321202199001010017", "张三", "1", nil, "1990-01-01", "泰州", "321284", "2001-05-01"])
+        #expect(verified.asDelivered == 0b1100_0011)
+        var left = verified
+        left.leaveAsDeliveredToBytes()
+        #expect(left.values == ["", "", "1", nil, "1990-01-01", "泰州", "", ""])
+        #expect(left.asDelivered == verified.asDelivered && left.recordKey == "321202199001010017" && left.hasError == verified.hasError)
+        #expect(left.findings == verified.findings)
+    }
+
     @Test func reRunningVerifyReplacesItsOutputAndReIngestInvalidatesIt() throws {
         let (database, runID) = try runNightly()
         let runner = Runner(database: database, log: SilentLog())
