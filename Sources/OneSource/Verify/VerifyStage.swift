@@ -278,7 +278,8 @@ final class VerifiedRecordWriter {
     /// from `firstRowID`: record `i` at `line(i)`, `recordIndex(i)`, verified as `outputs[i]`, with its delivered bytes of
     /// column `slot` at `delivered(i, slot)` when the caller has them (valid during the call).
     /// `StagingTable.rowsPerInsert` records go in one statement, fewer one by one. Canonical values equal to the
-    /// delivered ones are bound without a copy (call `releaseBindings()` before the bytes go away). The outputs are read
+    /// delivered ones are bound without a copy (call `releaseBindings()` before the bytes go away); outputs verified with
+    /// `bytesKept` hold "" for those values, so `delivered` must give every such column's bytes. The outputs are read
     /// where they lie, not copied, and the closures are not kept: nothing is allocated per record (this runs on the one
     /// thread that writes).
     func write(_ outputs: UnsafeBufferPointer<RecordVerifier.Output>, firstRowID: Int64, fileID: Int64, counts: inout VerifyStage.Counts,
