@@ -7,33 +7,41 @@ import Foundation
 /// (about 4 s of a 1M-person night). While a checkpointer runs, the writer's automatic checkpoint is off and a
 /// second connection checkpoints (PASSIVE: it never blocks the writer) whenever the log has grown.
 /// Crash safety is unchanged: committed transactions are in the log until copied, as before.
-public final class Checkpointer: @unchecked Sendable {   // state is guarded by `condition`
+public final class Checkpointer {
     private let writer: Database
-    private let condition = NSCondition()
-    private var stopping = false
-    private var finished = false
-    /// Log size that triggers a checkpoint.
-    private let threshold: Int64
+    private let state = State()
+
+    /// What the background thread shares with `stop()`. The thread holds only this, never the checkpointer or its
+    /// writer: had it held the writer, a thread still unwinding after `stop()` could drop the writer's last reference
+    /// after the command had returned, and the process exit before the writer's close had checkpointed the log and
+    /// removed it and its index (a run then left `-wal` and `-shm` behind now and then).
+    private final class State: @unchecked Sendable {   // `stopping` and `finished` are guarded by `condition`
+        let condition = NSCondition()
+        var stopping = false
+        var finished = false
+    }
 
     /// Starts checkpointing the database `writer` is connected to; call `stop()` when the work is done.
     public init(writer: Database, thresholdBytes: Int64 = 64 << 20) throws {
         self.writer = writer
-        self.threshold = thresholdBytes
-        guard writer.path != ":memory:" else { finished = true; return }
+        guard writer.path != ":memory:" else { state.finished = true; return }
         try writer.execute("PRAGMA wal_autocheckpoint=0")
-        let path = writer.path
+        let path = writer.path, state = self.state
         // Yielding (nice 10): copying the log waits for a free core instead of taking turns with the stages' own work
         // (associate's parallel passes used to share both cores with it for about 0.7 s of processor time at 1M persons).
-        Background.run(yielding: true) { [self] in
-            self.loop(path: path)
+        Background.run(yielding: true) {
+            Checkpointer.loop(path: path, threshold: thresholdBytes, state: state)
         }
     }
 
-    private func loop(path: String) {
-        let database = try? Database(path: path)
+    /// Checkpoints whenever the log has reached `threshold` bytes, until stopped.
+    private static func loop(path: String, threshold: Int64, state: State) {
+        // Closed before `finished` is set, for the same reason: the writer's close must be the last.
+        var database = try? Database(path: path)
         let walPath = path + "-wal"
+        let condition = state.condition
         condition.lock()
-        while !stopping {
+        while !state.stopping {
             condition.unlock()
             let size = (try? FileManager.default.attributesOfItem(atPath: walPath)[.size] as? NSNumber)?.int64Value ?? 0
             if size >= threshold, let database {
@@ -41,19 +49,21 @@ public final class Checkpointer: @unchecked Sendable {   // state is guarded by 
                 _ = try? database.execute("PRAGMA wal_checkpoint(PASSIVE)")
             }
             condition.lock()
-            if !stopping { _ = condition.wait(until: Date().addingTimeInterval(0.25)) }
+            if !state.stopping { _ = condition.wait(until: Date().addingTimeInterval(0.25)) }
         }
-        finished = true
+        database = nil
+        state.finished = true
         condition.broadcast()
         condition.unlock()
     }
 
     /// Stops the background thread and gives the writer its automatic checkpoint back.
     public func stop() {
+        let condition = state.condition
         condition.lock()
-        stopping = true
+        state.stopping = true
         condition.broadcast()
-        while !finished { condition.wait() }
+        while !state.finished { condition.wait() }
         condition.unlock()
         if writer.path != ":memory:" { try? writer.execute("PRAGMA wal_autocheckpoint=1000") }
     }

@@ -40,32 +40,43 @@ final class SortedRows {
         self.texts = texts
         let channel = self.channel
         Background.run(yielding: yielding) {
+            // `.done` is sent once the connection is closed: were it closed after, the reader's run could end and close
+            // the store's own connection first, which is then not the last, and the process could exit before this
+            // close had checkpointed and removed the log and its index.
             do {
-                let database = try Database(path: path)
-                // 16 MiB of page cache, which also bounds the sort's memory before it spills to temporary files: the
-                // query scans its table once, so a larger cache keeps pages never read again. Compare of the 4M city
-                // alone took 12.8 and 13.0 s with 16 MiB (peak 208 MB), 13.7 and 13.2 s with the store's 64 MiB
-                // (554 MB); while load runs, three of these sort at once.
-                try database.setCacheSize(kiB: SortedRows.cacheKiB)
-                let statement = try database.prepare(sql)
-                try statement.bind(arguments)
-                var chunk = Chunk()
-                while try statement.step() {
-                    chunk.keys.append(statement.text(0) ?? "")
-                    for column in 0..<ints { chunk.ints.append(statement.int64(1 + column)) }
-                    for column in 0..<texts { chunk.texts.append(statement.text(1 + ints + column)) }
-                    if chunk.keys.count == SortedRows.rowsPerChunk {
-                        channel.send(.chunk(chunk))
-                        if channel.isCancelled { return }
-                        chunk = Chunk()
-                    }
+                if try SortedRows.read(path: path, sql: sql, arguments: arguments, ints: ints, texts: texts, into: channel) {
+                    channel.send(.done)
                 }
-                if !chunk.keys.isEmpty { channel.send(.chunk(chunk)) }
-                channel.send(.done)
             } catch {
                 channel.send(.failed(error))
             }
         }
+    }
+
+    /// Sends the query's rows in chunks; false when the consumer gave up. The connection is closed on return.
+    private static func read(path: String, sql: String, arguments: [SQLValue], ints: Int, texts: Int,
+                             into channel: BoundedChannel<Message>) throws -> Bool {
+        let database = try Database(path: path)
+        // 16 MiB of page cache, which also bounds the sort's memory before it spills to temporary files: the
+        // query scans its table once, so a larger cache keeps pages never read again. Compare of the 4M city
+        // alone took 12.8 and 13.0 s with 16 MiB (peak 208 MB), 13.7 and 13.2 s with the store's 64 MiB
+        // (554 MB); while load runs, three of these sort at once.
+        try database.setCacheSize(kiB: SortedRows.cacheKiB)
+        let statement = try database.prepare(sql)
+        try statement.bind(arguments)
+        var chunk = Chunk()
+        while try statement.step() {
+            chunk.keys.append(statement.text(0) ?? "")
+            for column in 0..<ints { chunk.ints.append(statement.int64(1 + column)) }
+            for column in 0..<texts { chunk.texts.append(statement.text(1 + ints + column)) }
+            if chunk.keys.count == SortedRows.rowsPerChunk {
+                channel.send(.chunk(chunk))
+                if channel.isCancelled { return false }
+                chunk = Chunk()
+            }
+        }
+        if !chunk.keys.isEmpty { channel.send(.chunk(chunk)) }
+        return true
     }
 
     deinit { channel.cancel() }

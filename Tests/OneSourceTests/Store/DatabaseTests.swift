@@ -178,4 +178,30 @@ import Testing
         #expect(try database.queryScalarInt("PRAGMA wal_autocheckpoint") == 1000)
         #expect(try database.queryScalarInt("SELECT count(*) FROM t") == 4000)
     }
+
+    /// Background connections are closed before the work that opened them says it is done, and the checkpointer's
+    /// thread never holds the writer, so the store's own connection is closed when its last user lets it go, and last:
+    /// its close checkpoints the log and removes it and its index. (A run whose process exited before the checkpointer's
+    /// thread had let go of the writer, or while a reader's connection was still open, left `-wal` and `-shm` behind.)
+    @Test func theStoresConnectionClosesLastAfterTheCheckpointerAndASortedReader() throws {
+        let path = try Paths.temporaryDirectory().appendingPathComponent("l.sqlite").path
+        do {
+            let database = try Store.open(path: path)
+            let checkpointer = try Checkpointer(writer: database, thresholdBytes: 1 << 10)
+            try database.execute("CREATE TABLE t (k TEXT, n INTEGER, v TEXT)")
+            try database.transaction {
+                for i in 0..<5000 { try database.run("INSERT INTO t VALUES (?, ?, ?)", [.text(String(4999 - i)), .int(i), .text("v\(i)")]) }
+            }
+            let rows = SortedRows(path: path, sql: "SELECT k, n, v FROM t ORDER BY k", arguments: [], ints: 1, texts: 1, yielding: true)
+            var keys = 0, sum: Int64 = 0
+            try rows.advance()
+            while rows.key != nil { keys += 1; sum += rows.int(0); try rows.advance() }
+            #expect(keys == 5000)
+            #expect(sum == 12_497_500)
+            checkpointer.stop()
+            #expect(FileManager.default.fileExists(atPath: path + "-wal"))
+        }
+        #expect(!FileManager.default.fileExists(atPath: path + "-wal"))
+        #expect(!FileManager.default.fileExists(atPath: path + "-shm"))
+    }
 }
