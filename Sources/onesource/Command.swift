@@ -1,3 +1,5 @@
+import OneSource
+
 /// One option a command accepts: `--name <value>`, or a flag `--name`. A command declares its options once; the
 /// parser accepts exactly those and the help lists exactly those, so the two cannot disagree.
 struct Option: Sendable {
@@ -58,6 +60,10 @@ extension Command {
     static func main(_ words: [String]) throws -> ExitCode {
         let arguments = try Arguments(words, options: options)
         if arguments.wantsHelp { print(help, terminator: ""); return .success }
+        // Before any connection, an in-memory one included: SQLite reads where its temporary files go once.
+        if options.contains(where: { $0.name == Option.store.name }), let store = try? Installation.store(arguments) {
+            Store.pointTemporaryFiles(forStoreAt: store)
+        }
         return try run(arguments)
     }
 }

@@ -75,8 +75,6 @@ public enum Store {
 
     /// Points SQLite's temporary files at the store's private folder, unless the operator set SQLITE_TMPDIR;
     /// a command that only reads uses the folder when it is there and creates nothing.
-    /// SQLite reads the variable once, when it initializes: the first store a process opens decides (the
-    /// command-line tool opens one).
     private static func useTemporaryFolder(for path: String, create: Bool) throws {
         guard path != ":memory:" else { return }
         let folder = temporaryFolder(for: path)
@@ -85,6 +83,17 @@ public enum Store {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true,
                                                     attributes: [.posixPermissions: 0o700])
         }
-        setenv("SQLITE_TMPDIR", folder, 0)
+        pointTemporaryFiles(forStoreAt: path)
+    }
+
+    /// Tells SQLite to put its temporary files in the folder of the store at `path` (`temporaryFolder`), unless the
+    /// operator set SQLITE_TMPDIR. Nothing is created: SQLite skips a folder that is not there, and opening the store
+    /// creates it. SQLite reads the variable once, when it first initializes in the process, and any connection does
+    /// that, an in-memory one too (a run's check compiles the catalog's SQL rules in one before the store is opened):
+    /// a process that opens a store calls this before its first connection, or SQLite's spilled sorts, which hold
+    /// personal data, go to /var/tmp.
+    public static func pointTemporaryFiles(forStoreAt path: String) {
+        guard path != ":memory:" else { return }
+        setenv("SQLITE_TMPDIR", temporaryFolder(for: path), 0)
     }
 }
