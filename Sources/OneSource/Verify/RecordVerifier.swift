@@ -97,6 +97,20 @@ public struct RecordVerifier: Sendable {
         let second: Int
     }
 
+    /// The parts of a parsed identity number the cross-field rules compare: the address code and the gender code are
+    /// short enough to be stored inline, so copying these takes no reference count.
+    private struct IdentityFacts {
+        let addressCode: String
+        let birthDate: CivilDate
+        let genderCode: String
+
+        init(_ number: IdentityNumber) {
+            addressCode = number.addressCode
+            birthDate = number.birthDate
+            genderCode = number.genderCode
+        }
+    }
+
     public let dataset: Dataset
     private let columns: [Column]
     /// Bit `i` set: column `i` (below 64) follows a standard whose values are few and repeat from one record to the next
@@ -201,15 +215,20 @@ public struct RecordVerifier: Sendable {
             buffer.initialize(repeating: nil)
             count = buffer.count
         }
-        // The parsed identity numbers the cross-field rules read: almost always one column, kept without an array.
-        var firstIdentity: IdentityNumber?
-        var otherIdentities: [(column: Int, number: IdentityNumber)] = []
+        // What the cross-field rules read of the parsed identity numbers: almost always one column, kept without an
+        // array, and only the parts with no heap storage (a whole `IdentityNumber` copied for each of three rules took
+        // four retains and releases of its canonical string a record).
+        var firstIdentity: IdentityFacts?
+        var otherIdentities: [(column: Int, facts: IdentityFacts)] = []
+        // Read through one reference: indexing `input.values` while `input.memo` may change retained and released the
+        // values array for every column (callgrind, 50k persons: eight copies and ten destroys of it a record).
+        let values = input.values
         var recordKey = ""
         var unchanged: UInt64 = 0
         var pending: [(rule: String, severity: Severity, column: Int?, observed: String?, expected: String?, standard: String?, reason: String?)] = []
 
         for (index, column) in columns.enumerated() {
-            let raw = input.values[index]
+            let raw = values[index]
             let result: StandardResult
             // The column's identity number's address code, when it is one (not the whole number: an optional of it
             // per column cost a call to destroy, for every field of every record).
@@ -219,8 +238,8 @@ public struct RecordVerifier: Sendable {
                 case .success(let (number, changes)):
                     identityAddressCode = number.addressCode
                     if let first = identityColumnsForCross.first {
-                        if index == first { firstIdentity = number }
-                        else if identityColumnsForCross.contains(index) { otherIdentities.append((index, number)) }
+                        if index == first { firstIdentity = IdentityFacts(number) }
+                        else if identityColumnsForCross.contains(index) { otherIdentities.append((index, IdentityFacts(number))) }
                     }
                     result = .valid(number.value, changes)
                 case .failure(let failure):
@@ -273,8 +292,8 @@ public struct RecordVerifier: Sendable {
                 pending.append((BuiltInRule.notInFuture.rawValue, level, index, raw, context.today.description, nil, nil))
             }
         }
-        func identity(_ column: Int) -> IdentityNumber? {
-            column == identityColumnsForCross.first ? firstIdentity : otherIdentities.first { $0.column == column }?.number
+        func identity(_ column: Int) -> IdentityFacts? {
+            column == identityColumnsForCross.first ? firstIdentity : otherIdentities.first { $0.column == column }?.facts
         }
         for rule in cross {
             switch rule.kind {
@@ -302,7 +321,7 @@ public struct RecordVerifier: Sendable {
                 }
             }
         }
-        recordKey = key(canonical, input.values)
+        recordKey = key(canonical, values)
         var hasError = false
         for item in pending {
             guard let definition = definitions[item.rule] else { continue }
