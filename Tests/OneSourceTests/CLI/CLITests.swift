@@ -26,6 +26,13 @@ import Testing
         #expect(missing.status == 64)
         #expect(errorMessage(missing.stderr) == "--run is required")
         #expect(errorUsage(missing.stderr) == ["onesource stage <name> --run <id> [--store <path>] [--threads <n>]", "see `onesource stage --help`"])
+        let extra = try runBinary(["stage", "load", "--run", "1", "Pipelines/nightly.json"])
+        #expect(extra.status == 64)
+        #expect(errorMessage(extra.stderr) == "stage takes exactly one stage name, got 2: load Pipelines/nightly.json "
+                + "(the run's pipeline definition is read from the store: give only the stage name and --run)")
+        let none = try runBinary(["stage", "--run", "1"])
+        #expect(none.status == 64)
+        #expect(errorMessage(none.stderr) == "stage takes exactly one stage name")
         let badOption = try runBinary(["runs", "--colour"])
         #expect(badOption.status == 64)
         #expect(errorMessage(badOption.stderr)?.hasPrefix("unknown option --colour") == true)
