@@ -17,12 +17,12 @@ enum StageCommand: Command {
         """
 
     static func run(_ arguments: Arguments) throws -> ExitCode {
-        guard arguments.positionals.count == 1 else {
-            // An engineer used to `run PIPELINE` often adds the pipeline here too: say what was extra and why it is not needed.
-            guard arguments.positionals.count > 1 else { throw UsageError("stage takes exactly one stage name") }
+        // An engineer used to `run PIPELINE` often adds the pipeline here too: say what was extra and why it is not needed.
+        if arguments.positionals.count > 1 {
             throw UsageError("stage takes exactly one stage name, got \(arguments.positionals.count): \(arguments.positionals.joined(separator: " ")) "
                              + "(the run's pipeline definition is read from the store: give only the stage name and --run)")
         }
+        guard arguments.positionals.count == 1 else { throw UsageError("stage takes exactly one stage name") }
         let runID = try arguments.integer("--run")
         let lock = try writerLock(arguments, "onesource stage \(arguments.positionals[0]) --run \(runID)")
         defer { withExtendedLifetime(lock) {} }
