@@ -121,7 +121,7 @@ public struct IngestStage: DoesNextStagesWork {
         }
         // Parsing runs on another thread and hands over batches; this thread owns the connection and writes.
         let channel = BoundedChannel<IngestMessage>(capacity: 4)
-        // Before the worker starts: from then on it alone touches the key map, until it has sent its last message.
+        // Before the workers start: from then on the one checking keys alone touches the key map, until it has sent its last message.
         verification?.mark(counts)
         // About one record per 100 bytes of export is a generous guess for the key map's size.
         if let totalBytes = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? NSNumber)?.intValue {

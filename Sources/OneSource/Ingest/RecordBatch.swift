@@ -39,8 +39,8 @@ public struct RecordBatch: Sendable {
     var recordCount: Int { lines.count }
 
     /// Standardizes and verifies every record of the batch (values decoded from the bytes exactly as staging
-    /// would hand them back) on `threads` threads, then checks duplicate keys in record order.
-    mutating func verify(with verifier: RecordVerifier, fileID: Int64, threads: Int = 1, duplicates: DuplicateKeys? = nil) {
+    /// would hand them back) on `threads` threads. The duplicate-key check follows (`checkDuplicates`).
+    mutating func verify(with verifier: RecordVerifier, fileID: Int64, threads: Int = 1) {
         let batch = self
         let repeatable = verifier.repeatableColumns
         verified = VerifyStage.verifyInParallel(count: recordCount, with: verifier, threads: threads, bytesKept: true) { record, input in
@@ -69,10 +69,12 @@ public struct RecordBatch: Sendable {
             }
             input.repeats = repeats
         }
-        if let duplicates {
-            for record in verified.indices {
-                duplicates.check(&verified[record], fileID: fileID, line: lines[record], recordIndex: indexes[record])
-            }
+    }
+
+    /// The duplicate-key check of the verified records, in record order (see `DuplicateKeys`).
+    mutating func checkDuplicates(_ duplicates: DuplicateKeys, fileID: Int64) {
+        for record in verified.indices {
+            duplicates.check(&verified[record], fileID: fileID, line: lines[record], recordIndex: indexes[record])
         }
     }
 
@@ -178,22 +180,45 @@ enum BatchProducer {
 
     /// Starts reading `path` on a background queue; the messages arrive on `channel`, ending with
     /// `.finished` or `.failed`.
-    /// With a `verifier`, a second worker standardizes and verifies each batch between the reader and `channel`,
-    /// so parsing, verifying and writing overlap.
+    /// With a `verifier`, `threads` workers standardize and verify whole batches, each its own, between the reader and
+    /// `channel`, and one more worker checks their keys for duplicates in record order as they come back in file order.
+    /// So parsing, verifying, the key check and writing overlap. (Verifying each batch on all threads at once, then
+    /// checking its keys, made every batch wait for its slowest slice and then for the serial key check, while the
+    /// writer waited for the batch: about one core in eight stood idle through ingest.)
     static func start(dataset: Dataset, path: String, displayPath: String, channel: BoundedChannel<IngestMessage>,
                       verifier: DuplicateKeys? = nil, fileID: Int64 = 0, threads: Int = 1) {
         guard let duplicates = verifier else { return read(dataset: dataset, path: path, displayPath: displayPath, channel: channel) }
-        let parsed = BoundedChannel<IngestMessage>(capacity: 2)
+        let workers = max(1, threads)
+        let parsed = BoundedChannel<IngestMessage>(capacity: workers)
+        let numbered = Numbered(parsed)
+        let verified = InOrder<IngestMessage>(window: workers + 1)
         read(dataset: dataset, path: path, displayPath: displayPath, channel: parsed)
-        DispatchQueue.global(qos: .userInitiated).async {
+        for _ in 0..<workers {
+            Background.loop {
+                while let (number, message) = numbered.receive() {
+                    guard case .batch(var batch) = message else {
+                        verified.put(number, message)
+                        continue
+                    }
+                    batch.verify(with: duplicates.verifier, fileID: fileID)
+                    verified.put(number, .batch(batch))
+                }
+            }
+        }
+        // From here on this worker alone touches the key table, until it has sent its last message.
+        Background.loop {
             while true {
-                let message = parsed.receive()
+                let message = verified.take()
                 switch message {
                 case .batch(var batch):
-                    batch.verify(with: duplicates.verifier, fileID: fileID, threads: threads, duplicates: duplicates)
+                    batch.checkDuplicates(duplicates, fileID: fileID)
                     channel.send(.batch(batch))
-                    // The writer gave up: stop the reader too.
-                    if channel.isCancelled { parsed.cancel(); return }
+                    // The writer gave up: stop the verifiers and the reader too.
+                    if channel.isCancelled {
+                        verified.cancel()
+                        parsed.cancel()
+                        return
+                    }
                 case .finished, .failed:
                     channel.send(message)
                     return
@@ -202,8 +227,31 @@ enum BatchProducer {
         }
     }
 
+    /// The reader's messages numbered in the order it sent them, for several workers: after the last one (`.finished`
+    /// or `.failed`), or once the channel is cancelled, every worker gets nil.
+    private final class Numbered: @unchecked Sendable {   // `next` and `ended` are guarded by `lock`
+        private let lock = NSLock()
+        private let channel: BoundedChannel<IngestMessage>
+        private var next = 0
+        private var ended = false
+
+        init(_ channel: BoundedChannel<IngestMessage>) { self.channel = channel }
+
+        func receive() -> (Int, IngestMessage)? {
+            lock.lock()
+            defer { lock.unlock() }
+            guard !ended, let message = channel.receiveUnlessCancelled() else {
+                ended = true
+                return nil
+            }
+            if case .batch = message {} else { ended = true }
+            next += 1
+            return (next - 1, message)
+        }
+    }
+
     private static func read(dataset: Dataset, path: String, displayPath: String, channel: BoundedChannel<IngestMessage>) {
-        DispatchQueue.global(qos: .userInitiated).async {
+        Background.loop {
             let input: FileInput, counter: RecordCounter?
             do {
                 (input, counter) = try RecordReaders.open(dataset, path: path)

@@ -45,6 +45,13 @@ enum Background {
             work()
         }
     }
+
+    /// Runs `work`, a loop that spends much of its time waiting (on a channel), on a thread of its own. Dispatch's pool
+    /// keeps about as many threads as there are cores and counts a waiting one as busy, so loops waiting in it leave
+    /// `DispatchQueue.concurrentPerform` and other queued work fewer threads.
+    static func loop(_ work: @escaping @Sendable () -> Void) {
+        Thread.detachNewThread(work)
+    }
 }
 
 /// A result computed on a background thread, collected later by `wait()`.
@@ -108,5 +115,59 @@ final class BoundedChannel<Element: Sendable>: @unchecked Sendable {
         condition.broadcast()
         condition.unlock()
         return item
+    }
+
+    /// The next item, or nil once the channel is cancelled: for consumers other than the one that cancels it.
+    func receiveUnlessCancelled() -> Element? {
+        condition.lock()
+        defer { condition.unlock() }
+        while items.isEmpty && !cancelled { condition.wait() }
+        guard !cancelled else { return nil }
+        let item = items.removeFirst()
+        condition.broadcast()
+        return item
+    }
+}
+
+/// Hands items that several workers finished in any order to one consumer in the order they were numbered (0, 1, 2, …).
+/// A worker waits while its item is `window` or more ahead of the next one due, so the items held stay few.
+final class InOrder<Element: Sendable>: @unchecked Sendable {   // every field is guarded by `condition`
+    private let condition = NSCondition()
+    private var pending: [Int: Element] = [:]
+    private var next = 0
+    private let window: Int
+    private var cancelled = false
+
+    init(window: Int) { self.window = max(1, window) }
+
+    /// Gives item `number`; dropped once cancelled. The item due next is always taken at once, so no worker waits for
+    /// another that waits for it.
+    func put(_ number: Int, _ item: Element) {
+        condition.lock()
+        defer { condition.unlock() }
+        while number >= next + window && !cancelled { condition.wait() }
+        guard !cancelled else { return }
+        pending[number] = item
+        condition.broadcast()
+    }
+
+    /// The item due next, waiting for it.
+    func take() -> Element {
+        condition.lock()
+        defer { condition.unlock() }
+        while pending[next] == nil { condition.wait() }
+        let item = pending.removeValue(forKey: next)!
+        next += 1
+        condition.broadcast()
+        return item
+    }
+
+    /// The consumer gave up: items are dropped and waiting workers go on.
+    func cancel() {
+        condition.lock()
+        cancelled = true
+        pending.removeAll()
+        condition.broadcast()
+        condition.unlock()
     }
 }

@@ -9,6 +9,57 @@ import Testing
         try Store.open(path: try Paths.temporaryDirectory().appendingPathComponent("store.sqlite").path)
     }
 
+    /// A 公安局 export of 20,000 rows (five batches) whose every thousandth row repeats a key of a row 4,500 earlier, in
+    /// an earlier batch. Batches are verified by several workers at once and come back in any order; the duplicate-key
+    /// check must still see them in file order: the same findings, in the same order, for any thread count.
+    @Test func duplicateKeysAcrossBatchesAreFoundInFileOrderWhateverTheThreadCount() throws {
+        let root = try Paths.temporaryDirectory()
+        let folder = root.appendingPathComponent("data/公安局")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        func row(_ i: Int) -> String {
+            let birth = CivilDate(year: 1950, month: 1, day: 1)!.adding(days: (i / 1000) * 7)
+            let body = "321202" + birth.compact + String(format: "%03d", i % 1000)
+            let id = body + String(IdentityNumber.checkCharacter(for: Array(body.utf8)))
+            return "\(id),张三,\((i % 1000) % 2 == 1 ? "男" : "女"),01,\(birth),江苏省泰州市海陵区海陵南路\(i)号,321202,2015-06-01\r\n"
+        }
+        var text = "公民身份号码,姓名,性别,民族,出生日期,户籍地址,户籍区划代码,登记日期\r\n"
+        var duplicates: [(line: Int, firstLine: Int)] = []
+        for i in 0..<20_000 {
+            if i % 1000 == 999 && i >= 4500 {
+                text += row(i - 4500)
+                duplicates.append((i + 2, i - 4500 + 2))
+            } else {
+                text += row(i)
+            }
+        }
+        try text.write(to: folder.appendingPathComponent("户籍人口.csv"), atomically: true, encoding: .utf8)
+        let catalog = Paths.packageRoot.appendingPathComponent("Pipelines/catalog").path
+        let divisions = Paths.packageRoot.appendingPathComponent("Pipelines/divisions/gbt2260.tsv").path
+        let pipeline = root.appendingPathComponent("p.json").path
+        try #"{"name": "dups", "catalog": "\#(catalog)", "dataRoot": "data", "divisions": "\#(divisions)", "stages": ["ingest", "verify"], "datasets": ["gongan_household"]}"#
+            .write(toFile: pipeline, atomically: true, encoding: .utf8)
+        var results: [[String]] = []
+        for threads in [1, 2, 4] {
+            let database = try Store.open(path: root.appendingPathComponent("s\(threads).sqlite").path)
+            let run = try Runner(database: database, log: SilentLog(), threads: threads).run(try PipelineDefinition.load(path: pipeline))
+            let findings = try database.rows("""
+                SELECT rule_id || ' ' || line || ' ' || record_key || ' ' || message FROM findings WHERE run_id = ? ORDER BY finding_id
+                """, [.integer(run)]).compactMap { $0[0].text }
+            #expect(findings.map { $0.split(separator: " ").prefix(2).joined(separator: " ") }
+                    == duplicates.map { "unique_key \($0.line)" })
+            #expect(try database.queryScalarInt("SELECT count(*) FROM std_gongan_household WHERE run_id = ? AND has_error = 1", [.integer(run)])
+                    == Int64(duplicates.count))
+            // Two ascending streams: the keys, and the repeated ones among them (each larger than the one before).
+            #expect(try RunFileTable(database: database).keyStreams(run: run, dataset: "gongan_household") == .some(.some(2)))
+            results.append(findings)
+        }
+        #expect(duplicates.count == 16)
+        #expect(results[1] == results[0])
+        #expect(results[2] == results[0])
+        // Each names the line where the key was first seen.
+        #expect(results[0].first?.contains("\(duplicates[0].firstLine)") == true)
+    }
+
     @Test func ingestsSampleDataWithEveryRowAccountedFor() throws {
         let database = try freshStore()
         let runID = try Runner(database: database, log: SilentLog()).run(try PipelineDefinition.load(path: pipelinePath))

@@ -25,4 +25,17 @@ import Testing
         #expect(throws: Failed.self) { try failing.wait() }
         #expect(throws: Failed.self) { try failing.wait() }   // a second wait gives the same
     }
+
+    /// Four workers finish 1,000 numbered items in whatever order the scheduler gives; the consumer gets 0, 1, 2, … .
+    @Test func inOrderHandsItemsOverInTheirNumbersOrder() throws {
+        let order = InOrder<Int>(window: 3)
+        let tickets = TicketDispenser()
+        for _ in 0..<4 {
+            Background.loop {
+                while let number = tickets.take(below: 1000) { order.put(number, number * 7) }
+            }
+        }
+        let taken = (0..<1000).map { _ in order.take() }
+        #expect(taken == (0..<1000).map { $0 * 7 })
+    }
 }
