@@ -195,12 +195,13 @@ enum BatchProducer {
         read(dataset: dataset, path: path, displayPath: displayPath, channel: parsed)
         for _ in 0..<workers {
             Background.loop {
+                let verifier = duplicates.verifier.forAnotherThread()
                 while let (number, message) = numbered.receive() {
                     guard case .batch(var batch) = message else {
                         verified.put(number, message)
                         continue
                     }
-                    batch.verify(with: duplicates.verifier, fileID: fileID)
+                    batch.verify(with: verifier, fileID: fileID)
                     verified.put(number, .batch(batch))
                 }
             }
