@@ -46,11 +46,12 @@ enum Background {
         }
     }
 
-    /// Runs `work`, a loop that spends much of its time waiting (on a channel), on a thread of its own. Dispatch's pool
-    /// keeps about as many threads as there are cores and counts a waiting one as busy, so loops waiting in it leave
-    /// `DispatchQueue.concurrentPerform` and other queued work fewer threads.
+    /// Runs `work`, a loop that spends much of its time waiting (on a channel), on a thread of its own: on a serial
+    /// queue of its own, which Dispatch serves from its overcommitting pool (a thread whenever none is idle). The global
+    /// queues keep about as many threads running as there are cores and count a waiting one as running, so loops waiting
+    /// there left `DispatchQueue.concurrentPerform` and other queued work fewer threads.
     static func loop(_ work: @escaping @Sendable () -> Void) {
-        Thread.detachNewThread(work)
+        DispatchQueue(label: "onesource.loop").async(execute: work)
     }
 }
 
