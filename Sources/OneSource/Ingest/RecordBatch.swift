@@ -135,6 +135,8 @@ enum BatchProducer {
     static let batchRecords = 4096
     /// Bytes of values after which a batch is sent even when it holds fewer records.
     static let batchBytes = 1 << 20
+    /// The most verifying workers one file gets, whatever `--threads` says.
+    static let maxWorkers = 64
 
     private final class BatchingSink: RecordSink {
         let channel: BoundedChannel<IngestMessage>
@@ -188,25 +190,15 @@ enum BatchProducer {
     static func start(dataset: Dataset, path: String, displayPath: String, channel: BoundedChannel<IngestMessage>,
                       verifier: DuplicateKeys? = nil, fileID: Int64 = 0, threads: Int = 1) {
         guard let duplicates = verifier else { return read(dataset: dataset, path: path, displayPath: displayPath, channel: channel) }
-        let workers = max(1, threads)
+        // More workers than cores gain nothing; the bound keeps a mistyped --threads from asking Dispatch for hundreds
+        // of threads (it starts at most about 255; a worker it never starts is harmless, the reader and key check are not).
+        let workers = min(max(1, threads), BatchProducer.maxWorkers)
         let parsed = BoundedChannel<IngestMessage>(capacity: workers)
         let numbered = Numbered(parsed)
         let verified = InOrder<IngestMessage>(window: workers + 1)
         read(dataset: dataset, path: path, displayPath: displayPath, channel: parsed)
-        for _ in 0..<workers {
-            Background.loop {
-                let verifier = duplicates.verifier.forAnotherThread()
-                while let (number, message) = numbered.receive() {
-                    guard case .batch(var batch) = message else {
-                        verified.put(number, message)
-                        continue
-                    }
-                    batch.verify(with: verifier, fileID: fileID)
-                    verified.put(number, .batch(batch))
-                }
-            }
-        }
-        // From here on this worker alone touches the key table, until it has sent its last message.
+        // From here on this worker alone touches the key table, until it has sent its last message. It starts before the
+        // verifying workers, so it has its thread whatever else is waiting.
         Background.loop {
             while true {
                 let message = verified.take()
@@ -223,6 +215,19 @@ enum BatchProducer {
                 case .finished, .failed:
                     channel.send(message)
                     return
+                }
+            }
+        }
+        for _ in 0..<workers {
+            Background.loop {
+                let verifier = duplicates.verifier.forAnotherThread()
+                while let (number, message) = numbered.receive() {
+                    guard case .batch(var batch) = message else {
+                        verified.put(number, message)
+                        continue
+                    }
+                    batch.verify(with: verifier, fileID: fileID)
+                    verified.put(number, .batch(batch))
                 }
             }
         }

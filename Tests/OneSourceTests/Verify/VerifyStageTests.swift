@@ -97,6 +97,11 @@ import Testing
         #expect(a == b)
         let standardized = "SELECT * FROM std_renshe_insured ORDER BY staging_rowid"
         #expect(try one.rows(standardized) == (try four.rows(standardized)))
+        // A thread count far past the cores: ingest starts at most `BatchProducer.maxWorkers` verifying workers, and its
+        // reader and key check before them (asked for 300 workers, Dispatch never started the key check and the run hung).
+        let (many, runMany) = try runNightly(threads: 300)
+        #expect(try many.rows(query, [.integer(runMany)]) == a)
+        #expect(try many.rows(standardized) == (try one.rows(standardized)))
     }
 
     @Test func givesTheSameFindingsOnLargeChunksForAnyThreadCount() throws {
