@@ -39,11 +39,12 @@ public struct RecordBatch: Sendable {
     var recordCount: Int { lines.count }
 
     /// Standardizes and verifies every record of the batch (values decoded from the bytes exactly as staging
-    /// would hand them back) on `threads` threads. The duplicate-key check follows (`checkDuplicates`).
-    mutating func verify(with verifier: RecordVerifier, fileID: Int64, threads: Int = 1) {
+    /// would hand them back) on the calling thread: ingest's workers each take whole batches (see `BatchProducer`).
+    /// The duplicate-key check follows (`checkDuplicates`).
+    mutating func verify(with verifier: RecordVerifier, fileID: Int64) {
         let batch = self
         let repeatable = verifier.repeatableColumns
-        verified = VerifyStage.verifyInParallel(count: recordCount, with: verifier, threads: threads, bytesKept: true) { record, input in
+        verified = VerifyStage.verifyInParallel(count: recordCount, with: verifier, threads: 1, bytesKept: true) { record, input in
             input.fileID = fileID
             input.line = batch.lines[record]
             input.recordIndex = batch.indexes[record]
