@@ -1,8 +1,8 @@
 import Foundation
 
 /// The rows of one query, read ahead on a background thread over a connection of its own and handed over
-/// in chunks: load and compare read several datasets sorted by key at once, so their sorting and reading
-/// overlap with the merge and the writes on the stage's own connection.
+/// in chunks: compare reads several datasets sorted by key at once, so their sorting and reading overlap with
+/// each other and with the merge on the stage's own thread.
 ///
 /// The query's first column is the key (text), then `ints` integer columns, then `texts` text columns.
 /// The background connection sees what was committed before it started (WAL snapshot): the stage reading
@@ -21,7 +21,7 @@ final class SortedRows {
     }
 
     static let rowsPerChunk = 4096
-    static let cacheKiB = 16 * 1024
+    static let cacheKiB = 4 * 1024
 
     let ints: Int
     let texts: Int
@@ -57,10 +57,12 @@ final class SortedRows {
     private static func read(path: String, sql: String, arguments: [SQLValue], ints: Int, texts: Int,
                              into channel: BoundedChannel<Message>) throws -> Bool {
         let database = try Database(path: path)
-        // 16 MiB of page cache, which also bounds the sort's memory before it spills to temporary files: the
-        // query scans its table once, so a larger cache keeps pages never read again. Compare of the 4M city
-        // alone took 12.8 and 13.0 s with 16 MiB (peak 208 MB), 13.7 and 13.2 s with the store's 64 MiB
-        // (554 MB); while load runs, three of these sort at once.
+        // 4 MiB of page cache, which also bounds the sort's memory before it spills to temporary files: the
+        // query scans its table once, so a larger cache keeps pages never read again, and a sort in smaller runs
+        // that spill is no slower. Compare of the 4M city alone, by hand: 5.82 and 6.16 s with 4 MiB (peak 110 MB),
+        // 7.76 and 6.43 s with 16 MiB (208 MB); 13.7 and 13.2 s with the store's 64 MiB (554 MB, an earlier build).
+        // Of the 1M city: 1.52 and 1.51 s (93 MB) against 1.74 and 1.68 s (179 MB). While load runs, three of these
+        // sort at once: the 1M night's peak after load was 288-300 MB with 4 MiB, 363-366 MB with 16 MiB.
         try database.setCacheSize(kiB: SortedRows.cacheKiB)
         let statement = try database.prepare(sql)
         try statement.bind(arguments)
