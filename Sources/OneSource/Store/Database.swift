@@ -212,6 +212,16 @@ public final class Database {
         try execute("PRAGMA cache_size=-\(kiB)")
     }
 
+    /// Runs `body` with this connection's page cache set to `kiB`, then sets back the size it had. The cache size also
+    /// bounds how much of a sort SQLite keeps in memory before it writes a sorted run to a temporary file, so a large
+    /// sort under a small cache holds less memory (see `BaseTable.sortCacheKiB`).
+    public func withCacheSize<R>(kiB: Int, _ body: () throws -> R) throws -> R {
+        let previous = try queryScalarInt("PRAGMA cache_size") ?? -Int64(Database.cacheKiB)
+        try setCacheSize(kiB: kiB)
+        defer { try? execute("PRAGMA cache_size=\(previous)") }
+        return try body()
+    }
+
     /// How long a statement waits for another connection's write transaction before failing with SQLITE_BUSY
     /// (5 s unless set).
     public func setBusyTimeout(seconds: Int) {

@@ -60,6 +60,16 @@ import Testing
         #expect(!plan.contains(.text("OpenEphemeral")))
     }
 
+    @Test func aCacheSizeForOneStepIsSetBackAfterItEvenWhenItFails() throws {
+        let database = try Database(path: ":memory:")
+        try database.setCacheSize(kiB: 12_345)
+        let inside = try database.withCacheSize(kiB: 4096) { try database.queryScalarInt("PRAGMA cache_size") }
+        #expect(inside == -4096)
+        #expect(try database.queryScalarInt("PRAGMA cache_size") == -12_345)
+        #expect(throws: SQLiteError.self) { try database.withCacheSize(kiB: 1024) { try database.execute("SELECT * FROM missing") } }
+        #expect(try database.queryScalarInt("PRAGMA cache_size") == -12_345)
+    }
+
     @Test func bindsAndReadsTypedValues() throws {
         let database = try Database(path: ":memory:")
         try database.execute("CREATE TABLE t (a INTEGER, b REAL, c TEXT, d TEXT)")

@@ -130,6 +130,12 @@ public struct BaseTable {
         public var sourceSeconds: [Double] = []
     }
 
+    /// The page cache, in KiB, while a source's rows are sorted by key on their way into the base. SQLite keeps as much of a
+    /// sort in memory as the cache holds before it writes a sorted run to a temporary file: under the writer's 64 MiB the
+    /// 1M city's legal entities (197k rows) raised the night's peak memory from 276-280 MB to 323-325 MB and went in in
+    /// 0.59 and 0.61 s; under 4 MiB, in 0.41 and 0.43 s (alternating whole nights), the peak staying where ingest left it.
+    static let sortCacheKiB = 4 * 1024
+
     /// Merges the run's verified rows of `sources` into the base, element by element, in SQL: each source's rows go in
     /// as an upsert that takes a value only from a strictly better source than the one already there, one source after
     /// the other. With `inDeliveryOrder` each source's rows go in as delivered (right when every source's keys arrive as
@@ -205,13 +211,18 @@ public struct BaseTable {
                 let value = q(element)
                 return [value, "CASE WHEN \(value) IS NULL THEN NULL ELSE file_id END", "CASE WHEN \(value) IS NULL THEN NULL ELSE line END"]
             }
-            try database.run("""
+            let insert = """
                 INSERT OR FAIL INTO \(target) (\(targetColumns.joined(separator: ", ")))
                 SELECT \(sourceColumns.joined(separator: ", ")) FROM \(q(source.table.name))
                 WHERE run_id = ?1\(StandardizedTable.within(source.span)) AND has_error = 0 AND record_key <> ''
                 ORDER BY \(inDeliveryOrder ? "staging_rowid" : "record_key, staging_rowid")
                 \(upsert(own, from: source))
-                """, [.integer(runID)])
+                """
+            if inDeliveryOrder {
+                try database.run(insert, [.integer(runID)])
+            } else {
+                try database.withCacheSize(kiB: BaseTable.sortCacheKiB) { try database.run(insert, [.integer(runID)]) }
+            }
         }
         if empty {
             result.records = Int(try database.queryScalarInt("SELECT count(*) FROM \(name)") ?? 0)
