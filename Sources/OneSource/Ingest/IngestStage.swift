@@ -34,6 +34,9 @@ public struct IngestStage: DoesNextStagesWork {
             try clearOutput(of: context.runID, tables: tables, in: database)
             var total = StageOutcome(recordsIn: 0, recordsOut: 0, rejected: 0, hasDefects: false)
             for table in tables {
+                // The dataset's batches, key table and verifiers are freed by now: their memory goes back before the next
+                // dataset's (1M night: ingest's peak 235-236 MB against 277-312 MB).
+                defer { FreedMemory.giveBack() }
                 let dataset = table.dataset
                 let verification = try verifiers[dataset.id].map {
                     try VerifiedRecordWriter(database: database, runID: context.runID, verifier: $0)

@@ -161,23 +161,6 @@ public struct Runner {
     /// The largest resident memory of the process so far, in megabytes.
     static func peakMegabytes() -> Int { resourceUsage().ru_maxrss / 1024 }
 
-    /// Gives the memory the process freed back to the system. glibc keeps freed memory in each thread's arena for
-    /// reuse, so without this the memory a parallel stage (ingest's readers and verifiers) used and freed stays
-    /// resident under the stages after it, and the process's peak is their sum, not the largest stage.
-    /// glibc's `malloc_trim` is looked up at run time (Swift's Glibc module leaves out malloc.h); elsewhere nothing is done.
-    static func returnFreedMemory() {
-        _ = trim?(0)   // malloc_trim's answer (whether memory was released) changes nothing here
-    }
-
-    private static let trim: (@convention(c) (Int) -> Int32)? = {
-        #if os(Linux)
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") else { return nil }
-        return unsafeBitCast(symbol, to: (@convention(c) (Int) -> Int32).self)
-        #else
-        return nil
-        #endif
-    }()
-
     private static func resourceUsage() -> rusage {
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
@@ -192,10 +175,10 @@ public struct Runner {
         let cpuStarted = Runner.processorSeconds()
         // What the stage freed goes back to the system before the next one starts: the run's connection drops its page
         // cache (the next stage reads other tables, and the pages stay in the system's file cache), then the process
-        // returns the freed memory (see `returnFreedMemory`).
+        // returns the freed memory (see `FreedMemory`).
         defer {
             try? database.execute("PRAGMA shrink_memory")
-            Runner.returnFreedMemory()
+            FreedMemory.giveBack()
         }
         do {
             let outcome = try stage.run(context)
