@@ -204,15 +204,17 @@ struct SampleCity {
     /// A pass gets a page cache that holds the bases it looks up, only where the default cannot, a larger one can, and
     /// the look-ups come back to each page often enough to repay filling it.
     @Test func associationPassesGetACacheThatHoldsTheirBases() {
-        #expect(AssociateStage.cacheKiB(forKeys: 0, probes: 0) == 65_536)
-        #expect(AssociateStage.cacheKiB(forKeys: 198_042, probes: 297_080) == 65_536)    // 1M city's legal entities: fit the default
+        #expect(AssociateStage.cacheKiB(forKeys: 0, probes: 0) == 16_384)
+        #expect(AssociateStage.cacheKiB(forKeys: 65_536, probes: 65_536) == 16_384)        // fits the default
+        #expect(AssociateStage.cacheKiB(forKeys: 65_540, probes: 65_536) == 16_385)
+        #expect(AssociateStage.cacheKiB(forKeys: 198_042, probes: 297_080) == 49_510)     // 1M city's licences among its legal entities
         #expect(AssociateStage.cacheKiB(forKeys: 262_148, probes: 131_074) == 65_537)
-        #expect(AssociateStage.cacheKiB(forKeys: 262_148, probes: 131_073) == 65_536)    // fewer look-ups than half the keys
-        #expect(AssociateStage.cacheKiB(forKeys: 791_901, probes: 1_188_320) == 197_975) // 4M city's licences among its legal entities
-        #expect(AssociateStage.cacheKiB(forKeys: 992_800, probes: 196_729) == 65_536)    // 1M city's legal representatives among its persons
+        #expect(AssociateStage.cacheKiB(forKeys: 262_148, probes: 131_073) == 16_384)     // fewer look-ups than half the keys
+        #expect(AssociateStage.cacheKiB(forKeys: 791_901, probes: 1_188_320) == 197_975)  // 4M city's licences among its legal entities
+        #expect(AssociateStage.cacheKiB(forKeys: 992_800, probes: 196_729) == 16_384)     // 1M city's legal representatives among its persons
         #expect(AssociateStage.cacheKiB(forKeys: 1_048_576, probes: 1_048_576) == 262_144)
-        #expect(AssociateStage.cacheKiB(forKeys: 1_048_580, probes: 4_000_000) == 65_536) // too large to hold: no use trying
-        #expect(AssociateStage.cacheKiB(forKeys: 3_966_564, probes: 4_000_000) == 65_536) // 4M city's persons
+        #expect(AssociateStage.cacheKiB(forKeys: 1_048_580, probes: 4_000_000) == 16_384) // too large to hold: no use trying
+        #expect(AssociateStage.cacheKiB(forKeys: 3_966_564, probes: 4_000_000) == 16_384) // 4M city's persons
     }
 
     /// Look-ups by the scanned dataset's own key follow the base's order when its keys arrived in order; others do not.
