@@ -15,10 +15,13 @@ public final class Checkpointer {
     /// writer: had it held the writer, a thread still unwinding after `stop()` could drop the writer's last reference
     /// after the command had returned, and the process exit before the writer's close had checkpointed the log and
     /// removed it and its index (a run then left `-wal` and `-shm` behind now and then).
-    private final class State: @unchecked Sendable {   // `stopping` and `finished` are guarded by `condition`
+    private final class State: @unchecked Sendable {   // every `var` is guarded by `condition`
         let condition = NSCondition()
         var stopping = false
         var finished = false
+        /// Asked to close its connection until resumed (`pause()`), and whether it has.
+        var paused = false
+        var closed = false
     }
 
     /// Starts checkpointing the database `writer` is connected to; call `stop()` when the work is done.
@@ -37,24 +40,57 @@ public final class Checkpointer {
     /// Checkpoints whenever the log has reached `threshold` bytes, until stopped.
     private static func loop(path: String, threshold: Int64, state: State) {
         // Closed before `finished` is set, for the same reason: the writer's close must be the last.
-        var database = try? Database(path: path)
+        var database: Database?
         let walPath = path + "-wal"
         let condition = state.condition
         condition.lock()
         while !state.stopping {
+            if state.paused {
+                // Closed while paused: an open connection would keep the writer from leaving the log.
+                if database != nil {
+                    condition.unlock()
+                    database = nil
+                    condition.lock()
+                }
+                state.closed = true
+                condition.broadcast()
+                condition.wait()
+                continue
+            }
+            state.closed = false
             condition.unlock()
+            if database == nil { database = try? Database(path: path) }
             let size = (try? FileManager.default.attributesOfItem(atPath: walPath)[.size] as? NSNumber)?.int64Value ?? 0
             if size >= threshold, let database {
                 // Busy or locked is fine: the next round tries again, and the writer's close checkpoints the rest.
                 _ = try? database.execute("PRAGMA wal_checkpoint(PASSIVE)")
             }
             condition.lock()
-            if !state.stopping { _ = condition.wait(until: Date().addingTimeInterval(0.25)) }
+            if !state.stopping && !state.paused { _ = condition.wait(until: Date().addingTimeInterval(0.25)) }
         }
         database = nil
         state.finished = true
         condition.broadcast()
         condition.unlock()
+    }
+
+    /// Runs `body` with the background connection closed (for `Database.withRollbackJournal`, which needs the writer to
+    /// be the only connection), then lets the thread go on.
+    public func paused<R>(_ body: () throws -> R) rethrows -> R {
+        let condition = state.condition
+        condition.lock()
+        state.paused = true
+        condition.broadcast()
+        while !state.closed && !state.finished { condition.wait() }
+        condition.unlock()
+        defer {
+            condition.lock()
+            state.paused = false
+            state.closed = false
+            condition.broadcast()
+            condition.unlock()
+        }
+        return try body()
     }
 
     /// Stops the background thread and gives the writer its automatic checkpoint back.

@@ -55,6 +55,9 @@ public enum Store {
     private static func readingConnection(_ path: String) throws -> Database {
         do {
             let database = try Database(path: path, mode: .readOnly)
+            // While ingest writes with a rollback journal (`Database.withRollbackJournal`), a reader waits for its commit
+            // instead of reading the state before it: up to two minutes, longer than ingest of a 4M-person city takes.
+            database.setBusyTimeout(seconds: 120)
             _ = try database.queryScalarInt("SELECT count(*) FROM sqlite_master")
             return database
         } catch let error as SQLiteError where [ResultCode.cannotOpen, .readOnly, .ioError].contains(error.code.primary) {
