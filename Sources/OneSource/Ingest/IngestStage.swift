@@ -2,7 +2,7 @@ import Foundation
 
 /// The ingest stage: finds each dataset's export under the data root, streams it through the reader
 /// of its format into the dataset's staging table, and records every file and rejected row.
-public struct IngestStage: DoesNextStagesWork {
+public struct IngestStage: DoesNextStagesWork, AppendsInBulk {
     public let name = "ingest"
     public let reads: Set<StoreArea> = [.files]
     public let writes: Set<StoreArea> = [.runFiles, .staging, .rejections, .standardized, .findings]

@@ -35,7 +35,7 @@ public struct Runner {
         try AuditTrail(database: database).record("run_started", run: runID, path: pipeline.path, outcome: "started")
         log.info("run \(runID) of pipeline \(pipeline.name) started")
         let context = StageContext(database: database, catalog: catalog, pipeline: pipeline, runID: runID, log: log, threads: threads)
-        try runInOrder(stages, context)
+        try runInOrder(stages, context, checkpointer: checkpointer)
         let status = try ledger.finish(runID)
         try AuditTrail(database: database).record("run_finished", run: runID, path: pipeline.path, outcome: status.rawValue)
         applyRetention(pipeline, pagesBefore: pagesBefore)
@@ -63,7 +63,7 @@ public struct Runner {
         log.info("run \(runID): resuming at stage \(states[first].stage)")
         let stages = try states[first...].map { try stage($0.stage) }
         let context = StageContext(database: database, catalog: catalog, pipeline: pipeline, runID: runID, log: log, threads: threads)
-        let ran = try runInOrder(stages, context)
+        let ran = try runInOrder(stages, context, checkpointer: checkpointer)
         let status = try ledger.finish(runID)
         try AuditTrail(database: database).record("run_finished", run: runID, path: pipeline.path, outcome: status.rawValue)
         applyRetention(pipeline, pagesBefore: pagesBefore)
@@ -97,7 +97,7 @@ public struct Runner {
             }
         }
         log.info("run \(runID): re-running stage \(stage.name)")
-        if try execute(stage, context) {
+        if try execute(stage, context, checkpointer: checkpointer) {
             try ledger.invalidateAfter(runID, stage.name)
         }
         try ledger.finish(runID)
@@ -107,7 +107,7 @@ public struct Runner {
     /// writes), and this one may be told to do the next one's work as it goes.
     /// - Returns: the names of the stages run.
     @discardableResult
-    private func runInOrder(_ stages: [any Stage], _ context: StageContext) throws -> [String] {
+    private func runInOrder(_ stages: [any Stage], _ context: StageContext, checkpointer: Checkpointer) throws -> [String] {
         var ran: [String] = []
         var early: EarlyWork?
         for (index, stage) in stages.enumerated() {
@@ -115,11 +115,12 @@ public struct Runner {
             let absorbs = next.flatMap { next in (stage as? any DoesNextStagesWork).map { $0.canDo(next.name) } } == true
             let own = context.with(alsoDoing: absorbs ? next?.name : nil, early: early)
             early = nil
-            if let next = next as? any StartsEarly, next.reads.isDisjoint(with: stage.writes), threads > 1, database.path != ":memory:" {
+            if let next = next as? any StartsEarly, next.reads.isDisjoint(with: stage.writes), !(stage is any AppendsInBulk), threads > 1,
+               database.path != ":memory:" {
                 early = next.startEarly(context.with(alsoDoing: nil, early: nil))
             }
             ran.append(stage.name)
-            guard try execute(stage, own) else { break }
+            guard try execute(stage, own, checkpointer: checkpointer) else { break }
         }
         return ran
     }
@@ -168,7 +169,7 @@ public struct Runner {
     }
 
     /// Runs one stage and records the outcome; returns false when it failed.
-    private func execute(_ stage: any Stage, _ context: StageContext) throws -> Bool {
+    private func execute(_ stage: any Stage, _ context: StageContext, checkpointer: Checkpointer) throws -> Bool {
         let ledger = RunLedger(database: database)
         try ledger.stageStarted(context.runID, stage.name)
         let started = Date()
@@ -181,7 +182,16 @@ public struct Runner {
             FreedMemory.giveBack()
         }
         do {
-            let outcome = try stage.run(context)
+            let outcome: StageOutcome
+            if stage is any AppendsInBulk {
+                let journal: Database.JournalUsed
+                (outcome, journal) = try checkpointer.paused { try database.withRollbackJournal { try stage.run(context) } }
+                if case .writeAheadLog(let reason) = journal {
+                    log.info("\(stage.name) wrote through the write-ahead log, its pages twice: another connection had the store open (\(reason))")
+                }
+            } else {
+                outcome = try stage.run(context)
+            }
             try ledger.stageFinished(context.runID, stage.name, status: outcome.hasDefects ? .doneWithDefects : .done,
                                      recordsIn: outcome.recordsIn, recordsOut: outcome.recordsOut, rejected: outcome.rejected,
                                      message: outcome.message)

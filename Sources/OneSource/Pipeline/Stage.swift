@@ -106,6 +106,11 @@ public protocol StartsEarly: Stage {
     func startEarly(_ context: StageContext) -> EarlyWork
 }
 
+/// A stage whose transaction writes mostly pages the store does not have yet (ingest's staging and standardized rows):
+/// the runner runs it with a rollback journal instead of the write-ahead log when nothing else has the store open, so
+/// those pages are written once (`Database.withRollbackJournal`), and starts no early work beside it.
+public protocol AppendsInBulk: Stage {}
+
 extension Stage {
     public func preflight(_ context: StageContext) throws {}
     public func check(_ context: CheckContext) -> [CheckFinding] { [] }

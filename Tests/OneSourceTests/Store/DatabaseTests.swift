@@ -189,6 +189,74 @@ import Testing
         #expect(try database.queryScalarInt("SELECT count(*) FROM t") == 4000)
     }
 
+    /// A transaction of new pages runs with a rollback journal when the writer is alone (its pages go into the file
+    /// once), with the log when another connection has the store open; either way the log is set back after it, also
+    /// when it throws.
+    @Test func aBulkTransactionUsesARollbackJournalOnlyWhenTheWriterIsAlone() throws {
+        let path = try Paths.temporaryDirectory().appendingPathComponent("r.sqlite").path
+        let database = try Store.open(path: path)
+        try database.execute("CREATE TABLE t (x TEXT)")
+        func insert(_ count: Int) throws {
+            try database.transaction {
+                for i in 0..<count { try database.run("INSERT INTO t VALUES (?)", [.text(String(repeating: "y", count: 500) + String(i))]) }
+            }
+        }
+        let (mode, alone) = try database.withRollbackJournal {
+            try insert(3000)
+            return try database.queryScalarText("PRAGMA journal_mode")
+        }
+        #expect(mode == "delete")
+        #expect(alone == .rollback)
+        #expect(try database.queryScalarText("PRAGMA journal_mode") == "wal")
+        #expect(try database.queryScalarInt("PRAGMA synchronous") == 1)   // NORMAL again
+        #expect(!FileManager.default.fileExists(atPath: path + "-journal"))
+
+        // Another connection open, as a reader in another process would be: the log, and nothing waits.
+        do {
+            let reader = try Database(path: path, mode: .readOnly)
+            #expect(try reader.queryScalarInt("SELECT count(*) FROM t") == 3000)
+            let (modeBeside, beside) = try database.withRollbackJournal {
+                try insert(10)
+                return try database.queryScalarText("PRAGMA journal_mode")
+            }
+            #expect(modeBeside == "wal")
+            guard case .writeAheadLog(let reason) = beside else { Issue.record("expected the log, got \(beside)"); return }
+            #expect(reason.contains("locked"))
+            #expect(try reader.queryScalarInt("SELECT count(*) FROM t") == 3010)
+        }
+
+        // The reader gone, a failure inside rolls its transaction back and still sets the log back.
+        struct Stop: Error {}
+        #expect(throws: Stop.self) {
+            _ = try database.withRollbackJournal {
+                try database.transaction {
+                    try database.run("INSERT INTO t VALUES ('z')")
+                    #expect(try database.queryScalarText("PRAGMA journal_mode") == "delete")
+                    throw Stop()
+                }
+            }
+        }
+        #expect(try database.queryScalarText("PRAGMA journal_mode") == "wal")
+        #expect(try database.queryScalarInt("SELECT count(*) FROM t") == 3010)
+        #expect(!FileManager.default.fileExists(atPath: path + "-journal"))
+    }
+
+    /// Paused, the checkpointer closes its connection, so the writer is alone and may leave the log; afterwards it goes on
+    /// and stops as before.
+    @Test func aPausedCheckpointerLeavesTheWriterAlone() throws {
+        let path = try Paths.temporaryDirectory().appendingPathComponent("p.sqlite").path
+        let database = try Store.open(path: path)
+        let checkpointer = try Checkpointer(writer: database, thresholdBytes: 1 << 10)
+        try database.execute("CREATE TABLE t (x INTEGER)")
+        try database.run("INSERT INTO t VALUES (1)")
+        let (_, paused) = try checkpointer.paused { try database.withRollbackJournal { try database.run("INSERT INTO t VALUES (2)") } }
+        #expect(paused == .rollback)
+        #expect(try database.queryScalarText("PRAGMA journal_mode") == "wal")
+        checkpointer.stop()
+        #expect(try database.queryScalarInt("PRAGMA wal_autocheckpoint") == 1000)
+        #expect(try database.queryScalarInt("SELECT sum(x) FROM t") == 3)
+    }
+
     /// Background connections are closed before the work that opened them says it is done, and the checkpointer's
     /// thread never holds the writer, so the store's own connection is closed when its last user lets it go, and last:
     /// its close checkpoints the log and removes it and its index. (A run whose process exited before the checkpointer's
