@@ -36,9 +36,18 @@ import Testing
         #expect(second.status == 75)
         #expect(errorMessage(second.stderr)?.hasPrefix("the store is being written by pid \(process.processIdentifier) on ") == true)
         #expect(second.stderr.contains("onesource run \(city.pipeline) --store \(city.store)"))
+        // Alone with the store, ingest writes with a rollback journal (`AppendsInBulk`), not the write-ahead log.
+        #expect(FileManager.default.fileExists(atPath: city.store + "-journal"))
+        // A reader meanwhile sees the state before ingest's transaction: the run started, nothing staged yet.
+        let reading = try runBinary(["summary", "--run", "1", "--store", city.store])
+        #expect(reading.status == 0)
+        #expect(reading.stdout.contains("Run 1 · pipeline big · running · exit 1: still running"))
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         let database = try Store.open(path: city.store)
+        // Opening the store rolled the killed transaction back from that journal and set the log again.
+        #expect(!FileManager.default.fileExists(atPath: city.store + "-journal"))
+        #expect(try database.queryScalarText("PRAGMA journal_mode") == "wal")
         #expect(try database.queryScalarText("SELECT status FROM runs WHERE run_id = 1") == "running")
         // The 100,000 rows ingest had staged were rolled back with its transaction.
         #expect(try RunLedger(database: database).stages(of: 1).map(\.status) == [.running, .pending])
