@@ -38,10 +38,12 @@ public final class Database {
     /// Opens the database at `path`; in `.readWrite` mode the file is created (owner-only) when missing.
     /// - Throws: `SQLiteError` if the file cannot be opened, cannot be written in `.readWrite` mode, or WAL mode
     ///   cannot be set.
-    public init(path: String, mode: Mode = .readWrite) throws {
+    /// - Parameter busyTimeout: how long a statement waits for another connection's lock, from the first statement on.
+    public init(path: String, mode: Mode = .readWrite, busyTimeout: Int = 5) throws {
         _ = Database.configured
         self.path = path
         self.mode = mode
+        busyTimeoutMilliseconds = Int32(clamping: busyTimeout * 1000)
         let created = path != ":memory:" && mode == .readWrite ? try Database.createPrivately(path) : false
         var db: OpaquePointer?
         var name = path
@@ -61,7 +63,7 @@ public final class Database {
         }
         handle = db
         sqlite3_extended_result_codes(db, 1)
-        sqlite3_busy_timeout(db, 5_000)
+        sqlite3_busy_timeout(db, Int32(clamping: busyTimeout * 1000))
         // SQLite opens a file it may not write read-only without a word; a command that writes must know now.
         if mode == .readWrite && sqlite3_db_readonly(db, "main") == 1 {
             throw SQLiteError(code: SQLITE_READONLY, message: "\(path) can only be read by this user or on this file system, and this command writes it")
@@ -204,6 +206,23 @@ public final class Database {
         defer { try? execute("DETACH DATABASE \(schema)") }
         try execute("PRAGMA \(schema).page_size=16384; PRAGMA \(schema).journal_mode=MEMORY; PRAGMA \(schema).synchronous=OFF")
         return try body(schema)
+    }
+
+    /// Rolls back a write transaction whose process died while it held a rollback journal (`withRollbackJournal`): the
+    /// journal is then "hot", and only a connection allowed to write may put the pages it holds back (a read-only one
+    /// fails with `SQLITE_READONLY_ROLLBACK`). Opens the file for writing without changing its journal mode, reads
+    /// its schema (which rolls the journal back) and closes it. Nothing happens when no journal is hot.
+    public static func rollBackInterruptedWrite(path: String) throws {
+        var db: OpaquePointer?
+        let rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nil)
+        defer { if let db { sqlite3_close_v2(db) } }
+        guard rc == SQLITE_OK, let db else {
+            throw SQLiteError(code: rc, message: db.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open database")
+        }
+        sqlite3_busy_timeout(db, 5_000)
+        let sql = "SELECT count(*) FROM sqlite_master"
+        let result = sqlite3_exec(db, sql, nil, nil, nil)
+        guard result == SQLITE_OK else { throw SQLiteError(code: sqlite3_extended_errcode(db), message: String(cString: sqlite3_errmsg(db)), sql: sql) }
     }
 
     /// How `withRollbackJournal` wrote.

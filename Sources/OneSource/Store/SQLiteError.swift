@@ -21,6 +21,8 @@ public struct ResultCode: RawRepresentable, Hashable, Sendable, CustomStringConv
     public static let authorization = ResultCode(rawValue: 23)
     public static let notADatabase = ResultCode(rawValue: 26)
     public static let constraintPrimaryKey = ResultCode(rawValue: 1555)
+    /// `SQLITE_READONLY_ROLLBACK`: a connection that may not write found a journal of a write that was interrupted.
+    public static let readOnlyRollback = ResultCode(rawValue: 776)
 
     /// SQLite's name of the primary code.
     public var name: String {

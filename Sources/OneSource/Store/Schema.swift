@@ -453,9 +453,15 @@ public enum StoreError: Error, CustomStringConvertible {
     case olderSchema(path: String, found: Int, current: Int, why: String)
     case noStore(path: String)
     case noSuchRun(Int64)
+    /// A write was interrupted (a run killed while ingest wrote) and this user may not write the store to roll it back.
+    case interruptedWrite(path: String)
 
     public var description: String {
         switch self {
+        case .interruptedWrite(let path):
+            return "store \(path) was left in the middle of a write (a run was stopped while ingest wrote; \(path)-journal holds what it "
+                + "changed): reading it now could show half of that write. It is put back when a user who may write the store and its "
+                + "folder opens it: as that user, run any onesource command on it (onesource runs --store \(path)), or resume the run."
         case .newerSchema(let path, let found, let supported):
             return "store \(path) has schema version \(found); this build supports up to \(supported). Use a newer onesource."
         case .olderSchema(let path, let found, let current, let why):

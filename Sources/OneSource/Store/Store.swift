@@ -52,17 +52,28 @@ public enum Store {
     }
 
     /// A read-only connection, immutable where a read-only one cannot read (no `-shm` file and no right to make one).
+    ///
+    /// While ingest writes with a rollback journal (`Database.withRollbackJournal`), a reader waits for its commit
+    /// instead of reading the state before it: up to two minutes, longer than ingest of a 4M-person city takes. A run
+    /// killed meanwhile leaves its journal "hot": it is rolled back first when this user may write the store, and
+    /// otherwise the store is not read at all (read as immutable, the file could show pages of the unfinished write).
     private static func readingConnection(_ path: String) throws -> Database {
-        do {
-            let database = try Database(path: path, mode: .readOnly)
-            // While ingest writes with a rollback journal (`Database.withRollbackJournal`), a reader waits for its commit
-            // instead of reading the state before it: up to two minutes, longer than ingest of a 4M-person city takes.
-            database.setBusyTimeout(seconds: 120)
+        let folder = (path as NSString).deletingLastPathComponent
+        let mayWrite = access(path, W_OK) == 0 && access(folder.isEmpty ? "." : folder, W_OK) == 0
+        func open() throws -> Database {
+            let database = try Database(path: path, mode: .readOnly, busyTimeout: 120)
             _ = try database.queryScalarInt("SELECT count(*) FROM sqlite_master")
             return database
+        }
+        do {
+            return try open()
+        } catch let error as SQLiteError where error.code == .readOnlyRollback {
+            guard mayWrite else { throw StoreError.interruptedWrite(path: path) }
+            try Database.rollBackInterruptedWrite(path: path)
+            return try open()
         } catch let error as SQLiteError where [ResultCode.cannotOpen, .readOnly, .ioError].contains(error.code.primary) {
-            let folder = (path as NSString).deletingLastPathComponent
-            guard access(path, W_OK) != 0 || access(folder.isEmpty ? "." : folder, W_OK) != 0 else { throw error }
+            guard !mayWrite else { throw error }
+            if FileManager.default.fileExists(atPath: path + "-journal") { throw StoreError.interruptedWrite(path: path) }
             let database = try Database(path: path, mode: .immutable)
             _ = try database.queryScalarInt("SELECT count(*) FROM sqlite_master")
             return database

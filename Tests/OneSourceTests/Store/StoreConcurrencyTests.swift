@@ -111,6 +111,65 @@ enum ReadOnlyFolder {
     }
 }
 
+/// A store whose write was interrupted while ingest held a rollback journal (`Database.withRollbackJournal`): the file
+/// and its journal, copied in the middle of a transaction whose changed pages had already gone into the file.
+struct InterruptedWrite {
+    let folder: String
+    let store: String
+
+    init() throws {
+        let root = try Paths.temporaryDirectory()
+        let original = root.appendingPathComponent("original.sqlite").path
+        folder = root.appendingPathComponent("store").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        store = folder + "/s.sqlite"
+        let database = try Store.open(path: original)
+        try database.execute("CREATE TABLE t (x TEXT)")
+        try database.transaction {
+            for i in 0..<2000 { try database.run("INSERT INTO t VALUES (?)", [.text(String(repeating: "v", count: 500) + String(i))]) }
+        }
+        let (_, journal) = try database.withRollbackJournal {
+            // A cache of 10 pages: the update's changed pages go into the file long before any commit.
+            try database.execute("PRAGMA cache_size=10")
+            try database.execute("BEGIN")
+            try database.run("UPDATE t SET x = 'changed'")
+            try FileManager.default.copyItem(atPath: original, toPath: store)
+            try FileManager.default.copyItem(atPath: original + "-journal", toPath: store + "-journal")
+            try database.execute("ROLLBACK")
+        }
+        #expect(journal == .rollback)
+    }
+}
+
+@Suite struct InterruptedWriteTests {
+    /// Read as immutable, the file would show the unfinished update; a reader allowed to write rolls it back first.
+    @Test func aReaderPutsBackAnInterruptedWriteBeforeReading() throws {
+        let left = try InterruptedWrite()
+        let unsafe = left.folder + "/unsafe.sqlite"
+        try FileManager.default.copyItem(atPath: left.store, toPath: unsafe)
+        let raw = try Database(path: unsafe, mode: .immutable)
+        #expect(try raw.queryScalarInt("SELECT count(*) FROM t WHERE x = 'changed'") ?? 0 > 0)
+
+        let reader = try Store.openForReading(path: left.store)
+        #expect(try reader.queryScalarInt("SELECT count(*) FROM t WHERE x = 'changed'") == 0)
+        #expect(try reader.queryScalarInt("SELECT count(*) FROM t") == 2000)
+        #expect(!FileManager.default.fileExists(atPath: left.store + "-journal"))
+        #expect(try reader.queryScalarText("PRAGMA integrity_check") == "ok")
+    }
+
+    /// A reader that may not write the store cannot put the write back, and does not read it either.
+    @Test(.enabled(if: ReadOnlyFolder.available)) func aReaderThatMayNotWriteRefusesAnInterruptedWrite() throws {
+        let left = try InterruptedWrite()
+        let runs = try ReadOnlyFolder.run(left.folder, ["runs", "--store", left.store])
+        #expect(runs.status == 1)
+        #expect(errorMessage(runs.stderr) == "store \(left.store) was left in the middle of a write (a run was stopped while ingest wrote; "
+                + "\(left.store)-journal holds what it changed): reading it now could show half of that write. It is put back when a user who "
+                + "may write the store and its folder opens it: as that user, run any onesource command on it (onesource runs --store "
+                + "\(left.store)), or resume the run.")
+        #expect(FileManager.default.fileExists(atPath: left.store + "-journal"))
+    }
+}
+
 @Suite struct ReadOnlyStoreTests {
     /// A store on a file system that cannot be written: read commands work (immutable, no -shm), a run says why it
     /// cannot and exits 1, not 75 (nothing to wait for).
