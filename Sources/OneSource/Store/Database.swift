@@ -299,14 +299,8 @@ public final class Database {
         return try body()
     }
 
-    /// How long a statement waits for another connection's write transaction before failing with SQLITE_BUSY
-    /// (5 s unless set).
-    public func setBusyTimeout(seconds: Int) {
-        busyTimeoutMilliseconds = Int32(clamping: seconds * 1000)
-        sqlite3_busy_timeout(handle, busyTimeoutMilliseconds)
-    }
-
-    private var busyTimeoutMilliseconds: Int32 = 5_000
+    /// How long a statement waits for another connection's lock before failing with SQLITE_BUSY (`init`'s `busyTimeout`).
+    private let busyTimeoutMilliseconds: Int32
 
     /// The rowid of the last inserted row on this connection.
     public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }

@@ -26,7 +26,8 @@ public enum Backup {
 
     /// Writes a copy of the store at `store` to the new file `target`.
     /// - Parameter waitForWriter: how long to wait, in seconds, for a running night's transaction before the audit
-    ///   entry is written (the copy itself never waits).
+    ///   entry is written. The copy itself waits only while ingest writes with a rollback journal, up to two minutes
+    ///   (see `Store.openForReading`).
     /// - Throws: `BackupError` when `target` exists, or the copy fails its check; `SQLiteError`, `StoreError`.
     public static func write(store: String, to target: String, waitForWriter: Int = 3600) throws -> Outcome {
         guard !FileManager.default.fileExists(atPath: target) else { throw BackupError.exists(target) }
@@ -51,8 +52,7 @@ public enum Backup {
             throw error
         }
         do {
-            let database = try Database(path: store)
-            database.setBusyTimeout(seconds: waitForWriter)
+            let database = try Database(path: store, busyTimeout: waitForWriter)
             try AuditTrail(database: database).record("store_backed_up", path: target, size: outcome.bytes, sha256: outcome.sha256,
                                                       counts: "schema \(outcome.schemaVersion), \(outcome.runs) runs"
                                                           + (outcome.latestRun.map { ", latest \($0)" } ?? ""), outcome: "written")
