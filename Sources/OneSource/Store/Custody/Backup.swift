@@ -98,8 +98,9 @@ public enum Backup {
         if fm.fileExists(atPath: store) {
             let aside = store + ".replaced-" + Clock.now().replacingOccurrences(of: ":", with: "")
             try fm.moveItem(atPath: store, toPath: aside)
-            // The replaced store's log and index go with it: left behind they would be applied to the restored file.
-            for suffix in ["-wal", "-shm"] where fm.fileExists(atPath: store + suffix) {
+            // The replaced store's log and index, and the journal of a write it was left in the middle of, go with it:
+            // left behind they would be applied to the restored file.
+            for suffix in ["-wal", "-shm", "-journal"] where fm.fileExists(atPath: store + suffix) {
                 try fm.moveItem(atPath: store + suffix, toPath: aside + suffix)
             }
             replaced = aside

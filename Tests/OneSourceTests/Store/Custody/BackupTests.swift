@@ -79,4 +79,24 @@ import Testing
         #expect(errorMessage(refused.stderr) == "\(junk) is not a sound SQLite database: file is not a database")
         #expect(try database.queryScalarInt("SELECT max(run_id) FROM runs") == 1)
     }
+
+    /// A store left in the middle of a write keeps its journal when a backup replaces it: the journal goes aside with it,
+    /// never onto the restored file.
+    @Test func restoreTakesAnInterruptedWritesJournalAsideWithTheStore() throws {
+        let left = try InterruptedWrite()
+        let good = left.folder + "/good.sqlite", copy = left.folder + "/b.sqlite"
+        do {
+            let database = try Store.open(path: good)
+            try database.execute("CREATE TABLE t (x TEXT)")
+            try database.run("INSERT INTO t VALUES ('restored'), ('restored'), ('restored')")
+        }
+        _ = try Backup.write(store: good, to: copy)
+        let (_, replaced) = try Backup.restore(copy, to: left.store)
+        let aside = try #require(replaced)
+        #expect(!FileManager.default.fileExists(atPath: left.store + "-journal"))
+        #expect(FileManager.default.fileExists(atPath: aside + "-journal"))
+        let database = try Store.openForReading(path: left.store)
+        #expect(try database.queryScalarText("PRAGMA integrity_check") == "ok")
+        #expect(try database.rows("SELECT x, count(*) FROM t GROUP BY x") == [[.text("restored"), .integer(3)]])
+    }
 }
