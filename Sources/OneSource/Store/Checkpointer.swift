@@ -19,7 +19,7 @@ public final class Checkpointer {
         let condition = NSCondition()
         var stopping = false
         var finished = false
-        /// Asked to close its connection until resumed (`pause()`), and whether it has.
+        /// Asked to close its connection while `paused(_:)` runs its body, and whether it has.
         var paused = false
         var closed = false
     }

@@ -38,7 +38,8 @@ public final class Database {
     /// Opens the database at `path`; in `.readWrite` mode the file is created (owner-only) when missing.
     /// - Throws: `SQLiteError` if the file cannot be opened, cannot be written in `.readWrite` mode, or WAL mode
     ///   cannot be set.
-    /// - Parameter busyTimeout: how long a statement waits for another connection's lock, from the first statement on.
+    /// - Parameter busyTimeout: how long, in seconds, a statement waits for another connection's lock, from the first
+    ///   statement on.
     public init(path: String, mode: Mode = .readWrite, busyTimeout: Int = 5) throws {
         _ = Database.configured
         self.path = path
@@ -238,15 +239,16 @@ public final class Database {
     ///
     /// Through the log each new page is written twice, to the log and then, by a checkpoint, into the file, and read
     /// once between (1M city: ingest's 450 MB; copying them into the file took the other core about 1.5-2 s beside
-    /// load). A rollback journal holds only the earlier content of pages that existed before the transaction, and SQLite
-    /// does not journal a page it takes from the free list, so a transaction that appends keeps a journal of a few pages
-    /// (250k city, a third night reusing the pages retention freed: 1.1 MB). `synchronous=FULL` meanwhile, as a rollback
-    /// journal needs for the durability the log gives with NORMAL.
+    /// load). A rollback journal holds only the earlier content of pages that existed before the transaction, and pages
+    /// taken from the free list are not journaled (250k city, a third night reusing the pages retention freed: the journal
+    /// stayed at 1.1 MB), so a transaction that appends keeps a journal of a few pages. `synchronous=FULL` meanwhile, as
+    /// a rollback journal needs for the durability the log gives with NORMAL.
     ///
     /// SQLite leaves the log only when no other connection has the file open, so this never waits: with another
     /// connection open (a reader in another process, or one of this process left open) `body` runs with the log, as
-    /// always. While `body` runs, a connection that opens the store waits for the transaction (busy timeout) instead
-    /// of reading the state before it. Call it outside a transaction, with no other connection of this process open.
+    /// always. While `body` runs, a connection that opens the store may have to wait for the transaction (its busy
+    /// timeout; once the writer's changed pages outgrow its cache, SQLite locks the file for them) instead of reading the
+    /// state before it. Call it outside a transaction, with no other connection of this process open.
     public func withRollbackJournal<R>(_ body: () throws -> R) throws -> (R, JournalUsed) {
         guard path != ":memory:", mode == .readWrite else { return (try body(), .writeAheadLog(reason: "not a store file")) }
         sqlite3_busy_timeout(handle, 0)
