@@ -19,7 +19,8 @@ public final class Checkpointer {
         let condition = NSCondition()
         var stopping = false
         var finished = false
-        /// Asked to close its connection while `paused(_:)` runs its body, and whether it has.
+        /// Asked to close its connection while `paused(_:)` runs its body, and whether it has (set by the thread alone: true only
+        /// while it holds no connection).
         var paused = false
         var closed = false
     }
@@ -86,7 +87,6 @@ public final class Checkpointer {
         defer {
             condition.lock()
             state.paused = false
-            state.closed = false
             condition.broadcast()
             condition.unlock()
         }

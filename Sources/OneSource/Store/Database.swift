@@ -80,12 +80,7 @@ public final class Database {
                 // it fixes the file's header.
                 try execute("PRAGMA auto_vacuum=INCREMENTAL")
             }
-            let mode = try queryScalarText("PRAGMA journal_mode=WAL")
-            guard mode?.lowercased() == "wal" else {
-                throw SQLiteError(code: SQLITE_ERROR, message: "journal_mode answered \(mode ?? "nothing"), not wal",
-                                  sql: "PRAGMA journal_mode=WAL")
-            }
-            try execute("PRAGMA synchronous=NORMAL")
+            try useWriteAheadLog()
             // Stages write millions of rows in one transaction: a larger page cache keeps B-tree pages from spilling.
             try execute("PRAGMA cache_size=-\(Database.cacheKiB)")
         }
@@ -251,38 +246,42 @@ public final class Database {
     /// state before it. Call it outside a transaction, with no other connection of this process open.
     public func withRollbackJournal<R>(_ body: () throws -> R) throws -> (R, JournalUsed) {
         guard path != ":memory:", mode == .readWrite else { return (try body(), .writeAheadLog(reason: "not a store file")) }
-        sqlite3_busy_timeout(handle, 0)
         let switched: String?
         do {
-            switched = try queryScalarText("PRAGMA journal_mode=DELETE")
+            switched = try withBusyTimeout(milliseconds: 0) { try queryScalarText("PRAGMA journal_mode=DELETE") }
         } catch {
-            sqlite3_busy_timeout(handle, busyTimeoutMilliseconds)
             return (try body(), .writeAheadLog(reason: "\(error)"))
         }
-        sqlite3_busy_timeout(handle, busyTimeoutMilliseconds)
         guard switched?.lowercased() == "delete" else { return (try body(), .writeAheadLog(reason: "journal_mode answered \(switched ?? "nothing")")) }
+        // The log comes back waiting up to a minute for readers that opened the store meanwhile to finish what they read
+        // (leaving the rollback journal needs the file to itself for a moment).
+        func back() throws { try withBusyTimeout(milliseconds: max(busyTimeoutMilliseconds, 60_000)) { try useWriteAheadLog() } }
         let result: R
         do {
             try execute("PRAGMA synchronous=FULL")
             result = try body()
         } catch {
-            try? backToWriteAheadLog()
+            try? back()
             throw error
         }
-        try backToWriteAheadLog()
+        try back()
         return (result, .rollback)
     }
 
-    /// Sets the write-ahead log back after `withRollbackJournal`, waiting up to a minute for readers that opened the store
-    /// meanwhile to finish what they are reading (leaving the rollback journal needs the file to itself for a moment).
-    private func backToWriteAheadLog() throws {
-        sqlite3_busy_timeout(handle, max(busyTimeoutMilliseconds, 60_000))
-        defer { sqlite3_busy_timeout(handle, busyTimeoutMilliseconds) }
+    /// The write-ahead log, with `synchronous=NORMAL` (durable in this mode; see `withRollbackJournal`).
+    private func useWriteAheadLog() throws {
         let mode = try queryScalarText("PRAGMA journal_mode=WAL")
         guard mode?.lowercased() == "wal" else {
             throw SQLiteError(code: SQLITE_ERROR, message: "journal_mode answered \(mode ?? "nothing"), not wal", sql: "PRAGMA journal_mode=WAL")
         }
         try execute("PRAGMA synchronous=NORMAL")
+    }
+
+    /// Runs `body` with this connection's busy timeout set to `milliseconds`, then sets back the one `init` gave it.
+    private func withBusyTimeout<T>(milliseconds: Int32, _ body: () throws -> T) rethrows -> T {
+        sqlite3_busy_timeout(handle, milliseconds)
+        defer { sqlite3_busy_timeout(handle, busyTimeoutMilliseconds) }
+        return try body()
     }
 
     /// Sets this connection's page cache, in KiB (a reader of each page once keeps it small; a reader of a base at
