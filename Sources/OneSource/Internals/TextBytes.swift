@@ -18,7 +18,16 @@ enum TextBytes {
 
     /// Whether `a` and `b` have the same UTF-8 bytes.
     static func equal(_ a: String, _ b: String) -> Bool {
-        withBytes(of: b) { equal(a, $0) }
+        // The same representation (the same storage, or the same small string held inline) is the same bytes: a standard
+        // that finds a value already canonical returns the delivered string itself, and lending both strings' bytes
+        // cost two retains and two releases.
+        if sameRepresentation(a, b) { return true }
+        return withBytes(of: b) { equal(a, $0) }
+    }
+
+    /// Whether two strings have the same bits: then they have the same bytes (the converse does not hold).
+    static func sameRepresentation(_ a: String, _ b: String) -> Bool {
+        unsafeBitCast(a, to: (UInt64, UInt64).self) == unsafeBitCast(b, to: (UInt64, UInt64).self)
     }
 
     /// Whether `text` has exactly the bytes `bytes`.
