@@ -202,9 +202,12 @@ enum BatchProducer {
         // verifying workers, so it has its thread whatever else is waiting.
         Background.loop {
             while true {
-                let message = verified.take()
+                var message = verified.take()
                 switch message {
                 case .batch(var batch):
+                    // The message lets go of the batch first: held twice, the batch's outputs were copied whole by the
+                    // first change the key check made to them.
+                    message = .batch(RecordBatch(fieldCount: 0))
                     batch.checkDuplicates(duplicates, fileID: fileID)
                     channel.send(.batch(batch))
                     // The writer gave up: stop the verifiers and the reader too.
@@ -228,7 +231,7 @@ enum BatchProducer {
                         continue
                     }
                     batch.verify(with: verifier, fileID: fileID)
-                    verified.put(number, .batch(batch))
+                    verified.put(number, .batch(consume batch))
                 }
             }
         }

@@ -6,7 +6,7 @@ struct DisjointSlots<Element>: @unchecked Sendable {   // workers never touch th
 
     init(_ buffer: UnsafeMutableBufferPointer<Element>) { self.buffer = buffer }
 
-    func initialize(_ index: Int, to value: Element) {
+    func initialize(_ index: Int, to value: consuming Element) {
         precondition(index >= 0 && index < buffer.count)
         (buffer.baseAddress! + index).initialize(to: value)
     }
@@ -142,8 +142,10 @@ final class InOrder<Element: Sendable>: @unchecked Sendable {   // every field i
     init(window: Int) { self.window = max(1, window) }
 
     /// Gives item `number`; dropped once cancelled. The item due next is always taken at once, so no worker waits for
-    /// another that waits for it.
-    func put(_ number: Int, _ item: Element) {
+    /// another that waits for it. Consumed: a giver's own reference to the item is gone before the taker has it, so the
+    /// taker can change it in place (a record batch given borrowed was still held by its worker when the key check
+    /// changed it, and was copied whole).
+    func put(_ number: Int, _ item: consuming Element) {
         condition.lock()
         defer { condition.unlock() }
         while number >= next + window && !cancelled { condition.wait() }
