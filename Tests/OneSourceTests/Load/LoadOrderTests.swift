@@ -28,6 +28,31 @@ import Testing
         #expect(keys.sorted(by: TextBytes.less) == sorted)
     }
 
+    /// Keys whose lengths change from one to the next of a stream. Within each stream the keys ascend, so a descending
+    /// run takes at most one key per stream: the count is the number of streams.
+    @Test func countsStreamsOfKeysThatGrowAndShrink() {
+        // Growing: "s0", "s1" … "s4", then "s0z", "s1z" …: every key is longer than its stream's last, so it is stored
+        // anew each time, and the room left behind (over 4 KiB by round 200) is compacted away on the way.
+        // Descending run: "s4" > "s3z" > "s2zz" > "s1zzz" > "s0zzzz".
+        var growing = KeyOrder.Tally(limit: 256)
+        for round in 0..<200 {
+            for stream in 0..<5 { growing.add("s\(stream)" + String(repeating: "z", count: round)) }
+        }
+        #expect(growing.streams == 5)
+        // Shrinking: "0" + 40 × "a" + "b" < "0" + 39 × "a" + "b" …: each key fits where its stream's last one was.
+        var shrinking = KeyOrder.Tally(limit: 256)
+        for round in 0..<40 {
+            for stream in 0..<3 { shrinking.add("\(stream)" + String(repeating: "a", count: 40 - round) + "b") }
+        }
+        #expect(shrinking.streams == 3)
+        // Past the limit the count gives up, whatever the lengths.
+        var limited = KeyOrder.Tally(limit: 4)
+        for round in 0..<200 {
+            for stream in 0..<5 { limited.add("s\(stream)" + String(repeating: "z", count: round)) }
+        }
+        #expect(limited.streams == nil)
+    }
+
     @Test func countsKeyByKeyAsRecordsGoBy() {
         var counter = KeyOrder.Tally(limit: 2)
         #expect(counter.streams == 0)
