@@ -41,10 +41,8 @@ public struct RecordVerifier: Sendable {
         public var asDelivered: UInt64 = 0
 
         /// Replaces each canonical value equal to the delivered one (its `asDelivered` bit) by "", which still says the
-        /// column has a value, for a writer that binds the delivered bytes instead (ingest's `VerifiedRecordWriter`).
-        /// Such a string is usually the input's own, which the verifying thread replaces with the next record's: it is
-        /// then freed on that thread as soon as it is done with, not when the batch goes, on another (1M city: about 5%
-        /// of ingest's processor time went to destroying outputs).
+        /// column has a value, as `verify(_:leavingDeliveredToBytes:)` leaves them for a writer that binds the delivered
+        /// bytes instead.
         mutating func leaveAsDeliveredToBytes() {
             var bits = asDelivered
             while bits != 0 {
@@ -204,8 +202,8 @@ public struct RecordVerifier: Sendable {
 
     /// The record key from canonical values where available, otherwise from the raw values cleaned as their
     /// standard cleans them (an invalid identity number typed with spaces still matches the same person elsewhere).
-    private func key(_ canonical: [String?], _ raw: [String?]) -> String {
-        func part(_ column: Int) -> String { canonical[column] ?? raw[column].map(columns[column].standard.cleanedKey) ?? "" }
+    private func key(_ canonical: (Int) -> String?, _ raw: [String?]) -> String {
+        func part(_ column: Int) -> String { canonical(column) ?? raw[column].map(columns[column].standard.cleanedKey) ?? "" }
         if keyColumns.count == 1 { return part(keyColumns[0]) }
         return keyColumns.map(part).joined(separator: "|")
     }
@@ -217,7 +215,12 @@ public struct RecordVerifier: Sendable {
 
     /// Verifies `input`, taking the results of its `repeats` columns from the record it held before and keeping this
     /// record's for the next (when `prepareMemo` sized the memo): the output is the same either way.
-    public func verify(_ input: inout Input) -> Output {
+    /// `leavingDeliveredToBytes`: each canonical value equal to the delivered one is left "" in the output, as
+    /// `Output.leaveAsDeliveredToBytes` would leave it, for ingest's writer, which binds the delivered bytes. Never holding
+    /// those strings in the output saves counting a reference to each and letting it go again: most values of most records
+    /// (the delivered string is usually the very one the standard returned, and the input is refilled with the next
+    /// record's, on this thread, which frees it).
+    public func verify(_ input: inout Input, leavingDeliveredToBytes: Bool = false) -> Output {
         let memoizing = input.memo.count == columns.count
         var findings: [Finding] = []
         // Filled with nil through the new buffer: `Array(repeating:count:)` took about 930 instructions a record here.
@@ -266,8 +269,12 @@ public struct RecordVerifier: Sendable {
             } else {
                 result = raw.map { column.standard.standardize($0, context: context) } ?? .empty
             }
-            canonical[index] = result.value
-            if index < 64, let value = result.value, let raw, TextBytes.equal(value, raw) { unchanged |= 1 << UInt64(index) }
+            if index < 64, let value = result.value, let raw, TextBytes.equal(value, raw) {
+                unchanged |= 1 << UInt64(index)
+                canonical[index] = leavingDeliveredToBytes ? "" : value
+            } else {
+                canonical[index] = result.value
+            }
             if result.isEmpty {
                 if column.required, let level = required {
                     pending.append((BuiltInRule.required.rawValue, level, index, raw, nil, nil, nil))
@@ -302,22 +309,28 @@ public struct RecordVerifier: Sendable {
                 pending.append((BuiltInRule.notInFuture.rawValue, level, index, raw, context.today.description, nil, nil))
             }
         }
+        /// Column `column`'s canonical value: the delivered one when it is that (the output may hold "" for it).
+        func canonicalValue(_ column: Int) -> String? {
+            column < 64 && unchanged & (1 << UInt64(column)) != 0 ? values[column] : canonical[column]
+        }
         func identity(_ column: Int) -> IdentityFacts? {
             column == identityColumnsForCross.first ? firstIdentity : otherIdentities.first { $0.column == column }?.facts
         }
         for rule in cross {
             switch rule.kind {
             case .birthDate:
-                if let id = identity(rule.first), let value = canonical[rule.second] {
+                if let id = identity(rule.first), let value = canonicalValue(rule.second) {
                     let expected = id.birthDate.description
                     if value != expected { pending.append((rule.id, rule.severity, rule.second, value, expected, nil, nil)) }
                 }
             case .gender:
-                if let id = identity(rule.first), let value = canonical[rule.second], value == "1" || value == "2", value != id.genderCode {
+                if let id = identity(rule.first), let value = canonicalValue(rule.second), value == "1" || value == "2", value != id.genderCode {
                     pending.append((rule.id, rule.severity, rule.second, value, id.genderCode, nil, nil))
                 }
             case .region:
-                if let id = identity(rule.first), let value = canonical[rule.second] {
+                if let id = identity(rule.first), let value = canonicalValue(rule.second) {
+                    // The same code is the same region (most people live where they were born): no look-ups.
+                    if TextBytes.equal(id.addressCode, value) { continue }
                     // Retired codes compare by the code that succeeded them (321284 姜堰市 → 321204 姜堰区).
                     let origin = successors[id.addressCode] ?? id.addressCode
                     let current = successors[value] ?? value
@@ -326,12 +339,12 @@ public struct RecordVerifier: Sendable {
                     }
                 }
             case .expiry:
-                if let start = canonical[rule.first], let end = canonical[rule.second], end < start {
+                if let start = canonicalValue(rule.first), let end = canonicalValue(rule.second), end < start {
                     pending.append((rule.id, rule.severity, rule.second, end, start, nil, nil))
                 }
             }
         }
-        recordKey = key(canonical, values)
+        recordKey = key(canonicalValue, values)
         var hasError = false
         for item in pending {
             guard let definition = definitions[item.rule] else { continue }

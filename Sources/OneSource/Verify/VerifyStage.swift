@@ -159,7 +159,7 @@ public struct VerifyStage: Stage {
     /// reuses from one record to the next (its values array is overwritten, not made and freed per record), on
     /// `threads` threads in several slices per thread; the outputs are in record order whatever the thread count.
     /// `bytesKept`: the writer will have each record's delivered bytes, so the outputs leave the canonical values equal
-    /// to them to those (`RecordVerifier.Output.leaveAsDeliveredToBytes`).
+    /// to them to those (`RecordVerifier.verify(_:leavingDeliveredToBytes:)`).
     static func verifyInParallel(count: Int, with verifier: RecordVerifier, threads: Int, bytesKept: Bool = false,
                                  fill: @Sendable (Int, inout RecordVerifier.Input) -> Void) -> [RecordVerifier.Output] {
         // The output is handed over `consuming`: passed borrowed, storing it copied it (three retains) and then destroyed
@@ -168,8 +168,7 @@ public struct VerifyStage: Stage {
             var input = RecordVerifier.Input(fileID: 0, line: 0, recordIndex: 0, values: [])
             for record in records {
                 fill(record, &input)
-                var verified = verifier.verify(&input)
-                if bytesKept { verified.leaveAsDeliveredToBytes() }
+                let verified = verifier.verify(&input, leavingDeliveredToBytes: bytesKept)
                 output(record, consume verified)
             }
         }

@@ -188,6 +188,23 @@ import Testing
         #expect(left.values == ["", "", "1", nil, "1990-01-01", "泰州", "", ""])
         #expect(left.asDelivered == verified.asDelivered && left.recordKey == "321202199001010017" && left.hasError == verified.hasError)
         #expect(left.findings == verified.findings)
+        // Verified so from the start: the same output.
+        var input = RecordVerifier.Input(fileID: 1, line: 2, recordIndex: 1, values: values)
+        let direct = verifier.verify(&input, leavingDeliveredToBytes: true)
+        #expect(direct.values == left.values && direct.asDelivered == left.asDelivered && direct.recordKey == left.recordKey)
+        #expect(direct.hasError == left.hasError && direct.findings == left.findings)
+        // The cross-field rules and the key read the delivered value where the output holds "": a birth date and gender
+        // delivered in canonical form that contradict the identity number are still found, with the delivered values.
+        let contradicting: [String?] = ["321202199001010017", "张三", "2", "01", "1991-02-03", "泰州", "321202", "2001-05-01"]
+        var second = RecordVerifier.Input(fileID: 1, line: 3, recordIndex: 2, values: contradicting)
+        let kept = verifier.verify(&second, leavingDeliveredToBytes: true)
+        let plain = verifier.verify(RecordVerifier.Input(fileID: 1, line: 3, recordIndex: 2, values: contradicting))
+        #expect(kept.values == ["", "", "", "", "", "", "", ""])
+        #expect(kept.recordKey == "321202199001010017")
+        #expect(kept.findings == plain.findings)
+        #expect(kept.findings.map(\.ruleID).sorted() == ["birth_date_matches_identity", "gender_matches_identity"])
+        #expect(kept.findings.first { $0.ruleID == "birth_date_matches_identity" }?.observed == "1991-02-03")
+        #expect(kept.findings.first { $0.ruleID == "birth_date_matches_identity" }?.expected == "1990-01-01")
     }
 
     @Test func reRunningVerifyReplacesItsOutputAndReIngestInvalidatesIt() throws {
