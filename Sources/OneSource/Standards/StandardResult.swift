@@ -75,6 +75,15 @@ public struct StandardResult: Sendable, Equatable {
     public static let empty = StandardResult(value: nil, changes: [], failure: nil)
 
     public var isEmpty: Bool { value == nil && failure == nil }
+
+    /// Whether the canonical value is byte for byte `text` (read in place: binding the value to compare it counted a
+    /// reference to it, for every value of every record verified).
+    func value(is text: String) -> Bool {
+        switch value {
+        case .some(let value): return TextBytes.equal(value, text)
+        case .none: return false
+        }
+    }
 }
 
 /// What every standard may need beyond the value: the reference date and the division table.

@@ -269,9 +269,9 @@ public struct RecordVerifier: Sendable {
             } else {
                 result = raw.map { column.standard.standardize($0, context: context) } ?? .empty
             }
-            if index < 64, let value = result.value, let raw, TextBytes.equal(value, raw) {
+            if index < 64, let raw, result.value(is: raw) {
                 unchanged |= 1 << UInt64(index)
-                canonical[index] = leavingDeliveredToBytes ? "" : value
+                canonical[index] = leavingDeliveredToBytes ? "" : result.value
             } else {
                 canonical[index] = result.value
             }
