@@ -282,6 +282,16 @@ public final class CSVReader: RecordReader {
 
     /// Sets each slot from its column of the parsed row (unescaping doubled quotes where the field had them).
     private func setFields(_ slotColumn: [Int], into fields: RecordFields) {
+        // Moved into locals as in `parse`: lending a class's stored arrays counted a reference to each, every row.
+        var fieldStarts: [Int] = [], fieldEnds: [Int] = [], fieldEscaped: [Bool] = []
+        swap(&fieldStarts, &self.fieldStarts)
+        swap(&fieldEnds, &self.fieldEnds)
+        swap(&fieldEscaped, &self.fieldEscaped)
+        defer {
+            swap(&fieldStarts, &self.fieldStarts)
+            swap(&fieldEnds, &self.fieldEnds)
+            swap(&fieldEscaped, &self.fieldEscaped)
+        }
         let base = buffer.base
         fieldStarts.withUnsafeBufferPointer { starts in
             fieldEnds.withUnsafeBufferPointer { ends in
