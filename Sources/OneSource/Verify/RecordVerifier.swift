@@ -65,8 +65,17 @@ public struct RecordVerifier: Sendable {
         let isCode: Bool
         /// Whether the column's values repeat from record to record (see `repeatableColumns`).
         let repeats: Bool
+        let isIdentityNumber: Bool
         /// Field-level rule switches, which win over the dataset's.
         var fieldRules: [String: String] = [:]
+
+        /// The column's standard applied to `raw` (empty when absent). A method, so the standard is used where it lies:
+        /// `column.standard.standardize(…)` in the loop copied the standard out first, counting references to its
+        /// name and code table for every value of every record.
+        func standardize(_ raw: String?, context: StandardContext) -> StandardResult {
+            guard let raw else { return .empty }
+            return standard.standardize(raw, context: context)
+        }
 
         init(element: DataElement, standard: ElementStandard, required: Bool, responsible: String,
              agreed: Set<StandardChange>, isDivision: Bool, checksFuture: Bool) {
@@ -79,6 +88,7 @@ public struct RecordVerifier: Sendable {
             self.checksFuture = checksFuture
             self.isCode = element.standard == "code"
             self.repeats = standard.hasFewValues
+            self.isIdentityNumber = standard.isIdentityNumber
         }
     }
 
@@ -246,7 +256,7 @@ public struct RecordVerifier: Sendable {
             // The column's identity number's address code, when it is one (not the whole number: an optional of it
             // per column cost a call to destroy, for every field of every record).
             var identityAddressCode: String?
-            if column.standard.isIdentityNumber, let raw {
+            if column.isIdentityNumber, let raw {
                 switch IdentityNumber.parse(raw, context: context) {
                 case .success(let (number, changes)):
                     identityAddressCode = number.addressCode
@@ -263,11 +273,11 @@ public struct RecordVerifier: Sendable {
                 if index < 64, input.repeats & (1 << UInt64(index)) != 0, let previous = input.memo[index] {
                     result = previous
                 } else {
-                    result = raw.map { column.standard.standardize($0, context: context) } ?? .empty
+                    result = column.standardize(raw, context: context)
                     input.memo[index] = result
                 }
             } else {
-                result = raw.map { column.standard.standardize($0, context: context) } ?? .empty
+                result = column.standardize(raw, context: context)
             }
             if index < 64, let raw, result.value(is: raw) {
                 unchanged |= 1 << UInt64(index)
