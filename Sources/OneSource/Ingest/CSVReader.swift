@@ -180,8 +180,97 @@ public final class CSVReader: RecordReader {
 
     /// Parses one record starting at `s`, filling the field scratch arrays.
     private func parse(from s: Int) -> Outcome {
-        // The scratch arrays are moved into locals for the loop and back after it: appending to a class's
-        // stored array costs a dynamic exclusivity check each time, and this runs for every field of every row.
+        withFieldArrays { fieldStarts, fieldEnds, fieldEscaped in
+            fieldStarts.removeAll(keepingCapacity: true)
+            fieldEnds.removeAll(keepingCapacity: true)
+            fieldEscaped.removeAll(keepingCapacity: true)
+            let b = buffer.base
+            let e = buffer.end
+            let atEnd = buffer.atEnd
+            let delimiter = self.delimiter
+            var i = s
+            while true {
+                if i < e && b[i] == CSVReader.quote {
+                    var j = i + 1
+                    var escaped = false
+                    while true {
+                        let found = j < e ? memchr(b + j, Int32(CSVReader.quote), e - j) : nil
+                        // One record per line: a quote that does not close before the line ends is this line's problem only.
+                        if !multiline, memchr(b + j, Int32(CSVReader.lf), (found.map { $0.assumingMemoryBound(to: UInt8.self) - b } ?? e) - j) != nil {
+                            return .malformed("a quote opened in field \(fieldStarts.count + 1) is not closed on this line "
+                                              + "(fields may not span lines in this dataset)")
+                        }
+                        guard let found else {
+                            return atEnd ? .malformed("quoted field is never closed before the end of the file") : .needMore
+                        }
+                        let q = found.assumingMemoryBound(to: UInt8.self) - b
+                        if q + 1 < e {
+                            if b[q + 1] == CSVReader.quote {
+                                escaped = true
+                                j = q + 2
+                                continue
+                            }
+                        } else if !atEnd {
+                            return .needMore
+                        }
+                        fieldStarts.append(i + 1)
+                        fieldEnds.append(q)
+                        fieldEscaped.append(escaped)
+                        i = q + 1
+                        break
+                    }
+                    if i >= e { return atEnd ? .record(end: i) : .needMore }
+                    let c = b[i]
+                    if c == delimiter { i += 1; continue }
+                    if c == CSVReader.lf { return .record(end: i + 1) }
+                    if c == CSVReader.cr {
+                        if i + 1 < e {
+                            if b[i + 1] == CSVReader.lf { return .record(end: i + 2) }
+                        } else if atEnd {
+                            return .record(end: i + 1)
+                        } else {
+                            return .needMore
+                        }
+                    }
+                    return .malformed("unexpected character after the closing quote of field \(fieldStarts.count)")
+                } else {
+                    var j = i
+                    // Eight bytes at a time until one is the delimiter or a line feed (a zero byte in the word XORed with
+                    // either; the lowest flagged byte is the first such, borrows only flag bytes after it), then byte by byte.
+                    let delimiters = UInt64(delimiter) &* 0x0101_0101_0101_0101
+                    while j + 8 <= e {
+                        let word = UnsafeRawPointer(b + j).loadUnaligned(as: UInt64.self)
+                        let x = word ^ delimiters, y = word ^ 0x0A0A_0A0A_0A0A_0A0A
+                        let found = ((x &- 0x0101_0101_0101_0101) & ~x | (y &- 0x0101_0101_0101_0101) & ~y) & 0x8080_8080_8080_8080
+                        if found != 0 {
+                            j += found.trailingZeroBitCount >> 3
+                            break
+                        }
+                        j += 8
+                    }
+                    while j < e {
+                        let c = b[j]
+                        if c == delimiter || c == CSVReader.lf { break }
+                        j += 1
+                    }
+                    if j == e && !atEnd { return .needMore }
+                    var fieldEnd = j
+                    if fieldEnd > i && b[fieldEnd - 1] == CSVReader.cr && (j == e || b[j] == CSVReader.lf) { fieldEnd -= 1 }
+                    fieldStarts.append(i)
+                    fieldEnds.append(fieldEnd)
+                    fieldEscaped.append(false)
+                    if j == e { return .record(end: j) }
+                    if b[j] == delimiter { i = j + 1; continue }
+                    return .record(end: j + 1)
+                }
+            }
+        }
+    }
+
+    /// Runs `body` with the field scratch arrays moved into locals, and moves them back after: appending to a class's
+    /// stored array costs a dynamic exclusivity check each time, and lending one counts a reference to it; this runs for
+    /// every row.
+    private func withFieldArrays<R>(_ body: (inout [Int], inout [Int], inout [Bool]) -> R) -> R {
         var fieldStarts: [Int] = [], fieldEnds: [Int] = [], fieldEscaped: [Bool] = []
         swap(&fieldStarts, &self.fieldStarts)
         swap(&fieldEnds, &self.fieldEnds)
@@ -191,89 +280,7 @@ public final class CSVReader: RecordReader {
             swap(&fieldEnds, &self.fieldEnds)
             swap(&fieldEscaped, &self.fieldEscaped)
         }
-        fieldStarts.removeAll(keepingCapacity: true)
-        fieldEnds.removeAll(keepingCapacity: true)
-        fieldEscaped.removeAll(keepingCapacity: true)
-        let b = buffer.base
-        let e = buffer.end
-        let atEnd = buffer.atEnd
-        let delimiter = self.delimiter
-        var i = s
-        while true {
-            if i < e && b[i] == CSVReader.quote {
-                var j = i + 1
-                var escaped = false
-                while true {
-                    let found = j < e ? memchr(b + j, Int32(CSVReader.quote), e - j) : nil
-                    // One record per line: a quote that does not close before the line ends is this line's problem only.
-                    if !multiline, memchr(b + j, Int32(CSVReader.lf), (found.map { $0.assumingMemoryBound(to: UInt8.self) - b } ?? e) - j) != nil {
-                        return .malformed("a quote opened in field \(fieldStarts.count + 1) is not closed on this line "
-                                          + "(fields may not span lines in this dataset)")
-                    }
-                    guard let found else {
-                        return atEnd ? .malformed("quoted field is never closed before the end of the file") : .needMore
-                    }
-                    let q = found.assumingMemoryBound(to: UInt8.self) - b
-                    if q + 1 < e {
-                        if b[q + 1] == CSVReader.quote {
-                            escaped = true
-                            j = q + 2
-                            continue
-                        }
-                    } else if !atEnd {
-                        return .needMore
-                    }
-                    fieldStarts.append(i + 1)
-                    fieldEnds.append(q)
-                    fieldEscaped.append(escaped)
-                    i = q + 1
-                    break
-                }
-                if i >= e { return atEnd ? .record(end: i) : .needMore }
-                let c = b[i]
-                if c == delimiter { i += 1; continue }
-                if c == CSVReader.lf { return .record(end: i + 1) }
-                if c == CSVReader.cr {
-                    if i + 1 < e {
-                        if b[i + 1] == CSVReader.lf { return .record(end: i + 2) }
-                    } else if atEnd {
-                        return .record(end: i + 1)
-                    } else {
-                        return .needMore
-                    }
-                }
-                return .malformed("unexpected character after the closing quote of field \(fieldStarts.count)")
-            } else {
-                var j = i
-                // Eight bytes at a time until one is the delimiter or a line feed (a zero byte in the word XORed with
-                // either; the lowest flagged byte is the first such, borrows only flag bytes after it), then byte by byte.
-                let delimiters = UInt64(delimiter) &* 0x0101_0101_0101_0101
-                while j + 8 <= e {
-                    let word = UnsafeRawPointer(b + j).loadUnaligned(as: UInt64.self)
-                    let x = word ^ delimiters, y = word ^ 0x0A0A_0A0A_0A0A_0A0A
-                    let found = ((x &- 0x0101_0101_0101_0101) & ~x | (y &- 0x0101_0101_0101_0101) & ~y) & 0x8080_8080_8080_8080
-                    if found != 0 {
-                        j += found.trailingZeroBitCount >> 3
-                        break
-                    }
-                    j += 8
-                }
-                while j < e {
-                    let c = b[j]
-                    if c == delimiter || c == CSVReader.lf { break }
-                    j += 1
-                }
-                if j == e && !atEnd { return .needMore }
-                var fieldEnd = j
-                if fieldEnd > i && b[fieldEnd - 1] == CSVReader.cr && (j == e || b[j] == CSVReader.lf) { fieldEnd -= 1 }
-                fieldStarts.append(i)
-                fieldEnds.append(fieldEnd)
-                fieldEscaped.append(false)
-                if j == e { return .record(end: j) }
-                if b[j] == delimiter { i = j + 1; continue }
-                return .record(end: j + 1)
-            }
-        }
+        return body(&fieldStarts, &fieldEnds, &fieldEscaped)
     }
 
     private func fieldBytes(_ i: Int) -> UnsafeBufferPointer<UInt8> {
@@ -282,35 +289,27 @@ public final class CSVReader: RecordReader {
 
     /// Sets each slot from its column of the parsed row (unescaping doubled quotes where the field had them).
     private func setFields(_ slotColumn: [Int], into fields: RecordFields) {
-        // Moved into locals as in `parse`: lending a class's stored arrays counted a reference to each, every row.
-        var fieldStarts: [Int] = [], fieldEnds: [Int] = [], fieldEscaped: [Bool] = []
-        swap(&fieldStarts, &self.fieldStarts)
-        swap(&fieldEnds, &self.fieldEnds)
-        swap(&fieldEscaped, &self.fieldEscaped)
-        defer {
-            swap(&fieldStarts, &self.fieldStarts)
-            swap(&fieldEnds, &self.fieldEnds)
-            swap(&fieldEscaped, &self.fieldEscaped)
-        }
         let base = buffer.base
-        fieldStarts.withUnsafeBufferPointer { starts in
-            fieldEnds.withUnsafeBufferPointer { ends in
-                fieldEscaped.withUnsafeBufferPointer { escaped in
-                    for slot in slotColumn.indices {
-                        let column = slotColumn[slot]
-                        let bytes = UnsafeBufferPointer(start: base + starts[column], count: ends[column] - starts[column])
-                        if !escaped[column] {
-                            fields.setDirect(slot, bytes)
-                            continue
+        withFieldArrays { fieldStarts, fieldEnds, fieldEscaped in
+            fieldStarts.withUnsafeBufferPointer { starts in
+                fieldEnds.withUnsafeBufferPointer { ends in
+                    fieldEscaped.withUnsafeBufferPointer { escaped in
+                        for slot in slotColumn.indices {
+                            let column = slotColumn[slot]
+                            let bytes = UnsafeBufferPointer(start: base + starts[column], count: ends[column] - starts[column])
+                            if !escaped[column] {
+                                fields.setDirect(slot, bytes)
+                                continue
+                            }
+                            let start = fields.beginArena()
+                            var k = 0
+                            while k < bytes.count {
+                                let byte = bytes[k]
+                                fields.appendToArena(byte)
+                                k += (byte == CSVReader.quote) ? 2 : 1
+                            }
+                            fields.endArena(slot, from: start)
                         }
-                        let start = fields.beginArena()
-                        var k = 0
-                        while k < bytes.count {
-                            let byte = bytes[k]
-                            fields.appendToArena(byte)
-                            k += (byte == CSVReader.quote) ? 2 : 1
-                        }
-                        fields.endArena(slot, from: start)
                     }
                 }
             }
