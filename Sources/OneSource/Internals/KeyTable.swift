@@ -44,8 +44,8 @@ struct KeyTable {
     /// The line `key` was first seen on; when it is new, records it with `line` and returns nil.
     mutating func firstLine(of key: String, insertingAt line: Int) -> Int? {
         if (used + 1) * 10 > slots.count * 7 { rebuild(slotCount: KeyTable.slotCount(for: count + 1) * 2) }
-        var key = key
-        return key.withUTF8 { bytes in
+        // Lent, not copied: `withUTF8` needs a `var`, and copying the key counted a reference to it for every record.
+        return TextBytes.withBytes(of: key) { bytes in
             let hash = KeyTable.hash(bytes)
             let tag = UInt32(truncatingIfNeeded: hash >> 32)
             let mask = slots.count - 1
