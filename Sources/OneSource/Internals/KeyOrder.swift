@@ -57,7 +57,7 @@ enum KeyOrder {
                 while low < high {
                     let middle = (low + high) / 2
                     let tail = tails[middle]
-                    if Tally.less(key, UnsafeBufferPointer(rebasing: all[tail.start..<(tail.start + tail.count)])) {
+                    if TextBytes.less(key, UnsafeBufferPointer(rebasing: all[tail.start..<(tail.start + tail.count)])) {
                         high = middle
                     } else {
                         low = middle + 1
@@ -100,16 +100,6 @@ enum KeyOrder {
             let start = arena.count
             arena.append(contentsOf: key)
             return (start, key.count, key.count)
-        }
-
-        /// Byte order, as SQLite's BINARY collation compares keys.
-        private static func less(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
-            let common = min(a.count, b.count)
-            if common > 0 {
-                let order = memcmp(a.baseAddress!, b.baseAddress!, common)
-                if order != 0 { return order < 0 }
-            }
-            return a.count < b.count
         }
     }
 

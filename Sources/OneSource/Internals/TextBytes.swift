@@ -45,19 +45,22 @@ enum TextBytes {
     /// Whether `a` sorts before `b` byte by byte (SQLite's BINARY collation).
     static func less(_ a: String, _ b: String) -> Bool { order(a, b) < 0 }
 
+    /// Whether the bytes `a` sort before the bytes `b` (SQLite's BINARY collation).
+    static func less(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool { order(a, b) < 0 }
+
     /// Negative, zero or positive as the first `firstLength` bytes of `a` sort before, with or after `b`.
     private static func order(_ a: String, _ b: String, firstLength: Int = .max) -> Int {
-        withBytes(of: a) { x in
-            withBytes(of: b) { y in
-                let n = min(x.count, firstLength)
-                let common = min(n, y.count)
-                if common > 0 {
-                    let order = memcmp(x.baseAddress!, y.baseAddress!, common)
-                    if order != 0 { return Int(order) }
-                }
-                return n - y.count
-            }
+        withBytes(of: a) { x in withBytes(of: b) { y in order(x, y, firstLength: firstLength) } }
+    }
+
+    private static func order(_ x: UnsafeBufferPointer<UInt8>, _ y: UnsafeBufferPointer<UInt8>, firstLength: Int = .max) -> Int {
+        let n = min(x.count, firstLength)
+        let common = min(n, y.count)
+        if common > 0 {
+            let order = memcmp(x.baseAddress!, y.baseAddress!, common)
+            if order != 0 { return Int(order) }
         }
+        return n - y.count
     }
 }
 

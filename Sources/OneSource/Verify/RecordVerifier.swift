@@ -39,18 +39,6 @@ public struct RecordVerifier: Sendable {
         /// Bit `i` set: the canonical value of column `i` is exactly the delivered one (columns past 63 never set),
         /// so a writer holding the delivered bytes can bind those instead.
         public var asDelivered: UInt64 = 0
-
-        /// Replaces each canonical value equal to the delivered one (its `asDelivered` bit) by "", which still says the
-        /// column has a value, as `verify(_:leavingDeliveredToBytes:)` leaves them for a writer that binds the delivered
-        /// bytes instead.
-        mutating func leaveAsDeliveredToBytes() {
-            var bits = asDelivered
-            while bits != 0 {
-                let slot = bits.trailingZeroBitCount
-                bits &= bits - 1
-                if slot < values.count { values[slot] = "" }
-            }
-        }
     }
 
     /// One column's plan; a class so the hot loop shares it instead of copying its many references.
@@ -225,8 +213,8 @@ public struct RecordVerifier: Sendable {
 
     /// Verifies `input`, taking the results of its `repeats` columns from the record it held before and keeping this
     /// record's for the next (when `prepareMemo` sized the memo): the output is the same either way.
-    /// `leavingDeliveredToBytes`: each canonical value equal to the delivered one is left "" in the output, as
-    /// `Output.leaveAsDeliveredToBytes` would leave it, for ingest's writer, which binds the delivered bytes. Never holding
+    /// `leavingDeliveredToBytes`: each canonical value equal to the delivered one (its `asDelivered` bit) is left "" in the
+    /// output, which still says the column has a value, for ingest's writer, which binds the delivered bytes. Never holding
     /// those strings in the output saves counting a reference to each and letting it go again: most values of most records
     /// (the delivered string is usually the very one the standard returned, and the input is refilled with the next
     /// record's, on this thread, which frees it).

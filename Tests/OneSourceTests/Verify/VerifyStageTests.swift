@@ -183,16 +183,11 @@ import Testing
         let verified = verifier.verify(RecordVerifier.Input(fileID: 1, line: 2, recordIndex: 1, values: values))
         #expect(verified.values == ["321202199001010017", "张三", "1", nil, "1990-01-01", "泰州", "321284", "2001-05-01"])
         #expect(verified.asDelivered == 0b1100_0011)
-        var left = verified
-        left.leaveAsDeliveredToBytes()
+        var input = RecordVerifier.Input(fileID: 1, line: 2, recordIndex: 1, values: values)
+        let left = verifier.verify(&input, leavingDeliveredToBytes: true)
         #expect(left.values == ["", "", "1", nil, "1990-01-01", "泰州", "", ""])
         #expect(left.asDelivered == verified.asDelivered && left.recordKey == "321202199001010017" && left.hasError == verified.hasError)
         #expect(left.findings == verified.findings)
-        // Verified so from the start: the same output.
-        var input = RecordVerifier.Input(fileID: 1, line: 2, recordIndex: 1, values: values)
-        let direct = verifier.verify(&input, leavingDeliveredToBytes: true)
-        #expect(direct.values == left.values && direct.asDelivered == left.asDelivered && direct.recordKey == left.recordKey)
-        #expect(direct.hasError == left.hasError && direct.findings == left.findings)
         // The cross-field rules and the key read the delivered value where the output holds "": a birth date and gender
         // delivered in canonical form that contradict the identity number are still found, with the delivered values.
         let contradicting: [String?] = ["321202199001010017", "张三", "2", "01", "1991-02-03", "泰州", "321202", "2001-05-01"]
