@@ -4,7 +4,7 @@ import Foundation
 /// base databases (benefits after death, licences of deregistered companies, unknown holders, …).
 public struct AssociateStage: Stage {
     public let name = "associate"
-    public let reads: Set<StoreArea> = [.standardized, .staging, .bases, .seals]
+    public let reads: Set<StoreArea> = [.runFiles, .standardized, .staging, .bases, .seals]
     public let writes: Set<StoreArea> = [.findings]
 
     public init() {}

@@ -60,11 +60,19 @@ final class Pending<Value: Sendable>: @unchecked Sendable {   // `result` is wri
     private let done = DispatchSemaphore(value: 0)
     private var result: Result<Value, Error>?
 
-    init(yielding: Bool = false, _ work: @escaping @Sendable () throws -> Value) {
-        Background.run(yielding: yielding) { [self] in
-            result = Result { try work() }
-            done.signal()
-        }
+    /// A result the thread computing it hands over with `fulfil`.
+    init() {}
+
+    /// A result `work` computes on a thread of its own (see `Background.run`).
+    convenience init(yielding: Bool = false, _ work: @escaping @Sendable () throws -> Value) {
+        self.init()
+        Background.run(yielding: yielding) { [self] in fulfil(Result { try work() }) }
+    }
+
+    /// Hands the result over; called once.
+    func fulfil(_ result: Result<Value, Error>) {
+        self.result = result
+        done.signal()
     }
 
     func wait() throws -> Value {

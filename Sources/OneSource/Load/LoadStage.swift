@@ -4,12 +4,17 @@ import Foundation
 /// winning per element, keeping provenance and the history of changed values; records that failed an
 /// error-level rule go to quarantine with their delivered values and reasons instead.
 ///
+/// Each base is committed on its own, the smallest first (`CommitsInParts`: work waiting for a base starts as soon as
+/// it is in), with its history and load count; the quarantine goes in with the last one.
+///
 /// Re-running the stage for a run first undoes that run's earlier load, so the result is the same; it is
 /// refused when a later run has loaded since (its changes are built on this one's).
-public struct LoadStage: Stage {
+public struct LoadStage: CommitsInParts {
     public let name = "load"
     public let reads: Set<StoreArea> = [.runFiles, .staging, .standardized, .findings]
     public let writes: Set<StoreArea> = [.bases, .history, .quarantine]
+    /// A base after the other, each with its history (`StageContext.parts` names it by its id once committed).
+    public let writesInParts: Set<StoreArea> = [.bases, .history]
 
     public init() {}
 
@@ -34,39 +39,80 @@ public struct LoadStage: Stage {
             try reader.setCacheSize(kiB: 8192)   // it reads few rows, each page about once
             return try LoadStage.quarantineRows(datasets: datasets, runID: runID, database: reader)
         }
-        // The run's merged tables go to a scratch database, discarded whole once the stage is done (see `BaseTable.merge`).
-        return try database.withScratch { scratch in try database.transaction {
-            try preflight(context)
-            let reverting = Date()
-            for table in tables { try table.revert(run: runID, in: database) }
-            try BaseTable.forgetLoads(run: runID, in: database)
-            let quarantine = QuarantineTable(database: database)
-            try quarantine.delete(run: runID)
-            context.log.info(String(format: "earlier load of this run undone in %.2f s", Date().timeIntervalSince(reverting)))
-            var records = 0
-            for table in tables {
-                let result = try load(table, datasets: datasets, scratch: scratch, context: context)
-                records += result.merged.records
-                Failpoint.check(stage: name, records: records)
-                let perSource = zip(result.feeding, result.merged.sourceSeconds).map { "\($0.id) " + String(format: "%.2f s", $1) }
-                let order = (result.streams.map { "keys arrived in \($0) ascending stream\($0 == 1 ? "" : "s"), written as delivered" }
-                    ?? "keys arrived out of order, each source sorted first")
-                    + (perSource.count > 1 ? ": " + perSource.joined(separator: ", ") : "") + String(format: "; order checked in %.2f s", result.orderSeconds)
-                context.log.info("\(table.base.id): \(result.merged.records) keys, \(result.merged.inserted) new, \(result.merged.changed) changed "
-                                 + "(\(result.merged.valuesChanged) values); " + String(format: "merged and written in %.2f s", result.seconds) + " (\(order))")
+        // The smallest merges first (by the run's staged rows feeding each base), so work waiting for a base (the
+        // association rules over the legal-entity base) can start while the largest is merged.
+        let runFiles = try RunFileTable(database: database).files(run: runID)
+        let staged = Dictionary(grouping: runFiles, by: \.dataset).mapValues { $0.reduce(0) { $0 + $1.staged } }
+        let ordered = tables.enumerated().sorted { first, second in
+            let rows = [first, second].map { entry in
+                context.catalog.datasets(of: entry.element.base).reduce(0) { $0 + (staged[$1.id] ?? 0) }
             }
-            let quarantining = Date()
-            let rows = try quarantineRows?.wait() ?? LoadStage.quarantineRows(datasets: datasets, runID: runID, database: database)
-            try quarantine.insert(run: runID, rows)
-            context.log.info(String(format: "\(rows.count) records quarantined in %.2f s", Date().timeIntervalSince(quarantining)))
-            let files = try RunFileTable(database: database).files(run: runID)
-            let read = files.reduce(0) { $0 + $1.read }, rejected = files.reduce(0) { $0 + $1.rejected }
+            return rows[0] != rows[1] ? rows[0] < rows[1] : first.offset < second.offset
+        }.map(\.element)
+        // The run's merged tables go to a scratch database, discarded whole once the stage is done (see `BaseTable.merge`).
+        // Each base is a transaction of its own, its rows, history and load count together; the first one also undoes
+        // an earlier load of the run, and the last one holds the quarantine, so a run whose load is done has all of it.
+        return try database.withScratch { scratch in
+            var records = 0
+            var quarantined = 0
+            for part in 0..<max(1, ordered.count) {
+                // A part that fails takes the parts committed before it back with it: a failed load leaves none of the run.
+                try undoingCommittedParts(if: part > 0, tables: tables, runID: runID, database: database) { try database.transaction {
+                    if part == 0 {
+                        try preflight(context)
+                        let reverting = Date()
+                        for table in tables { try table.revert(run: runID, in: database) }
+                        try BaseTable.forgetLoads(run: runID, in: database)
+                        try QuarantineTable(database: database).delete(run: runID)
+                        context.log.info(String(format: "earlier load of this run undone in %.2f s", Date().timeIntervalSince(reverting)))
+                    }
+                    if part < ordered.count {
+                        let table = ordered[part]
+                        let result = try load(table, datasets: datasets, scratch: scratch, context: context)
+                        records += result.merged.records
+                        Failpoint.check(stage: name, records: records)
+                        let perSource = zip(result.feeding, result.merged.sourceSeconds).map { "\($0.id) " + String(format: "%.2f s", $1) }
+                        let order = (result.streams.map { "keys arrived in \($0) ascending stream\($0 == 1 ? "" : "s"), written as delivered" }
+                            ?? "keys arrived out of order, each source sorted first")
+                            + (perSource.count > 1 ? ": " + perSource.joined(separator: ", ") : "") + String(format: "; order checked in %.2f s", result.orderSeconds)
+                        context.log.info("\(table.base.id): \(result.merged.records) keys, \(result.merged.inserted) new, \(result.merged.changed) changed "
+                                         + "(\(result.merged.valuesChanged) values); " + String(format: "merged and written in %.2f s", result.seconds) + " (\(order))")
+                    }
+                    if part == max(1, ordered.count) - 1 {
+                        let quarantining = Date()
+                        let rows = try quarantineRows?.wait() ?? LoadStage.quarantineRows(datasets: datasets, runID: runID, database: database)
+                        try QuarantineTable(database: database).insert(run: runID, rows)
+                        quarantined = rows.count
+                        context.log.info(String(format: "\(rows.count) records quarantined in %.2f s", Date().timeIntervalSince(quarantining)))
+                    }
+                } }
+                if part < ordered.count { context.parts?.commit(ordered[part].base.id) }
+            }
+            let read = runFiles.reduce(0) { $0 + $1.read }, rejected = runFiles.reduce(0) { $0 + $1.rejected }
             // Every staged record was verified into std: the accepted ones are the staged minus the quarantined.
-            let accepted = files.reduce(0) { $0 + $1.staged } - rows.count
-            return StageOutcome(recordsIn: read, recordsOut: accepted, rejected: rows.count, hasDefects: !rows.isEmpty,
-                                message: "read \(read) = loaded \(accepted) + quarantined \(rows.count) + rejected \(rejected); "
+            let accepted = runFiles.reduce(0) { $0 + $1.staged } - quarantined
+            return StageOutcome(recordsIn: read, recordsOut: accepted, rejected: quarantined, hasDefects: quarantined > 0,
+                                message: "read \(read) = loaded \(accepted) + quarantined \(quarantined) + rejected \(rejected); "
                                     + "\(records) keys in \(tables.count) base tables")
-        } }
+        }
+    }
+
+    /// Runs `part`; when it throws and `committed` (parts of this load were committed before it), undoes the run's load of
+    /// every base before passing the error on. A process killed in between leaves those parts for a resume, which undoes
+    /// them first.
+    private func undoingCommittedParts(if committed: Bool, tables: [BaseTable], runID: Int64, database: Database,
+                                       _ part: () throws -> Void) throws {
+        do {
+            try part()
+        } catch {
+            if committed {
+                try? database.transaction {
+                    for table in tables { try table.revert(run: runID, in: database) }
+                    try BaseTable.forgetLoads(run: runID, in: database)
+                }
+            }
+            throw error
+        }
     }
 
     struct LoadResult {

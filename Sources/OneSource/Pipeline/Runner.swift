@@ -103,26 +103,43 @@ public struct Runner {
         try ledger.finish(runID)
     }
 
-    /// Runs `stages` in order until one fails. Before each, the next stage may start early (it reads nothing this one
-    /// writes), and this one may be told to do the next one's work as it goes.
+    /// Runs `stages` in order until one fails. Before each, a later stage may start early (see `startsEarly`), and this
+    /// one may be told to do the next one's work as it goes.
     /// - Returns: the names of the stages run.
     @discardableResult
     private func runInOrder(_ stages: [any Stage], _ context: StageContext, checkpointer: Checkpointer) throws -> [String] {
         var ran: [String] = []
-        var early: EarlyWork?
+        var early: [Int: EarlyWork] = [:]
         for (index, stage) in stages.enumerated() {
             let next = index + 1 < stages.count ? stages[index + 1] : nil
             let absorbs = next.flatMap { next in (stage as? any DoesNextStagesWork).map { $0.canDo(next.name) } } == true
-            let own = context.with(alsoDoing: absorbs ? next?.name : nil, early: early)
-            early = nil
-            if let next = next as? any StartsEarly, next.reads.isDisjoint(with: stage.writes), !(stage is any AppendsInBulk), threads > 1,
-               database.path != ":memory:" {
-                early = next.startEarly(context.with(alsoDoing: nil, early: nil))
+            var parts: CommittedParts?
+            if threads > 1, database.path != ":memory:", !(stage is any AppendsInBulk) {
+                for later in stages.indices.dropFirst(index + 1) where early[later] == nil {
+                    guard let starting = stages[later] as? any StartsEarly,
+                          let waits = Runner.startsEarly(starting, beside: stage, after: stages[(index + 1)..<later]) else { continue }
+                    if waits, parts == nil { parts = CommittedParts() }
+                    early[later] = starting.startEarly(context.with(alsoDoing: nil, early: nil, parts: waits ? parts : nil))
+                }
             }
+            let own = context.with(alsoDoing: absorbs ? next?.name : nil, early: early.removeValue(forKey: index), parts: parts)
             ran.append(stage.name)
-            guard try execute(stage, own, checkpointer: checkpointer) else { break }
+            let done = try execute(stage, own, checkpointer: checkpointer)
+            parts?.end()
+            guard done else { break }
         }
         return ran
+    }
+
+    /// Whether `later` may start while `stage` runs, the stages `between` them to follow: when none of them writes what
+    /// it reads (false: nothing to wait for), or only `stage` does and only in the parts it commits one by one (true:
+    /// its early work waits for the parts it reads). Nil when it may not.
+    static func startsEarly(_ later: any StartsEarly, beside stage: any Stage, after between: ArraySlice<any Stage>) -> Bool? {
+        guard between.allSatisfy({ $0.writes.isDisjoint(with: later.reads) && !($0 is any AppendsInBulk) }) else { return nil }
+        let overlap = stage.writes.intersection(later.reads)
+        if overlap.isEmpty { return false }
+        guard let parted = stage as? any CommitsInParts, overlap.isSubset(of: parted.writesInParts) else { return nil }
+        return true
     }
 
     /// The pipeline's retention policy, after the run: the store keeps the delivered copies of the last runs only

@@ -14,8 +14,11 @@ public final class StageContext {
     public let invocation: Invocation
     /// Set when the stage also does the next stage's work as it goes (see `DoesNextStagesWork`).
     public let alsoDoing: String?
-    /// The stage's own work started while the previous stage ran (see `StartsEarly`).
+    /// The stage's own work started while an earlier stage ran (see `StartsEarly`).
     public let early: EarlyWork?
+    /// Where a stage that commits in parts says which part it committed, and where work started early beside it waits
+    /// for the parts it reads (see `CommitsInParts`); nil when nothing waits.
+    public let parts: CommittedParts?
 
     public enum Invocation: Sendable {
         /// A new run, or a resumed one, running stages in order.
@@ -26,7 +29,7 @@ public final class StageContext {
 
     public init(database: Database, catalog: Catalog, pipeline: PipelineDefinition, runID: Int64, log: RunLog,
                 threads: Int = ProcessInfo.processInfo.activeProcessorCount, invocation: Invocation = .pipeline,
-                alsoDoing: String? = nil, early: EarlyWork? = nil) {
+                alsoDoing: String? = nil, early: EarlyWork? = nil, parts: CommittedParts? = nil) {
         self.database = database
         self.catalog = catalog
         self.pipeline = pipeline
@@ -36,12 +39,13 @@ public final class StageContext {
         self.invocation = invocation
         self.alsoDoing = alsoDoing
         self.early = early
+        self.parts = parts
     }
 
     /// The same context for another stage of the invocation.
-    func with(alsoDoing: String?, early: EarlyWork?) -> StageContext {
+    func with(alsoDoing: String?, early: EarlyWork?, parts: CommittedParts? = nil) -> StageContext {
         StageContext(database: database, catalog: catalog, pipeline: pipeline, runID: runID, log: log, threads: threads,
-                     invocation: invocation, alsoDoing: alsoDoing, early: early)
+                     invocation: invocation, alsoDoing: alsoDoing, early: early, parts: parts)
     }
 }
 
@@ -79,7 +83,7 @@ public struct StageOutcome: Sendable, Equatable {
 }
 
 /// One step of a pipeline. A stage reads what earlier stages stored for the run and replaces its own
-/// output for the run in one transaction, so re-running it by hand is safe.
+/// output for the run in one transaction (or in parts, each whole: `CommitsInParts`), so re-running it by hand is safe.
 public protocol Stage: Sendable {
     var name: String { get }
     /// What it reads and writes in the store.
@@ -100,10 +104,53 @@ public protocol DoesNextStagesWork: Stage {
     func canDo(_ next: String) -> Bool
 }
 
-/// A stage that can compute before its turn, on connections of its own, while the stage before it writes: the runner
-/// starts it when it reads nothing that stage writes and hands the work over in `StageContext.early`.
+/// A stage that can compute before its turn, on connections of its own, while an earlier stage writes: the runner
+/// starts it beside the first stage from which on no stage before it writes what it reads, or writes it only in
+/// parts it commits one by one (`CommitsInParts`; the early work then waits in `StageContext.parts` for the parts it
+/// reads), and hands the work over in `StageContext.early`.
 public protocol StartsEarly: Stage {
     func startEarly(_ context: StageContext) -> EarlyWork
+}
+
+/// A stage that commits its output in parts, each in a transaction of its own (load: a base after the other), and says
+/// in `StageContext.parts` which part it committed. A reader of `writesInParts` sees each part whole, or not yet.
+public protocol CommitsInParts: Stage {
+    /// The areas it writes part by part; a later stage reading only these of its writes may start beside it.
+    var writesInParts: Set<StoreArea> { get }
+}
+
+/// The parts a `CommitsInParts` stage has committed, for work started early beside it to wait on.
+public final class CommittedParts: @unchecked Sendable {   // every field is read and written under `condition`
+    private let condition = NSCondition()
+    private var committed: Set<String> = []
+    private var ended = false
+
+    public init() {}
+
+    /// The stage committed `part` (a name it and its readers agree on: load's are base ids).
+    public func commit(_ part: String) {
+        condition.lock()
+        committed.insert(part)
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// The stage ended, done or failed: no more parts come.
+    public func end() {
+        condition.lock()
+        ended = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// The parts committed so far and whether the stage ended; waits first while the stage runs and `ready` says
+    /// nothing committed yet is of use.
+    public func wait(until ready: (Set<String>) -> Bool) -> (parts: Set<String>, ended: Bool) {
+        condition.lock()
+        defer { condition.unlock() }
+        while !ended && !ready(committed) { condition.wait() }
+        return (committed, ended)
+    }
 }
 
 /// A stage whose transaction writes mostly pages the store does not have yet (ingest's staging and standardized rows):

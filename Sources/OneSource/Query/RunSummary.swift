@@ -67,7 +67,8 @@ public struct RunSummary: Sendable {
         }
         let stages = try ledger.stages(of: runID)
         var quarantined: Int?
-        if try BaseTable.loaded(run: runID, in: database) {
+        // Load commits base by base and the quarantine with its last base: the count is complete once the stage is done.
+        if stages.contains(where: { $0.stage == "load" && $0.status.isDone }) {
             quarantined = try QuarantineTable(database: database).count(run: runID)
         }
         var summary = RunSummary(run: run, findings: findings, stages: stages, files: files, rejections: rejections,

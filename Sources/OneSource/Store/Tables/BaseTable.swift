@@ -307,11 +307,6 @@ public struct BaseTable {
         try database.run("DELETE FROM base_loads WHERE run_id = ? AND base = ?", [.integer(run), .text(base.id)])
     }
 
-    /// Whether the load stage merged `run` into any base (so its quarantine is complete).
-    public static func loaded(run: Int64, in database: Database) throws -> Bool {
-        try database.queryScalarInt("SELECT count(*) FROM base_loads WHERE run_id = ?", [.integer(run)]) ?? 0 > 0
-    }
-
     /// Forgets every base's load count of `run` (bases no longer in the catalog included).
     public static func forgetLoads(run: Int64, in database: Database) throws {
         try database.run("DELETE FROM base_loads WHERE run_id = ?", [.integer(run)])

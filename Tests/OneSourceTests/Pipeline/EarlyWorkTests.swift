@@ -1,0 +1,156 @@
+import Foundation
+import Testing
+@testable import OneSource
+
+/// Work started before its stage's turn: which stage may start beside which, load committing base by base, and the
+/// association passes that run as soon as the bases they read are committed.
+@Suite struct EarlyWorkTests {
+    /// A log that keeps every message, and calls `onMessage` with each as it comes (on the thread that logs it).
+    final class Messages: RunLog {
+        private let lock = NSLock()
+        private var lines: [String] = []
+        let onMessage: (String) -> Void
+
+        init(onMessage: @escaping (String) -> Void = { _ in }) { self.onMessage = onMessage }
+
+        func info(_ message: String) {
+            onMessage(message)
+            lock.lock()
+            lines.append(message)
+            lock.unlock()
+        }
+
+        var all: [String] { lock.lock(); defer { lock.unlock() }; return lines }
+    }
+
+    /// The sample city's pipeline up to load: `associate` then runs by hand on what load committed.
+    func throughLoad(_ city: SampleCity) throws -> PipelineDefinition {
+        let path = city.root.appendingPathComponent("through-load.json")
+        try String(contentsOf: city.pipeline, encoding: .utf8)
+            .replacingOccurrences(of: "\"compare\", \"associate\", \"rectify\", \"report\"", with: "")
+            .replacingOccurrences(of: "\"load\", ]", with: "\"load\"]")
+            .write(to: path, atomically: true, encoding: .utf8)
+        let pipeline = try PipelineDefinition.load(path: path.path)
+        #expect(pipeline.stages == ["ingest", "verify", "load"])
+        return pipeline
+    }
+
+    @Test func aStageStartsBesideAnEarlierOneOnlyWhenNothingItReadsIsWrittenMeanwhile() {
+        // Compare reads the standardized rows and the seals, which load does not write.
+        #expect(Runner.startsEarly(CompareStage(), beside: LoadStage(), after: []) == false)
+        // Verify writes the standardized rows it reads.
+        #expect(Runner.startsEarly(CompareStage(), beside: VerifyStage(), after: [LoadStage()]) == nil)
+        // A stage writing in bulk between them wants the store to itself.
+        #expect(Runner.startsEarly(CompareStage(), beside: LoadStage(), after: [IngestStage()]) == nil)
+    }
+
+    @Test func committedPartsWakeTheWorkWaitingForThem() {
+        let parts = CommittedParts()
+        parts.commit("legal_entities")
+        let first = parts.wait { $0.contains("legal_entities") }
+        #expect(first.parts == ["legal_entities"] && !first.ended)
+        // A waiter on another thread wakes when the part it waits for is committed, not before.
+        let woke = DispatchSemaphore(value: 0)
+        let seen = Box()
+        Thread.detachNewThread {
+            seen.value = parts.wait { $0.contains("persons") }
+            woke.signal()
+        }
+        parts.commit("licences")
+        parts.commit("persons")
+        woke.wait()
+        #expect(seen.value?.parts == ["legal_entities", "licences", "persons"])
+        #expect(seen.value?.ended == false)
+        // Once the stage ended, a wait for a part that never came returns with what there is.
+        parts.end()
+        let last = parts.wait { $0.contains("addresses") }
+        #expect(last.parts == ["legal_entities", "licences", "persons"] && last.ended)
+    }
+
+    final class Box: @unchecked Sendable {   // written by one thread before the semaphore the reader waits on
+        var value: (parts: Set<String>, ended: Bool)?
+    }
+
+    /// Load commits each base in a transaction of its own, the smallest first, and the quarantine with the last: a
+    /// reader sees each base whole or not yet, and the quarantine once every base is in.
+    @Test func loadCommitsBaseByBaseTheSmallestFirst() throws {
+        let city = try SampleCity()
+        let path = try Paths.temporaryDirectory().appendingPathComponent("s.sqlite").path
+        let database = try Store.open(path: path)
+        let reader = try Database(path: path, mode: .readOnly)
+        // What a reader sees as each base is merged (its line is logged inside its transaction).
+        var seen: [String] = []
+        let log = Messages { message in
+            guard let base = message.components(separatedBy: ": ").first, message.contains(" keys, ") else { return }
+            let committed = (try? reader.rows("SELECT base FROM base_loads WHERE run_id = 1 ORDER BY rowid").compactMap { $0[0].text }) ?? []
+            let quarantined = (try? reader.queryScalarInt("SELECT count(*) FROM quarantine WHERE run_id = 1")) ?? -1
+            seen.append("\(base) after \(committed.joined(separator: " ")); quarantine \(quarantined)")
+        }
+        let run = try Runner(database: database, log: log, threads: 2).run(try throughLoad(city))
+        #expect(run == 1)
+        #expect(seen == [
+            "divisions after ; quarantine 0",
+            "credit_records after divisions; quarantine 0",
+            "legal_entities after divisions credit_records; quarantine 0",
+            "licences after divisions credit_records legal_entities; quarantine 0",
+            "addresses after divisions credit_records legal_entities licences; quarantine 0",
+            "persons after divisions credit_records legal_entities licences addresses; quarantine 0",
+        ])
+        #expect(try reader.queryScalarInt("SELECT count(*) FROM quarantine WHERE run_id = 1") == 24)
+        #expect(try reader.rows("SELECT base, records FROM base_loads WHERE run_id = 1 ORDER BY rowid")
+                == [["divisions", 10], ["credit_records", 148], ["legal_entities", 298], ["licences", 377], ["addresses", 449], ["persons", 1199]]
+                    .map { [.text($0[0] as! String), .integer(Int64($0[1] as! Int))] })
+        // Done: the summary counts the quarantine.
+        #expect(try RunSummary.load(database, run: 1).quarantined == 24)
+    }
+
+    /// A load that fails in a later base takes back the bases it had committed: the run has none of its load, and
+    /// loading it again gives the bases as before.
+    @Test func aLoadFailingInALaterBaseLeavesNoneOfTheRun() throws {
+        let city = try SampleCity()
+        let database = try Store.open(path: try Paths.temporaryDirectory().appendingPathComponent("s.sqlite").path)
+        let runner = Runner(database: database, log: SilentLog(), threads: 2)
+        let run = try runner.run(try throughLoad(city))
+        func bases() throws -> [[SQLValue]] {
+            try database.rows("SELECT run_id, base, records FROM base_loads ORDER BY rowid")
+                + database.rows("SELECT * FROM base_legal_entities ORDER BY record_key") + database.rows("SELECT * FROM base_persons ORDER BY record_key")
+        }
+        let loaded = try bases()
+        #expect(loaded.count == 6 + 298 + 1199)
+        // The persons base, merged last, refuses its rows.
+        try database.execute("CREATE TRIGGER refuse BEFORE INSERT ON base_persons BEGIN SELECT RAISE(FAIL, 'disk full'); END")
+        try runner.rerun(stage: "load", run: run)
+        let stage = try #require(try RunLedger(database: database).stages(of: run).first { $0.stage == "load" })
+        #expect(stage.status == .failed)
+        #expect(stage.message?.contains("disk full") == true)
+        #expect(try database.queryScalarInt("SELECT count(*) FROM base_loads") == 0)
+        #expect(try database.queryScalarInt("SELECT count(*) FROM base_legal_entities") == 0)
+        #expect(try database.queryScalarInt("SELECT count(*) FROM base_divisions") == 0)
+        #expect(try database.queryScalarInt("SELECT count(*) FROM quarantine") == 0)
+        #expect(try RunSummary.load(database, run: run).quarantined == nil)
+        try database.execute("DROP TRIGGER refuse")
+        try runner.rerun(stage: "load", run: run)
+        #expect(try bases() == loaded)
+        #expect(try database.queryScalarInt("SELECT count(*) FROM quarantine") == 24)
+    }
+
+    /// A run killed inside load, after some bases were committed, resumes to the store an uninterrupted run gives.
+    @Test func aRunKilledBetweenBasesResumesToTheSameStore() throws {
+        let root = try Paths.temporaryDirectory()
+        let alone = root.appendingPathComponent("alone.sqlite").path, killed = root.appendingPathComponent("killed.sqlite").path
+        #expect(try runBinary(["run", "Pipelines/nightly.json", "--store", alone, "--as-of", "2026-12-01"]).status == 3)
+        // 10 divisions, 148 credit records, 298 legal entities: stopped inside the licences' transaction.
+        let (process, reached) = try startAtFailpoint(["run", "Pipelines/nightly.json", "--store", killed, "--as-of", "2026-12-01"],
+                                                      failpoint: "load:500")
+        #expect(reached)
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        let reader = try Store.openForReading(path: killed)
+        #expect(try reader.rows("SELECT base FROM base_loads ORDER BY rowid") == [[.text("divisions")], [.text("credit_records")], [.text("legal_entities")]])
+        #expect(try reader.queryScalarInt("SELECT count(*) FROM base_licences") == 0)
+        let resumed = try runBinary(["run", "--resume", "1", "--store", killed])
+        #expect(resumed.status == 3)
+        #expect(try storeFingerprint(try Store.openForReading(path: killed), run: 1) == (try storeFingerprint(try Store.openForReading(path: alone), run: 1)))
+        #expect(try Store.openForReading(path: killed).queryScalarInt("SELECT count(*) FROM base_history") == 0)
+    }
+}
