@@ -23,52 +23,90 @@ public struct AssociateStage: Stage {
         return findings
     }
 
-    public func run(_ context: StageContext) throws -> StageOutcome {
+    /// The stage's passes, planned on the run's connection before the stage they start beside (see `startEarly`), or at
+    /// its turn.
+    struct Passes {
+        var plans: [Plan] = []
+        var sqlRules: [(rule: AssociationRule, dataset: Dataset)] = []
+        var groups: [Group] = []
+        /// Per group: the bases it looks up, and those of them it looks up at random (they set its page cache, see
+        /// `cacheKiB(forKeys:probes:)`) with the records it reads.
+        var bases: [Set<String>] = []
+        var basesAtRandom: [Set<String>] = []
+        var probes: [Int] = []
+
+        /// The page cache of the `index`-th group's pass (see `AssociateStage.cacheKiB(probing:probes:catalog:database:)`).
+        func cacheKiB(of index: Int, catalog: Catalog, database: Database) throws -> Int {
+            try AssociateStage.cacheKiB(probing: basesAtRandom[index], probes: probes[index], catalog: catalog, database: database)
+        }
+    }
+
+    /// The page cache of a pass reading `probes` records that looks them up at random in `bases`, from the keys loaded
+    /// into those so far (`cacheKiB(forKeys:probes:)`).
+    static func cacheKiB(probing bases: Set<String>, probes: Int, catalog: Catalog, database: Database) throws -> Int {
+        var keys: Int64 = 0
+        for base in bases {
+            if let definition = catalog.base(base) { keys += try BaseTable(base: definition, catalog: catalog).keysLoaded(in: database) }
+        }
+        return cacheKiB(forKeys: Int(keys), probes: probes)
+    }
+
+    /// Plans the rules (a missing base or standardized table is created, empty, so every pass can be prepared) and
+    /// groups them into passes. `log`: where a rule not run is said (nil: not said).
+    func passes(_ context: StageContext, log: RunLog?) throws -> Passes {
         let database = context.database
         let catalog = context.catalog
         let selected = Set(try context.pipeline.selectedDatasets(in: catalog).map(\.id))
-        // Planned before the transaction (a missing base table is created then, visible to the readers).
-        var plans: [Plan] = []
-        var sqlRules: [(rule: AssociationRule, dataset: Dataset)] = []
+        var passes = Passes()
         let sealed = try SealTable(database: database).sealedDatasets()
         for rule in catalog.associations {
             guard let datasetID = rule.params["dataset"], selected.contains(datasetID), let dataset = catalog.dataset(datasetID) else { continue }
             // A sealed dataset's records are kept, not used (art. 22).
-            if sealed.contains(datasetID) { context.log.info("\(rule.id): not run, dataset \(datasetID) is sealed"); continue }
-            if rule.kind == "sql" { sqlRules.append((rule, dataset)); continue }
-            if let plan = try plan(rule, dataset: dataset, catalog: catalog, selected: selected, database: database) { plans.append(plan) }
+            if sealed.contains(datasetID) { log?.info("\(rule.id): not run, dataset \(datasetID) is sealed"); continue }
+            if rule.kind == "sql" { passes.sqlRules.append((rule, dataset)); continue }
+            if let plan = try plan(rule, dataset: dataset, catalog: catalog, selected: selected, database: database) { passes.plans.append(plan) }
         }
-        for (_, dataset) in sqlRules { try StandardizedTable(dataset: dataset).ensure(in: database) }
+        for (_, dataset) in passes.sqlRules { try StandardizedTable(dataset: dataset).ensure(in: database) }
+        // Rules over the same dataset and the same look-ups share one pass (the licence rules all look up the
+        // holder in the legal-entity base: one scan and one look-up per licence instead of four).
+        passes.groups = AssociateStage.group(passes.plans, spans: try RunFileTable(database: database).stagingSpans(run: context.runID),
+                                             keysSealedIn: try SealTable(database: database).datasetsWithSealedKeys())
+        let files = RunFileTable(database: database)
+        for group in passes.groups {
+            let dataset = passes.plans[group.plans[0]].dataset
+            let inKeyOrder = (try files.keyStreams(run: context.runID, dataset: dataset.id)).map { $0 != nil } == true
+            passes.bases.append(Set(group.lookups.compactMap(\.base)))
+            passes.basesAtRandom.append(AssociateStage.basesProbedAtRandom(group.lookups, dataset: dataset, keysInOrder: inKeyOrder))
+            passes.probes.append(try files.files(run: context.runID, dataset: dataset.id).reduce(0) { $0 + $1.staged })
+        }
+        return passes
+    }
+
+    public func run(_ context: StageContext) throws -> StageOutcome {
+        let database = context.database
+        let catalog = context.catalog
+        // Planned before the transaction (a missing base table is created then, visible to the readers).
+        let passes = try self.passes(context, log: context.log)
+        let (plans, sqlRules, groups) = (passes.plans, passes.sqlRules, passes.groups)
         let divisions = try DivisionTable.load(path: context.pipeline.divisionTable)
         let today = try RunLedger(database: database).run(context.runID).date
         let standards = StandardContext(today: today, divisions: divisions)
-        // Rules over the same dataset and the same look-ups share one pass (the licence rules all look up the
-        // holder in the legal-entity base: one scan and one look-up per licence instead of four).
-        let groups = AssociateStage.group(plans, spans: try RunFileTable(database: database).stagingSpans(run: context.runID),
-                                          keysSealedIn: try SealTable(database: database).datasetsWithSealedKeys())
         // The rules only read what earlier stages committed: each pass runs on a connection of its own that may
-        // only read, in parallel; a SQL rule is its own pass.
+        // only read, in parallel; a SQL rule is its own pass. Passes run ahead of the stage's turn are taken as they are.
         var queries: [Query] = []
-        let files = RunFileTable(database: database)
-        for group in groups {
-            let dataset = plans[group.plans[0]].dataset
-            let inKeyOrder = (try files.keyStreams(run: context.runID, dataset: dataset.id)).map { $0 != nil } == true
-            var keys: Int64 = 0
-            for base in AssociateStage.basesProbedAtRandom(group.lookups, dataset: dataset, keysInOrder: inKeyOrder) {
-                if let definition = catalog.base(base) { keys += try BaseTable(base: definition, catalog: catalog).keysLoaded(in: database) }
-            }
-            let probes = try files.files(run: context.runID, dataset: dataset.id).reduce(0) { $0 + $1.staged }
-            queries.append(Query(source: .built(group.sql), cacheKiB: AssociateStage.cacheKiB(forKeys: Int(keys), probes: probes)))
+        for index in groups.indices {
+            queries.append(Query(source: .built(groups[index].sql), cacheKiB: try passes.cacheKiB(of: index, catalog: catalog, database: database)))
         }
         for (rule, dataset) in sqlRules {
             queries.append(Query(source: .user(rule, dataset), cacheKiB: AssociateStage.defaultCacheKiB))
         }
-        let results = try AssociateStage.query(queries, runID: context.runID, asOf: today, database: database, threads: context.threads)
-        var rowsOfPlan: [Int: (rows: [[SQLValue]], unchecked: Int, seconds: Double, shared: Int, cacheKiB: Int)] = [:]
+        let ahead = (context.early?.value as? PassesAhead)?.close() ?? [:]
+        let results = try AssociateStage.query(queries, ahead: ahead, runID: context.runID, asOf: today, database: database, threads: context.threads)
+        var rowsOfPlan: [Int: (rows: [[SQLValue]], unchecked: Int, seconds: Double, shared: Int, cacheKiB: Int, ahead: Bool)] = [:]
         for ((group, result), query) in zip(zip(groups, results), queries) {
             for (slot, index) in group.plans.enumerated() {
                 rowsOfPlan[index] = (group.rows(of: slot, in: result.rows), group.unchecked(of: slot, in: result.rows), result.seconds, group.plans.count,
-                                     query.cacheKiB)
+                                     query.cacheKiB, query.key.map { ahead[$0] != nil } == true)
             }
         }
         return try database.transaction {
@@ -81,7 +119,8 @@ public struct AssociateStage: Stage {
                 for finding in findings { try writer.write(finding) }
                 total += findings.count
                 unchecked += result.unchecked
-                let pass = result.shared > 1 ? ", one pass with \(result.shared - 1) other rule\(result.shared == 2 ? "" : "s")" : ""
+                let pass = (result.shared > 1 ? ", one pass with \(result.shared - 1) other rule\(result.shared == 2 ? "" : "s")" : "")
+                    + (result.ahead ? ", run ahead of the stage, once its bases were loaded" : "")
                 let notChecked = result.unchecked > 0 ? "; \(result.unchecked) not checked: the record they refer to was quarantined without the value" : ""
                 context.log.info("\(plan.rule.id): \(findings.count) findings\(notChecked) (query \(String(format: "%.2f", result.seconds)) s, page cache \(result.cacheKiB / 1024) MiB\(pass))")
             }
@@ -226,64 +265,122 @@ public struct AssociateStage: Stage {
         }
         let source: Source
         let cacheKiB: Int
+
+        /// What a built-in pass run ahead is known by (its SQL and its page cache); nil for a SQL rule, never run ahead.
+        var key: String? {
+            guard case .built(let sql) = source else { return nil }
+            return "\(cacheKiB)\u{0}\(sql)"
+        }
     }
 
-    /// Runs each query on connections of its own that may only read (`threads` of them in parallel), each with
-    /// the page cache it asks for; built-in queries bind ?1 the run and ?2 its date, SQL rules :run and :as_of.
-    /// Rows come back per query, in order.
-    static func query(_ queries: [Query], runID: Int64, asOf: CivilDate, database: Database,
-                      threads: Int) throws -> [(rows: [[SQLValue]], seconds: Double)] {
-        @Sendable func timed(_ connection: Database, _ query: Query) throws -> (rows: [[SQLValue]], seconds: Double) {
-            let started = Date()
-            try connection.setCacheSize(kiB: query.cacheKiB)
-            let rows: [[SQLValue]]
-            switch query.source {
-            case .built(let sql):
-                let statement = try connection.prepare(sql)
-                try statement.bind(Array([SQLValue.integer(runID), .text(asOf.description)].prefix(statement.parameterNames.count)))
+    typealias QueryResult = (rows: [[SQLValue]], seconds: Double)
+
+    /// Runs `query` on `connection` with the page cache it asks for; built-in queries bind ?1 the run and ?2 its date,
+    /// SQL rules :run and :as_of.
+    static func run(_ query: Query, on connection: Database, runID: Int64, asOf: CivilDate) throws -> QueryResult {
+        let started = Date()
+        try connection.setCacheSize(kiB: query.cacheKiB)
+        let rows: [[SQLValue]]
+        switch query.source {
+        case .built(let sql):
+            let statement = try connection.prepare(sql)
+            try statement.bind(Array([SQLValue.integer(runID), .text(asOf.description)].prefix(statement.parameterNames.count)))
+            var collected: [[SQLValue]] = []
+            while try statement.step() { collected.append((0..<statement.columnCount).map { statement.value($0) }) }
+            rows = collected
+        case .user(let rule, let dataset):
+            do {
+                let statement = try connection.prepare(try SQLRule.query(for: rule, dataset: dataset, on: connection))
+                try statement.bind(.integer(runID), named: ":run")
+                try statement.bind(.text(asOf.description), named: ":as_of")
                 var collected: [[SQLValue]] = []
                 while try statement.step() { collected.append((0..<statement.columnCount).map { statement.value($0) }) }
                 rows = collected
-            case .user(let rule, let dataset):
-                do {
-                    let statement = try connection.prepare(try SQLRule.query(for: rule, dataset: dataset, on: connection))
-                    try statement.bind(.integer(runID), named: ":run")
-                    try statement.bind(.text(asOf.description), named: ":as_of")
-                    var collected: [[SQLValue]] = []
-                    while try statement.step() { collected.append((0..<statement.columnCount).map { statement.value($0) }) }
-                    rows = collected
-                } catch {
-                    throw PipelineError.stageFailed(stage: "associate", reason: "SQL rule \(rule.id) (associations.json)", cause: error)
-                }
+            } catch {
+                throw PipelineError.stageFailed(stage: "associate", reason: "SQL rule \(rule.id) (associations.json)", cause: error)
             }
-            return (rows, Date().timeIntervalSince(started))
         }
+        return (rows, Date().timeIntervalSince(started))
+    }
+
+    /// A connection to the store that may only read, for one pass after the other.
+    static func reader(_ path: String) throws -> Database {
+        let connection = try Database(path: path, mode: .readOnly)
+        connection.allowOnlyReading()
+        return connection
+    }
+
+    /// Runs each query on connections of its own that may only read (`threads` of them in parallel), except those
+    /// `ahead` holds (run before the stage's turn, by `key`), which it waits for. Rows come back per query, in order.
+    static func query(_ queries: [Query], ahead: [String: Pending<QueryResult>] = [:], runID: Int64, asOf: CivilDate, database: Database,
+                      threads: Int) throws -> [QueryResult] {
+        let own = queries.filter { query in query.key.map { ahead[$0] == nil } ?? true }
+        var ran = try query(own, runID: runID, asOf: asOf, database: database, threads: threads).makeIterator()
+        return try queries.map { query in try query.key.flatMap { ahead[$0] }?.wait() ?? ran.next()! }
+    }
+
+    private static func query(_ queries: [Query], runID: Int64, asOf: CivilDate, database: Database, threads: Int) throws -> [QueryResult] {
         if database.path == ":memory:" {
             // The run's own connection: its cache is set back to what it was after the queries.
-            return try database.withCacheSize(kiB: defaultCacheKiB) { try queries.map { try timed(database, $0) } }
+            return try database.withCacheSize(kiB: defaultCacheKiB) { try queries.map { try run($0, on: database, runID: runID, asOf: asOf) } }
         }
         let path = database.path
         let next = TicketDispenser()
         // Every query's result goes to its own position; the counter hands each position out once.
-        let results = Array<Result<(rows: [[SQLValue]], seconds: Double), Error>>(unsafeUninitializedCapacity: queries.count) {
+        let results = Array<Result<QueryResult, Error>>(unsafeUninitializedCapacity: queries.count) {
             buffer, initialized in
             let slots = DisjointSlots(buffer)
             DispatchQueue.concurrentPerform(iterations: max(1, min(threads, queries.count))) { _ in
                 let connection: Database
                 do {
-                    connection = try Database(path: path, mode: .readOnly)
-                    connection.allowOnlyReading()
+                    connection = try reader(path)
                 } catch {
                     while let index = next.take(below: queries.count) { slots.initialize(index, to: .failure(error)) }
                     return
                 }
                 while let index = next.take(below: queries.count) {
-                    slots.initialize(index, to: Result { try timed(connection, queries[index]) })
+                    slots.initialize(index, to: Result { try run(queries[index], on: connection, runID: runID, asOf: asOf) })
                 }
             }
             initialized = queries.count
         }
         return try results.map { try $0.get() }
+    }
+
+    /// The built-in passes run before the stage's turn: each claimed by the thread running it, until the turn closes
+    /// the claims and takes what was claimed (the rest it runs itself).
+    final class PassesAhead: @unchecked Sendable {   // every field is guarded by `lock`
+        private let lock = NSLock()
+        private var closed = false
+        private var claimed: [String: Pending<QueryResult>] = [:]
+        private let stopped = DispatchSemaphore(value: 0)
+
+        /// The thread running passes ahead stopped taking them (the caller of `startEarly` may wait for it: `waitUntilStopped`).
+        func stop() { stopped.signal() }
+
+        /// Waits until the thread running passes ahead has stopped taking them.
+        func waitUntilStopped() {
+            stopped.wait()
+            stopped.signal()   // a second wait returns at once
+        }
+
+        /// The result the caller is to fulfil for the pass known by `key`; nil once the turn closed the claims.
+        func claim(_ key: String) -> Pending<QueryResult>? {
+            lock.lock()
+            defer { lock.unlock() }
+            guard !closed, claimed[key] == nil else { return nil }
+            let pending = Pending<QueryResult>()
+            claimed[key] = pending
+            return pending
+        }
+
+        /// Closes the claims and returns the passes claimed, by key.
+        func close() -> [String: Pending<QueryResult>] {
+            lock.lock()
+            defer { lock.unlock() }
+            closed = true
+            return claimed
+        }
     }
 
     /// The page cache of a rule's connection unless `cacheKiB(forKeys:probes:)` gives it one that holds its bases, in KiB.
@@ -483,5 +580,50 @@ public struct AssociateStage: Stage {
                            reason: reason, fileID: row[0].integer, line: row[1].integer.map(Int.init), recordIndex: row[2].integer.map(Int.init),
                            message: rule.render(observed: observed, expected: expected, reason: reason))
         }
+    }
+}
+
+extension AssociateStage: StartsEarly {
+    /// Runs the built-in passes before the stage's turn, beside the stages before it, each once the bases it looks up are
+    /// committed (`StageContext.parts`; load commits a base after the other, the smallest first): on the 1M city the
+    /// licence and penalty passes, which read only the legal-entity base, run while the persons base is merged on the
+    /// other core. They run one after the other, each on a connection of its own that may only read, on a thread yielding to the run's
+    /// (`Background.run(yielding:)`). Nothing a pass reads changes between its part's commit and the stage's turn (the
+    /// standardized rows and seals before, the other bases are other tables), so its rows are those the turn would get.
+    /// The passes are planned now, on the run's connection, before the stage beside starts; a planning failure leaves
+    /// every pass to the turn, which then fails the same way.
+    public func startEarly(_ context: StageContext) -> EarlyWork {
+        let ahead = PassesAhead()
+        guard context.database.path != ":memory:", let passes = try? self.passes(context, log: nil),
+              let today = try? RunLedger(database: context.database).run(context.runID).date else {
+            ahead.stop()
+            return EarlyWork(ahead)
+        }
+        let sqls = passes.groups.map(\.sql), bases = passes.bases, basesAtRandom = passes.basesAtRandom, probes = passes.probes
+        let path = context.database.path, catalog = context.catalog, runID = context.runID, parts = context.parts
+        Background.run(yielding: true) {
+            defer { ahead.stop() }
+            var remaining = Array(sqls.indices)
+            func ready(_ index: Int, _ committed: Set<String>?) -> Bool { committed.map { bases[index].isSubset(of: $0) } ?? true }
+            while true {
+                // Without parts to wait for, everything it reads is committed.
+                let committed = parts?.wait { committed in remaining.contains { ready($0, committed) } }.parts
+                guard let position = remaining.firstIndex(where: { ready($0, committed) }) else { return }
+                let index = remaining.remove(at: position)
+                // A connection for each pass: its page cache goes with it, not held while the next waits for its bases.
+                let reader: Database
+                let query: Query
+                do {
+                    reader = try AssociateStage.reader(path)
+                    query = Query(source: .built(sqls[index]), cacheKiB: try AssociateStage.cacheKiB(
+                        probing: basesAtRandom[index], probes: probes[index], catalog: catalog, database: reader))
+                } catch {
+                    continue   // left to the turn
+                }
+                guard let pending = ahead.claim(query.key!) else { return }
+                pending.fulfil(Result { try AssociateStage.run(query, on: reader, runID: runID, asOf: today) })
+            }
+        }
+        return EarlyWork(ahead)
     }
 }

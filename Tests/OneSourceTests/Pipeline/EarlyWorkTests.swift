@@ -38,8 +38,14 @@ import Testing
     @Test func aStageStartsBesideAnEarlierOneOnlyWhenNothingItReadsIsWrittenMeanwhile() {
         // Compare reads the standardized rows and the seals, which load does not write.
         #expect(Runner.startsEarly(CompareStage(), beside: LoadStage(), after: []) == false)
-        // Verify writes the standardized rows it reads.
+        // Associate reads the bases, which load commits one by one: it waits for the ones it reads. Compare, between
+        // them, writes only findings, which associate does not read.
+        #expect(Runner.startsEarly(AssociateStage(), beside: LoadStage(), after: [CompareStage()]) == true)
+        // Verify writes the standardized rows both read.
         #expect(Runner.startsEarly(CompareStage(), beside: VerifyStage(), after: [LoadStage()]) == nil)
+        #expect(Runner.startsEarly(AssociateStage(), beside: VerifyStage(), after: [LoadStage(), CompareStage()]) == nil)
+        // Compare writes only findings: associate may start beside it, with nothing to wait for.
+        #expect(Runner.startsEarly(AssociateStage(), beside: CompareStage(), after: []) == false)
         // A stage writing in bulk between them wants the store to itself.
         #expect(Runner.startsEarly(CompareStage(), beside: LoadStage(), after: [IngestStage()]) == nil)
     }
@@ -152,5 +158,63 @@ import Testing
         #expect(resumed.status == 3)
         #expect(try storeFingerprint(try Store.openForReading(path: killed), run: 1) == (try storeFingerprint(try Store.openForReading(path: alone), run: 1)))
         #expect(try Store.openForReading(path: killed).queryScalarInt("SELECT count(*) FROM base_history") == 0)
+    }
+
+    /// Passes whose bases were committed run before the stage's turn and give the rows the turn would: the licence and
+    /// penalty passes read only the legal-entity base, the others the persons base too.
+    @Test func associationPassesRunAheadOnceTheirBasesAreCommitted() throws {
+        let city = try SampleCity()
+        let database = try Store.open(path: try Paths.temporaryDirectory().appendingPathComponent("s.sqlite").path)
+        let pipeline = try throughLoad(city)
+        let run = try Runner(database: database, log: SilentLog(), threads: 2).run(pipeline)
+        let catalog = try Catalog.load(directory: city.catalog.path)
+        func findings() throws -> [[SQLValue]] {
+            try database.rows("""
+                SELECT rule_id, record_key, element, observed, expected, reason, file_id, line FROM findings
+                WHERE run_id = ? AND stage = 'associate' ORDER BY finding_id
+                """, [.integer(run)])
+        }
+        // At the turn alone.
+        let alone = Messages()
+        _ = try AssociateStage().run(StageContext(database: database, catalog: catalog, pipeline: pipeline, runID: run, log: alone, threads: 2))
+        let expected = try findings()
+        #expect(expected.count == 22)
+        // Ahead, with the legal-entity base committed and no other.
+        let parts = CommittedParts()
+        let early = AssociateStage().startEarly(StageContext(database: database, catalog: catalog, pipeline: pipeline, runID: run,
+                                                             log: SilentLog(), threads: 2, parts: parts))
+        parts.commit("legal_entities")
+        parts.end()
+        let ahead = try #require(early.value as? AssociateStage.PassesAhead)
+        ahead.waitUntilStopped()
+        let log = Messages()
+        _ = try AssociateStage().run(StageContext(database: database, catalog: catalog, pipeline: pipeline, runID: run, log: log, threads: 2,
+                                                  early: early))
+        #expect(try findings() == expected)
+        let marker = ", run ahead of the stage, once its bases were loaded)"
+        let rules = log.all.filter { $0.contains(" findings") && !$0.hasPrefix("stage") }
+        #expect(rules.filter { $0.hasSuffix(marker) }.map { String($0.prefix { $0 != "(" }) } == [
+            "licence_holder_inactive: 8 findings ", "licence_holder_unregistered: 4 findings ", "penalty_subject_unregistered: 3 findings ",
+            "licence_before_establishment: 2 findings ", "licence_holder_name_mismatch: 0 findings ", "penalty_subject_name_mismatch: 0 findings ",
+        ])
+        #expect(rules.filter { !$0.hasSuffix(marker) }.map { String($0.prefix { $0 != "(" }) } == [
+            "benefit_after_death: 3 findings ", "legal_rep_invalid_or_dead: 2 findings ", "death_before_birth: 0 findings ",
+            "insured_after_death: 0 findings ",
+        ])
+        // The same lines as the turn alone wrote, but for the marker and the times.
+        func plain(_ lines: [String]) -> [String] {
+            lines.map { $0.replacingOccurrences(of: marker, with: ")").replacingOccurrences(of: #"query [0-9.]+ s"#, with: "query", options: .regularExpression) }
+        }
+        #expect(plain(log.all) == plain(alone.all))
+        // Nothing committed: nothing ahead, the same findings.
+        let none = CommittedParts()
+        let idle = AssociateStage().startEarly(StageContext(database: database, catalog: catalog, pipeline: pipeline, runID: run,
+                                                            log: SilentLog(), threads: 2, parts: none))
+        none.end()
+        let quiet = Messages()
+        _ = try AssociateStage().run(StageContext(database: database, catalog: catalog, pipeline: pipeline, runID: run, log: quiet, threads: 2,
+                                                  early: idle))
+        #expect(try findings() == expected)
+        #expect(!quiet.all.contains { $0.contains(marker) })
     }
 }
