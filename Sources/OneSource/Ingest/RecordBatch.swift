@@ -74,9 +74,7 @@ public struct RecordBatch: Sendable {
 
     /// The duplicate-key check of the verified records, in record order (see `DuplicateKeys`).
     mutating func checkDuplicates(_ duplicates: DuplicateKeys, fileID: Int64) {
-        for record in verified.indices {
-            duplicates.check(&verified[record], fileID: fileID, line: lines[record], recordIndex: indexes[record])
-        }
+        duplicates.check(&verified, fileID: fileID, line: { lines[$0] }, recordIndex: { indexes[$0] })
     }
 
     mutating func append(_ record: RecordFields) {

@@ -68,6 +68,22 @@ struct KeyTable {
         }
     }
 
+    /// Reads the slot each of `count` keys (`key(i)`) first probes, all before any is looked up: the slots lie far apart
+    /// in a table too large for the cache, and loads issued together wait for memory together, where one look-up after
+    /// the other waits once per key (`firstLine` then finds its slot in the cache). Returns a value made of what it read,
+    /// for the caller to keep, so the reads are not left out.
+    func warm(_ count: Int, _ key: (Int) -> String) -> Int {
+        let mask = slots.count - 1
+        var seen = 0
+        slots.withUnsafeBufferPointer { slots in
+            for position in 0..<count {
+                let hash = TextBytes.withBytes(of: key(position)) { KeyTable.hash($0) }
+                seen &+= slots[Int(truncatingIfNeeded: hash) & mask].start
+            }
+        }
+        return seen
+    }
+
     /// Where the keys added from now on begin, for `removeKeys(addedSince:)`.
     var mark: Int { arena.count }
 

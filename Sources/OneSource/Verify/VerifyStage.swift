@@ -225,6 +225,21 @@ final class DuplicateKeys: @unchecked Sendable {   // handed from the verifying 
         }
     }
 
+    /// What `warm` read, kept so its reads are not left out.
+    @exclusivity(unchecked) private var warmth = 0
+
+    /// Checks `outputs` in order, as `check` each (`line` and `recordIndex` of each by its position); the keys' slots
+    /// are read into the cache sixteen at a time first (`KeyTable.warm`).
+    func check(_ outputs: inout [RecordVerifier.Output], fileID: Int64, line: (Int) -> Int, recordIndex: (Int) -> Int) {
+        var start = 0
+        while start < outputs.count {
+            let end = min(start + 16, outputs.count)
+            warmth &+= firstLines.warm(end - start) { outputs[start + $0].recordKey }
+            for record in start..<end { check(&outputs[record], fileID: fileID, line: line(record), recordIndex: recordIndex(record)) }
+            start = end
+        }
+    }
+
     /// Makes room for `records` more keys, so the table does not grow step by step.
     func reserve(_ records: Int) { firstLines.reserve(records) }
 

@@ -52,6 +52,35 @@ import Testing
         #expect(table.count == 4)
     }
 
+    /// A batch checked sixteen keys at a time (their slots read first) gives each record exactly the finding checking
+    /// one record after the other gives: duplicates within a group, across groups and of an earlier batch.
+    @Test func aBatchCheckedInGroupsFindsEveryDuplicateOnce() throws {
+        let catalog = try Catalog.load(directory: Paths.packageRoot.appendingPathComponent("Pipelines/catalog").path)
+        let verifier = try RecordVerifier(dataset: try #require(catalog.dataset("gongan_household")), catalog: catalog,
+                                          context: StandardFixtures.context)
+        // 40 keys: 3 again at 10 (same group), 17 (next group) and 35; 20 again at 39; at 38 a key an earlier batch had.
+        let keys = (0..<40).map { i in [10, 17, 35].contains(i) ? "key-3" : i == 39 ? "key-20" : i == 38 ? "key-earlier" : "key-\(i)" }
+        func outputs() -> [RecordVerifier.Output] {
+            keys.map { RecordVerifier.Output(values: [], recordKey: $0, hasError: false, findings: []) }
+        }
+        var grouped = outputs(), single = outputs()
+        let batched = DuplicateKeys(verifier: verifier), oneByOne = DuplicateKeys(verifier: verifier)
+        for table in [batched, oneByOne] {
+            var earlier = [RecordVerifier.Output(values: [], recordKey: "key-earlier", hasError: false, findings: [])]
+            table.check(&earlier[0], fileID: 1, line: 1, recordIndex: 1)
+        }
+        batched.check(&grouped, fileID: 1, line: { $0 + 2 }, recordIndex: { $0 + 1 })
+        for record in single.indices { oneByOne.check(&single[record], fileID: 1, line: record + 2, recordIndex: record + 1) }
+        let found = grouped.enumerated().compactMap { position, output in
+            output.findings.first.map { "\(position): \($0.ruleID) \($0.observed ?? "") first on line \($0.reason ?? "")" }
+        }
+        #expect(found == ["10: unique_key key-3 first on line 5", "17: unique_key key-3 first on line 5", "35: unique_key key-3 first on line 5",
+                          "38: unique_key key-earlier first on line 1", "39: unique_key key-20 first on line 22"])
+        #expect(grouped.map(\.findings) == single.map(\.findings))
+        #expect(grouped.map(\.hasError) == single.map(\.hasError))
+        #expect(grouped.filter(\.hasError).count == 5)
+    }
+
     @Test func hashesDependOnEveryByte() {
         func hash(_ text: String) -> UInt64 { var text = text; return text.withUTF8 { KeyTable.hash($0) } }
         #expect(hash("321202197805064054") != hash("321202197805064055"))
