@@ -35,6 +35,16 @@ struct XMLMarkupFilter {
                 out += found - index
                 index = found
                 if index == input.count { break }
+                // A tag ("<" then neither "!" nor "?"), the common case: both bytes go out at once, as `.open` would send
+                // them, without holding the "<" in `pending`.
+                if index + 1 < input.count, base[index + 1] != 0x21, base[index + 1] != 0x3F {
+                    put(0x3C)
+                    put(base[index + 1])
+                    index += 2
+                    state = .tag
+                    quote = 0
+                    continue
+                }
             }
             let byte = base[index]
             index += 1

@@ -39,4 +39,13 @@ import Testing
             """
         for piece in [1, 2, 3, 7, 1000] { #expect(filtered(text, piece: piece) == expected, "piece \(piece)") }
     }
+
+    /// A "<" followed by a tag's first byte goes out the same whether both are in one piece (sent at once) or the "<" ends
+    /// a piece (held, then sent with the next byte): also where that byte is a ">" or a quote, as in markup that is not
+    /// well-formed, which the parser then rejects with its own message.
+    @Test func aTagsFirstTwoBytesGoOutTheSameWhereverThePieceEnds() {
+        let text = "<a><>x<!--c-->y</a><\"q<!--d-->\"><b>z<!--e--></b>"
+        let expected = "<a><>x<!--c-->y</a><\"q<!--d-->\"><b>z</b>"
+        for piece in [1, 2, 3, 4, 5, 1000] { #expect(filtered(text, piece: piece) == expected, "piece \(piece)") }
+    }
 }
