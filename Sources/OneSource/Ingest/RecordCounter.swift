@@ -235,7 +235,14 @@ final class XMLStartTagCounter: RecordCounter {
             case .rest:
                 if quote != 0 { if byte == quote { quote = 0 } }
                 else if byte == 0x22 || byte == 0x27 { quote = byte }
-                else if byte == 0x3E { state = .text }
+                else if byte == 0x3E { state = .text; continue }
+                // On to the next byte that matters (the closing quote, or '>' and quotes outside one), skipped in one go.
+                if quote != 0 {
+                    guard let found = memchr(base + i, Int32(quote), n - i) else { return }
+                    i = UnsafePointer<UInt8>(found.assumingMemoryBound(to: UInt8.self)) - base
+                } else {
+                    while i < n, base[i] != 0x3E, base[i] != 0x22, base[i] != 0x27 { i += 1 }
+                }
             }
         }
     }
