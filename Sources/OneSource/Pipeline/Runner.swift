@@ -124,8 +124,8 @@ public struct Runner {
             }
             let own = context.with(alsoDoing: absorbs ? next?.name : nil, early: early.removeValue(forKey: index), parts: parts)
             ran.append(stage.name)
-            let done = try execute(stage, own, checkpointer: checkpointer)
-            parts?.end()
+            // Whatever happens, no more parts come: work waiting for them stops waiting.
+            let done = try { defer { parts?.end() }; return try execute(stage, own, checkpointer: checkpointer) }()
             guard done else { break }
         }
         return ran
