@@ -110,6 +110,17 @@ import Testing
         #expect(try RunSummary.load(database, run: 1).quarantined == 24)
     }
 
+    /// Load's page cache follows the rows feeding the largest base, 64 bytes a row, between 8 MiB and 64 MiB.
+    @Test func loadsPageCacheFollowsTheLargestMerge() {
+        #expect(LoadStage.cacheKiB(rows: 0) == 8_192)
+        #expect(LoadStage.cacheKiB(rows: 131_072) == 8_192)        // exactly the floor
+        #expect(LoadStage.cacheKiB(rows: 200_000) == 12_500)
+        #expect(LoadStage.cacheKiB(rows: 375_000) == 23_437)       // the 250k city's persons
+        #expect(LoadStage.cacheKiB(rows: 1_048_576) == 65_536)     // exactly the ceiling
+        #expect(LoadStage.cacheKiB(rows: 1_507_690) == 65_536)     // the 1M city's persons
+        #expect(LoadStage.cacheKiB(rows: Int.max) == 65_536)
+    }
+
     /// A load that fails in a later base takes back the bases it had committed: the run has none of its load, and
     /// loading it again gives the bases as before.
     @Test func aLoadFailingInALaterBaseLeavesNoneOfTheRun() throws {
