@@ -100,11 +100,10 @@ public struct LoadStage: CommitsInParts {
 
     /// The page cache of the run's connection while it loads, in KiB, for `rows` rows feeding the largest base: 64 bytes a
     /// row (about 40% of a persons row with its provenance), at least 8 MiB, at most the 64 MiB every connection has.
-    /// A larger cache than that only holds pages read once, and load is where a night's memory peaks. Whole nights,
-    /// alternating (load's time; the night's peak): the 250k city (375k rows) with 24 MiB against 64 MiB: first night
-    /// 0.88-0.96 s against 0.87-1.01 s, second night 1.11-1.18 s against 1.10-1.17 s, 180-193 MB against 227-237 MB.
-    /// Less does cost: the 1M city's second night with 15.6 MiB took 5.25 and 5.75 s against 5.02 and 5.04 s, and the
-    /// 4M city's first night with 16 MiB 18.97 s against 15.93 s.
+    /// Load is where a night's memory peaks. Whole nights, alternating, on the 250k city (375k rows), 24 MiB against
+    /// 64 MiB: load 0.88-0.96 s against 0.87-1.01 s on the first night (peak 181-193 MB against 227-237 MB), 1.11-1.18 s
+    /// against 1.10-1.17 s on the second. Less than this rule gives costs time: the 1M city's second night with 15.6 MiB
+    /// loaded in 5.25 and 5.75 s against 5.02 and 5.04 s, the 4M city's first night with 16 MiB in 18.97 s against 15.93 s.
     static func cacheKiB(rows: Int) -> Int {
         min(Database.cacheKiB, max(8 * 1024, rows / 16))   // 64 bytes a row, in KiB
     }
