@@ -580,9 +580,9 @@ public struct AssociateStage: Stage {
 
 extension AssociateStage: StartsEarly {
     /// Runs the built-in passes before the stage's turn, beside the stages before it, each once the bases it looks up are
-    /// committed (`StageContext.parts`; load commits a base after the other, the smallest first): on the 1M city the
-    /// licence and penalty passes, which read only the legal-entity base, run while the persons base is merged on the
-    /// other core. They run one after the other, each on a connection of its own that may only read, on a thread yielding to the run's
+    /// committed (`StageContext.parts`; the bases it looks up are what it awaits, and load commits those first): on the
+    /// 1M city the licence and penalty passes, which read only the legal-entity base, run while the persons base is merged
+    /// on the other core, and the persons passes while the other bases are. They run one after the other, each on a connection of its own that may only read, on a thread yielding to the run's
     /// (`Background.run(yielding:)`), with the default page cache, not the larger one the turn may give a pass
     /// (`cacheKiB(forKeys:probes:)`): the night's peak memory is reached while load writes, and a pass beside it adds its
     /// cache to that peak. Alternating whole nights: on the 1M city the peak was 273-291 MB against 306-325 MB with the
@@ -599,6 +599,7 @@ extension AssociateStage: StartsEarly {
             return EarlyWork(ahead)
         }
         let sqls = passes.groups.map(\.sql), bases = passes.bases
+        context.parts?.await(Set(bases.flatMap { $0 }))
         let path = context.database.path, runID = context.runID, parts = context.parts
         Background.run(yielding: true) {
             defer { ahead.stop() }

@@ -4,8 +4,9 @@ import Foundation
 /// winning per element, keeping provenance and the history of changed values; records that failed an
 /// error-level rule go to quarantine with their delivered values and reasons instead.
 ///
-/// Each base is committed on its own, the smallest first (`CommitsInParts`: work waiting for a base starts as soon as
-/// it is in), with its history and load count; the quarantine goes in with the last one.
+/// Each base is committed on its own (`CommitsInParts`: work waiting for a base starts as soon as it is in), with its
+/// history and load count; the quarantine goes in with the last one. The bases work started early awaits go first,
+/// then the others, the smallest first in each.
 ///
 /// Re-running the stage for a run first undoes that run's earlier load, so the result is the same; it is
 /// refused when a later run has loaded since (its changes are built on this one's).
@@ -39,17 +40,18 @@ public struct LoadStage: CommitsInParts {
             try reader.setCacheSize(kiB: 8192)   // it reads few rows, each page about once
             return try LoadStage.quarantineRows(datasets: datasets, runID: runID, database: reader)
         }
-        // The smallest merges first (by the run's staged rows feeding each base), so work waiting for a base (the
-        // association rules over the legal-entity base) can start while the largest is merged.
+        // The bases work started early waits for first, then the others; the smallest first in each (by the run's staged
+        // rows feeding it). Work waiting for a base (association passes) then runs while the rest is merged.
         let runFiles = try RunFileTable(database: database).files(run: runID)
         let staged = Dictionary(grouping: runFiles, by: \.dataset).mapValues { $0.reduce(0) { $0 + $1.staged } }
-        let ordered = tables.enumerated().sorted { first, second in
-            let rows = [first, second].map { entry in
-                context.catalog.datasets(of: entry.element.base).reduce(0) { $0 + (staged[$1.id] ?? 0) }
-            }
-            return rows[0] != rows[1] ? rows[0] < rows[1] : first.offset < second.offset
-        }.map(\.element)
-        let largest = tables.map { table in context.catalog.datasets(of: table.base).reduce(0) { $0 + (staged[$1.id] ?? 0) } }.max() ?? 0
+        let awaited = context.parts?.awaitedParts ?? []
+        func rows(_ table: BaseTable) -> Int { context.catalog.datasets(of: table.base).reduce(0) { $0 + (staged[$1.id] ?? 0) } }
+        // (awaited first, rows, catalog position), ascending.
+        let order: [(Int, Int, Int)] = tables.enumerated().map { position, table in
+            (awaited.contains(table.base.id) ? 0 : 1, rows(table), position)
+        }
+        let ordered = order.sorted { $0 < $1 }.map { tables[$0.2] }
+        let largest = tables.map(rows).max() ?? 0
         // The run's merged tables go to a scratch database, discarded whole once the stage is done (see `BaseTable.merge`).
         // Each base is a transaction of its own, its rows, history and load count together; the first one also undoes
         // an earlier load of the run, and the last one holds the quarantine, so a run whose load is done has all of it.

@@ -124,8 +124,23 @@ public final class CommittedParts: @unchecked Sendable {   // every field is rea
     private let condition = NSCondition()
     private var committed: Set<String> = []
     private var ended = false
+    private var awaited: Set<String> = []
 
     public init() {}
+
+    /// Work started early says which parts it will wait for, before the stage starts (which may then commit those first).
+    public func await(_ parts: Set<String>) {
+        condition.lock()
+        awaited.formUnion(parts)
+        condition.unlock()
+    }
+
+    /// The parts work started early waits for.
+    public var awaitedParts: Set<String> {
+        condition.lock()
+        defer { condition.unlock() }
+        return awaited
+    }
 
     /// The stage committed `part` (a name it and its readers agree on: load's are base ids).
     public func commit(_ part: String) {

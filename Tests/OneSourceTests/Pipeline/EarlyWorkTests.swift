@@ -110,6 +110,24 @@ import Testing
         #expect(try RunSummary.load(database, run: 1).quarantined == 24)
     }
 
+    /// The bases that work started early waits for are committed first (the smallest first among them), then the others.
+    @Test func loadCommitsTheAwaitedBasesFirst() throws {
+        let city = try SampleCity()
+        let database = try Store.open(path: try Paths.temporaryDirectory().appendingPathComponent("s.sqlite").path)
+        let pipeline = try throughLoad(city)
+        let run = try Runner(database: database, log: SilentLog(), threads: 2).run(pipeline)
+        let parts = CommittedParts()
+        parts.await(["persons", "legal_entities"])
+        parts.await(["unknown_base"])
+        #expect(parts.awaitedParts == ["persons", "legal_entities", "unknown_base"])
+        let log = Messages()
+        _ = try LoadStage().run(StageContext(database: database, catalog: try Catalog.load(directory: city.catalog.path), pipeline: pipeline,
+                                             runID: run, log: log, threads: 2, parts: parts))
+        #expect(log.all.filter { $0.contains(" keys, ") }.map { String($0.prefix { $0 != ":" }) }
+                == ["legal_entities", "persons", "divisions", "credit_records", "licences", "addresses"])
+        #expect(parts.wait { _ in true }.parts == ["legal_entities", "persons", "divisions", "credit_records", "licences", "addresses"])
+    }
+
     /// Load's page cache follows the rows feeding the largest base, 64 bytes a row, between 8 MiB and 64 MiB.
     @Test func loadsPageCacheFollowsTheLargestMerge() {
         #expect(LoadStage.cacheKiB(rows: 0) == 8_192)
@@ -156,14 +174,17 @@ import Testing
         let root = try Paths.temporaryDirectory()
         let alone = root.appendingPathComponent("alone.sqlite").path, killed = root.appendingPathComponent("killed.sqlite").path
         #expect(try runBinary(["run", "Pipelines/nightly.json", "--store", alone, "--as-of", "2026-12-01"]).status == 3)
-        // 10 divisions, 148 credit records, 298 legal entities: stopped inside the licences' transaction.
-        let (process, reached) = try startAtFailpoint(["run", "Pipelines/nightly.json", "--store", killed, "--as-of", "2026-12-01"],
-                                                      failpoint: "load:500")
+        // The bases associate waits for first (298 legal entities, 1,199 persons), then 10 divisions: 1,507 keys. Stopped
+        // inside the credit records' transaction (148 more).
+        // Two threads, so associate starts beside load and says which bases it waits for, on a machine of any size.
+        let (process, reached) = try startAtFailpoint(["run", "Pipelines/nightly.json", "--store", killed, "--as-of", "2026-12-01",
+                                                       "--threads", "2"], failpoint: "load:1600")
         #expect(reached)
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         let reader = try Store.openForReading(path: killed)
-        #expect(try reader.rows("SELECT base FROM base_loads ORDER BY rowid") == [[.text("divisions")], [.text("credit_records")], [.text("legal_entities")]])
+        #expect(try reader.rows("SELECT base FROM base_loads ORDER BY rowid") == [[.text("legal_entities")], [.text("persons")], [.text("divisions")]])
+        #expect(try reader.queryScalarInt("SELECT count(*) FROM base_credit_records") == 0)
         #expect(try reader.queryScalarInt("SELECT count(*) FROM base_licences") == 0)
         let resumed = try runBinary(["run", "--resume", "1", "--store", killed])
         #expect(resumed.status == 3)
