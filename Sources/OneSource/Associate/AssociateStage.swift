@@ -599,7 +599,7 @@ extension AssociateStage: StartsEarly {
             return EarlyWork(ahead)
         }
         let sqls = passes.groups.map(\.sql), bases = passes.bases
-        context.parts?.await(Set(bases.flatMap { $0 }))
+        context.parts?.willWait(for: Set(bases.flatMap { $0 }))
         let path = context.database.path, runID = context.runID, parts = context.parts
         Background.run(yielding: true) {
             defer { ahead.stop() }

@@ -44,7 +44,7 @@ public struct LoadStage: CommitsInParts {
         // rows feeding it). Work waiting for a base (association passes) then runs while the rest is merged.
         let runFiles = try RunFileTable(database: database).files(run: runID)
         let staged = Dictionary(grouping: runFiles, by: \.dataset).mapValues { $0.reduce(0) { $0 + $1.staged } }
-        let awaited = context.parts?.awaitedParts ?? []
+        let awaited = context.parts?.awaited ?? []
         func rows(_ table: BaseTable) -> Int { context.catalog.datasets(of: table.base).reduce(0) { $0 + (staged[$1.id] ?? 0) } }
         // (awaited first, rows, catalog position), ascending.
         let order: [(Int, Int, Int)] = tables.enumerated().map { position, table in

@@ -124,22 +124,22 @@ public final class CommittedParts: @unchecked Sendable {   // every field is rea
     private let condition = NSCondition()
     private var committed: Set<String> = []
     private var ended = false
-    private var awaited: Set<String> = []
+    private var waitedFor: Set<String> = []
 
     public init() {}
 
     /// Work started early says which parts it will wait for, before the stage starts (which may then commit those first).
-    public func await(_ parts: Set<String>) {
+    public func willWait(for parts: Set<String>) {
         condition.lock()
-        awaited.formUnion(parts)
+        waitedFor.formUnion(parts)
         condition.unlock()
     }
 
     /// The parts work started early waits for.
-    public var awaitedParts: Set<String> {
+    public var awaited: Set<String> {
         condition.lock()
         defer { condition.unlock() }
-        return awaited
+        return waitedFor
     }
 
     /// The stage committed `part` (a name it and its readers agree on: load's are base ids).

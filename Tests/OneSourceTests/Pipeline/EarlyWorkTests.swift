@@ -117,9 +117,9 @@ import Testing
         let pipeline = try throughLoad(city)
         let run = try Runner(database: database, log: SilentLog(), threads: 2).run(pipeline)
         let parts = CommittedParts()
-        parts.await(["persons", "legal_entities"])
-        parts.await(["unknown_base"])
-        #expect(parts.awaitedParts == ["persons", "legal_entities", "unknown_base"])
+        parts.willWait(for: ["persons", "legal_entities"])
+        parts.willWait(for: ["unknown_base"])
+        #expect(parts.awaited == ["persons", "legal_entities", "unknown_base"])
         let log = Messages()
         _ = try LoadStage().run(StageContext(database: database, catalog: try Catalog.load(directory: city.catalog.path), pipeline: pipeline,
                                              runID: run, log: log, threads: 2, parts: parts))
