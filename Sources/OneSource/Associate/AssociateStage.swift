@@ -29,9 +29,8 @@ public struct AssociateStage: Stage {
         var plans: [Plan] = []
         var sqlRules: [(rule: AssociationRule, dataset: Dataset)] = []
         var groups: [Group] = []
-        /// Per group: the bases it looks up, and those of them it looks up at random (they set its page cache, see
-        /// `cacheKiB(forKeys:probes:)`) with the records it reads.
-        var bases: [Set<String>] = []
+        /// Per group: the bases it looks up at random (they set its page cache, see `cacheKiB(forKeys:probes:)`) and the
+        /// records it reads.
         var basesAtRandom: [Set<String>] = []
         var probes: [Int] = []
 
@@ -63,13 +62,12 @@ public struct AssociateStage: Stage {
         for (_, dataset) in passes.sqlRules { try StandardizedTable(dataset: dataset).ensure(in: database) }
         // Rules over the same dataset and the same look-ups share one pass (the licence rules all look up the
         // holder in the legal-entity base: one scan and one look-up per licence instead of four).
-        passes.groups = AssociateStage.group(passes.plans, spans: try RunFileTable(database: database).stagingSpans(run: context.runID),
-                                             keysSealedIn: try SealTable(database: database).datasetsWithSealedKeys())
         let files = RunFileTable(database: database)
+        passes.groups = AssociateStage.group(passes.plans, spans: try files.stagingSpans(run: context.runID),
+                                             keysSealedIn: try SealTable(database: database).datasetsWithSealedKeys())
         for group in passes.groups {
             let dataset = passes.plans[group.plans[0]].dataset
             let inKeyOrder = (try files.keyStreams(run: context.runID, dataset: dataset.id)).map { $0 != nil } == true
-            passes.bases.append(Set(group.lookups.compactMap(\.base)))
             passes.basesAtRandom.append(AssociateStage.basesProbedAtRandom(group.lookups, dataset: dataset, keysInOrder: inKeyOrder))
             passes.probes.append(try files.files(run: context.runID, dataset: dataset.id).reduce(0) { $0 + $1.staged })
         }
@@ -580,17 +578,21 @@ public struct AssociateStage: Stage {
 
 extension AssociateStage: StartsEarly {
     /// Runs the built-in passes before the stage's turn, beside the stages before it, each once the bases it looks up are
-    /// committed (`StageContext.parts`; the bases it looks up are what it awaits, and load commits those first): on the
-    /// 1M city the licence and penalty passes, which read only the legal-entity base, run while the persons base is merged
-    /// on the other core, and the persons passes while the other bases are. They run one after the other, each on a connection of its own that may only read, on a thread yielding to the run's
-    /// (`Background.run(yielding:)`), with the default page cache, not the larger one the turn may give a pass
+    /// committed (`StageContext.parts`; those bases are what it waits for, and load commits them first): on the 1M city
+    /// the licence and penalty passes, which read only the legal-entity base, run while the persons base is merged on the
+    /// other core, and the persons passes while the other bases are.
+    ///
+    /// The passes run one after the other, each on a connection of its own that may only read, on a thread yielding to
+    /// the run's (`Background.run(yielding:)`), with the default page cache, not the larger one the turn may give a pass
     /// (`cacheKiB(forKeys:probes:)`): the night's peak memory is reached while load writes, and a pass beside it adds its
     /// cache to that peak. Alternating whole nights: on the 1M city the peak was 273-291 MB against 306-325 MB with the
-    /// larger cache, the night 9.40-10.27 s against 9.82-10.28 s; on the 4M city 493 MB against 551 MB, 45.0 s against 44.9
-    /// s (the licence pass took 12.1 s beside load either way). Nothing a pass reads changes between its part's commit and the stage's turn (the
-    /// standardized rows and seals before, the other bases are other tables), so its rows are those the turn would get.
-    /// The passes are planned now, on the run's connection, before the stage beside starts; a planning failure leaves
-    /// every pass to the turn, which then fails the same way.
+    /// larger cache, the night 9.40-10.27 s against 9.82-10.28 s; on the 4M city 493 MB against 551 MB, 45.0 s against
+    /// 44.9 s (the licence pass took 12.1 s beside load either way).
+    ///
+    /// Nothing a pass reads changes between its part's commit and the stage's turn (the standardized rows and seals
+    /// before, the other bases are other tables), so its rows are those the turn would get. The passes are planned now,
+    /// on the run's connection, before the stage beside starts; a planning failure leaves every pass to the turn, which
+    /// then fails the same way.
     public func startEarly(_ context: StageContext) -> EarlyWork {
         let ahead = PassesAhead()
         guard context.database.path != ":memory:", let passes = try? self.passes(context, log: nil),
@@ -598,7 +600,7 @@ extension AssociateStage: StartsEarly {
             ahead.stop()
             return EarlyWork(ahead)
         }
-        let sqls = passes.groups.map(\.sql), bases = passes.bases
+        let sqls = passes.groups.map(\.sql), bases = passes.groups.map { Set($0.lookups.compactMap(\.base)) }
         context.parts?.willWait(for: Set(bases.flatMap { $0 }))
         let path = context.database.path, runID = context.runID, parts = context.parts
         Background.run(yielding: true) {

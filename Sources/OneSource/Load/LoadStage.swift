@@ -47,10 +47,11 @@ public struct LoadStage: CommitsInParts {
         let awaited = context.parts?.awaited ?? []
         func rows(_ table: BaseTable) -> Int { context.catalog.datasets(of: table.base).reduce(0) { $0 + (staged[$1.id] ?? 0) } }
         // (awaited first, rows, catalog position), ascending.
-        let order: [(Int, Int, Int)] = tables.enumerated().map { position, table in
+        let ranks: [(Int, Int, Int)] = tables.enumerated().map { position, table in
             (awaited.contains(table.base.id) ? 0 : 1, rows(table), position)
         }
-        let ordered = order.sorted { $0 < $1 }.map { tables[$0.2] }
+        let ordered = ranks.sorted { $0 < $1 }.map { tables[$0.2] }
+        let parts = max(1, ordered.count)   // with no base, one part all the same: the undoing and the quarantine
         let largest = tables.map(rows).max() ?? 0
         // The run's merged tables go to a scratch database, discarded whole once the stage is done (see `BaseTable.merge`).
         // Each base is a transaction of its own, its rows, history and load count together; the first one also undoes
@@ -58,14 +59,13 @@ public struct LoadStage: CommitsInParts {
         return try database.withCacheSize(kiB: LoadStage.cacheKiB(rows: largest)) { try database.withScratch { scratch in
             var records = 0
             var quarantined = 0
-            for part in 0..<max(1, ordered.count) {
+            for part in 0..<parts {
                 // A part that fails takes the parts committed before it back with it: a failed load leaves none of the run.
                 try undoingCommittedParts(if: part > 0, tables: tables, runID: runID, database: database) { try database.transaction {
                     if part == 0 {
                         try preflight(context)
                         let reverting = Date()
-                        for table in tables { try table.revert(run: runID, in: database) }
-                        try BaseTable.forgetLoads(run: runID, in: database)
+                        try LoadStage.undoLoad(of: tables, run: runID, in: database)
                         try QuarantineTable(database: database).delete(run: runID)
                         context.log.info(String(format: "earlier load of this run undone in %.2f s", Date().timeIntervalSince(reverting)))
                     }
@@ -81,7 +81,7 @@ public struct LoadStage: CommitsInParts {
                         context.log.info("\(table.base.id): \(result.merged.records) keys, \(result.merged.inserted) new, \(result.merged.changed) changed "
                                          + "(\(result.merged.valuesChanged) values); " + String(format: "merged and written in %.2f s", result.seconds) + " (\(order))")
                     }
-                    if part == max(1, ordered.count) - 1 {
+                    if part == parts - 1 {
                         let quarantining = Date()
                         let rows = try quarantineRows?.wait() ?? LoadStage.quarantineRows(datasets: datasets, runID: runID, database: database)
                         try QuarantineTable(database: database).insert(run: runID, rows)
@@ -119,13 +119,16 @@ public struct LoadStage: CommitsInParts {
             try part()
         } catch {
             if committed {
-                try? database.transaction {
-                    for table in tables { try table.revert(run: runID, in: database) }
-                    try BaseTable.forgetLoads(run: runID, in: database)
-                }
+                try? database.transaction { try LoadStage.undoLoad(of: tables, run: runID, in: database) }
             }
             throw error
         }
+    }
+
+    /// Undoes `run`'s load of every one of `tables` (its keys, the values it replaced) and forgets its load counts.
+    private static func undoLoad(of tables: [BaseTable], run: Int64, in database: Database) throws {
+        for table in tables { try table.revert(run: run, in: database) }
+        try BaseTable.forgetLoads(run: run, in: database)
     }
 
     struct LoadResult {
