@@ -7,7 +7,7 @@ Prints each check's count as JSON lines, then the wall time.
 
     python3 scripts/peer/duckdb_job.py CITY_DIR OUT.duckdb
 """
-import json, os, sys, tempfile
+import json, os, shutil, sys, tempfile
 import xml.etree.ElementTree as ET
 import duckdb
 from phases import Phases
@@ -114,5 +114,6 @@ for name, sql in checks.items():
 phase("checks")
 con.execute("CHECKPOINT")
 con.close()
+shutil.rmtree(tmp)  # the decoded and parsed copies are scratch: a job that leaves them fills the disk night after night
 phase("persist")
 print(json.dumps({"job": "duckdb", "duckdb": duckdb.__version__, "seconds": phase.total(), "phases": phase.seconds}, ensure_ascii=False))
