@@ -1,4 +1,4 @@
-/// Reads records from an XML export with libxml2's streaming reader.
+/// Reads records from an XML export with libxml2's SAX2 push parser (`XMLStreamReader`).
 ///
 /// The catalog names the record element (`企业` or a path such as `企业列表/企业`, matched against the
 /// innermost elements) and each field's path relative to it (`名称`, `地址/街道`, `@编号`). A document
@@ -69,10 +69,6 @@ public final class XMLReader: RecordReader {
         var present = [Bool](repeating: false, count: fieldPaths.count)
         var repeated: String?
         var recordLine = 0
-        // libxml2 does not know an element's line past 65534 (see `XMLStreamReader.saturatedLine`): the record's line
-        // is then taken from the first text inside it, which starts on the record's line unless the record's start
-        // tag spans lines.
-        var lineUncertain = false
         var recordBytes = 0
         var index = 0
 
@@ -127,15 +123,13 @@ public final class XMLReader: RecordReader {
                 names.append(id)
                 if names.count > XMLReader.maxDepth {
                     throw IngestError.xml(path: path, line: xml.line,
-                                          message: "elements nested deeper than \(XMLReader.maxDepth) levels: refused (no export nests so deep)")
+                                          message: "elements nested deeper than \(XMLReader.maxDepth) levels: refused (no export nests so deep; a hostile file could use all memory)")
                 }
-                let empty = xml.isEmptyElement
                 if nodes.isEmpty {
                     if names.count >= recordIDs.count && names.suffix(recordIDs.count).elementsEqual(recordIDs) {
                         nodes.append(0)
                         index += 1
                         recordLine = xml.line
-                        lineUncertain = recordLine >= XMLStreamReader.saturatedLine
                         recordBytes = 0
                         for i in values.indices { values[i].removeAll(keepingCapacity: values[i].capacity <= 4096); present[i] = false }
                         repeated = nil
@@ -154,19 +148,11 @@ public final class XMLReader: RecordReader {
                         attributes(of: node)
                     }
                 }
-                if empty {
-                    if nodes.count == 1 { try finishRecord() }
-                    if !nodes.isEmpty { nodes.removeLast() }
-                    names.removeLast()
-                }
             case .endElement:
                 if nodes.count == 1 { try finishRecord() }
                 if !nodes.isEmpty { nodes.removeLast() }
                 if !names.isEmpty { names.removeLast() }
-            case .whitespace:
-                if lineUncertain && !nodes.isEmpty { recordLine = xml.textStartLine; lineUncertain = false }
             case .text:
-                if lineUncertain && !nodes.isEmpty { recordLine = xml.textStartLine; lineUncertain = false }
                 // Every text inside a record counts towards its size; mapped text is kept until the limit is passed
                 // (then the record is rejected at its end, and nothing more of it is kept).
                 guard let node = nodes.last else { break }
@@ -176,8 +162,6 @@ public final class XMLReader: RecordReader {
                 } else {
                     recordBytes += xml.valueLength
                 }
-            case .other:
-                break
             }
         }
         if index == 0 {

@@ -131,6 +131,19 @@ import Testing
         }
     }
 
+    @Test func xmlTextPastTenMillionBytesRefusesTheFile() throws {
+        // One text node of 10,000,001 bytes, however the bytes are pieced: the file fails at that line, nothing is kept.
+        let text = "<列表>\n<主体><代码>1</代码></主体>\n<主体><代码>2</代码><名称>" + String(repeating: "a", count: 10_000_001) + "</名称></主体>\n</列表>"
+        for step in [65_536, 1_000_003] {
+            #expect(throws: IngestError.xml(path: "t.xml", line: 3, message: XMLStreamReader.hugeText)) { try xml(text, step: step) }
+        }
+        // Exactly the limit is text like any other (the record is then rejected for its size).
+        let atLimit = "<列表>\n<主体><代码>2</代码><名称>" + String(repeating: "a", count: 10_000_000) + "</名称></主体>\n</列表>"
+        let (sink, summary) = try xml(atLimit)
+        #expect(sink.rejections.map { "\($0.line ?? 0) \($0.reason)" } == ["2 record is longer than 1048576 bytes"])
+        #expect(summary.records == 0)
+    }
+
     @Test func xmlWithoutARecordAtThePathIsReportedNotEmpty() throws {
         #expect(throws: IngestError.noRecords(path: "t.xml", recordPath: "列表/主体")) {
             try xml("<?xml version=\"1.0\"?>\n<企业列表><企业><名称>x</名称></企业></企业列表>\n")
