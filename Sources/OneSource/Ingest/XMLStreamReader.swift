@@ -48,7 +48,6 @@ final class XMLStreamReader {
         var parser: xmlParserCtxtPtr?
         // Written by libxml2's callbacks during `xmlParseChunk`, read between calls, all on one thread: no runtime
         // exclusivity checks.
-        @exclusivity(unchecked) var readError: Error?
         @exclusivity(unchecked) var parseErrors: [(line: Int, message: String)] = []
         @exclusivity(unchecked) var nodes: [Node] = []
         @exclusivity(unchecked) var bytes: [UInt8] = []
@@ -98,22 +97,21 @@ final class XMLStreamReader {
         /// The id of the name the parser gives as `prefix` and `local` (both in its dictionary), with `marker` before it
         /// ("" for an element, "@" for an attribute).
         func intern(prefix: UnsafePointer<xmlChar>?, local: UnsafePointer<xmlChar>?, marker: String) -> Int {
-            let key = NameKey(kind: marker.isEmpty ? 0 : 1, prefix: UInt(bitPattern: prefix), local: UInt(bitPattern: local))
-            if let id = idByKey[key] { return id }
-            var name = marker
-            if let prefix { name += String(cString: prefix) + ":" }
-            if let local { name += String(cString: local) }
-            let id = intern(name)
-            if idByKey.count > 65_536 { idByKey.removeAll() }   // only if names were not interned after all
-            idByKey[key] = id
-            return id
+            intern(NameKey(kind: marker.isEmpty ? 0 : 1, prefix: UInt(bitPattern: prefix), local: UInt(bitPattern: local))) {
+                marker + (prefix.map { String(cString: $0) + ":" } ?? "") + (local.map { String(cString: $0) } ?? "")
+            }
         }
 
         /// The id of a namespace declaration's attribute name: `@xmlns`, or `@xmlns:p` for the prefix `p`.
         func internDeclaration(_ prefix: UnsafePointer<xmlChar>?) -> Int {
-            let key = NameKey(kind: 2, prefix: 0, local: UInt(bitPattern: prefix))
+            intern(NameKey(kind: 2, prefix: 0, local: UInt(bitPattern: prefix))) { "@xmlns" + (prefix.map { ":" + String(cString: $0) } ?? "") }
+        }
+
+        /// The id of the name `key` stands for, made by `name` the first time.
+        private func intern(_ key: NameKey, _ name: () -> String) -> Int {
             if let id = idByKey[key] { return id }
-            let id = intern("@xmlns" + (prefix.map { ":" + String(cString: $0) } ?? ""))
+            let id = intern(name())
+            if idByKey.count > 65_536 { idByKey.removeAll() }   // only if names were not interned after all
             idByKey[key] = id
             return id
         }
@@ -214,15 +212,16 @@ final class XMLStreamReader {
             let context = Unmanaged<Context>.fromOpaque(ctx).takeUnretainedValue()
             // Text the parser reports in several calls is one node, as it was for the reader: same bytes, the line of the
             // first call.
-            if context.textOpen, let last = context.nodes.indices.last, context.nodes[last].kind == .text {
-                // libxml2's tree builder refused a text node past 10,000,000 bytes; without a tree, this reader does.
-                if context.nodes[last].count + Int(length) > XMLStreamReader.maxTextBytes {
-                    context.parseErrors.append((context.line, XMLStreamReader.hugeText))
-                    context.stop()
-                    return
-                }
+            // libxml2's tree builder refused a text node past 10,000,000 bytes; without a tree, this reader does.
+            let open = context.textOpen ? context.nodes.count - 1 : nil   // the last node is then the open text
+            if (open.map { context.nodes[$0].count } ?? 0) + Int(length) > XMLStreamReader.maxTextBytes {
+                context.parseErrors.append((context.line, XMLStreamReader.hugeText))
+                context.stop()
+                return
+            }
+            if let open {
                 context.append(text, count: Int(length))
-                context.nodes[last].count += Int(length)
+                context.nodes[open].count += Int(length)
                 return
             }
             let start = context.bytes.count
@@ -296,7 +295,6 @@ final class XMLStreamReader {
         let rc = bytes.withMemoryRebound(to: CChar.self) { chars in
             xmlParseChunk(parser, count > 0 ? chars.baseAddress! + from : nil, Int32(count), terminate ? 1 : 0)
         }
-        if let error = context.readError { throw error }
         if let first = context.parseErrors.first {
             // The nodes before the error have been queued; the error is the file's, whatever came before it.
             var message = first.message
